@@ -1,0 +1,109 @@
+/**
+ * Composition root: builds a Hush server from a Config without listening, so
+ * tests can start it on port 0 and main.ts can add signals around it.
+ */
+import { randomBytes } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { CLOSE_CODES } from '../shared/errors.js';
+import type { Config } from './config.js';
+import { registerErrorHandling, sendError } from './http/error-handler.js';
+import { createOriginPolicy } from './http/origin-policy.js';
+import { registerRoomsRoutes } from './http/rooms-routes.js';
+import { RoomHub } from './room/room-hub.js';
+import { NO_METRICS, type RoomMetrics } from './room/room-metrics.js';
+import { RoomService } from './room/room-service.js';
+import { createEngine, type Engine } from './store/engine.js';
+import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
+
+export interface BuildOptions {
+  /** Storage engine; by default picked from the config (memory, or Redis with REDIS_URL). */
+  engine?: Engine;
+  /** Fastify logger option; by default JSON logs at LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger'];
+  metrics?: RoomMetrics;
+}
+
+export interface HushServer {
+  readonly app: FastifyInstance;
+  readonly engine: Engine;
+  readonly hub: RoomHub;
+  readonly gateway: WebSocketGateway;
+  readonly service: RoomService;
+  /** Listens on config HOST:PORT (or the given port); resolves with the base URL. */
+  listen(port?: number): Promise<string>;
+  /** Closes every socket with 1012, stops listening, closes the engine. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export async function buildServer(config: Config, options: BuildOptions = {}): Promise<HushServer> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL },
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.MESSAGE_MAX_BYTES,
+    requestIdHeader: false,
+    genReqId: () => randomBytes(6).toString('base64url'),
+  });
+  const engine = options.engine ?? (await createEngine(config, app.log));
+  const metrics = options.metrics ?? NO_METRICS;
+  const nodeId = randomBytes(6).toString('base64url');
+
+  const service = new RoomService(engine.store, engine.bus, engine.clock, config, metrics);
+  const hub = new RoomHub(engine.bus, engine.store, engine.clock, metrics, app.log);
+  const messageLimiter = engine.createRateLimiter({
+    keyPrefix: 'hush:rl:msg',
+    points: config.MESSAGE_RATE_LIMIT,
+    durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
+  });
+  const roomCreateLimiter = engine.createRateLimiter({
+    keyPrefix: 'hush:rl:create',
+    points: config.ROOM_CREATE_LIMIT,
+    durationSeconds: config.ROOM_CREATE_WINDOW_SECONDS,
+  });
+  const originPolicy = createOriginPolicy(config.allowedOrigins);
+
+  await app.register(cookie);
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+    if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
+      return sendError(reply, 'forbidden_origin', 'Requests from this origin are not allowed to change state.');
+    }
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, roomCreateLimiter });
+
+  const gateway = attachWebSocketGateway(
+    app,
+    config,
+    originPolicy,
+    {
+      service,
+      hub,
+      store: engine.store,
+      clockNow: () => engine.clock.now(),
+      rateLimiter: messageLimiter,
+      metrics,
+      historyLimit: config.HISTORY_LIMIT,
+      rateLimitStrikes: config.RATE_LIMIT_STRIKES,
+      sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES,
+    },
+    nodeId,
+  );
+
+  return {
+    app,
+    engine,
+    hub,
+    gateway,
+    service,
+    async listen(port = config.PORT) {
+      return app.listen({ port, host: config.HOST });
+    },
+    async close(timeoutMs = 10_000) {
+      await gateway.close(CLOSE_CODES.serviceRestart, 'server restart', timeoutMs);
+      await app.close();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Server configuration: one zod schema over the environment, validated once at
+ * start-up and frozen. Each setting's default and meaning live here and nowhere
+ * else; `npm start -- --help` and the README table are printed from SETTINGS.
+ */
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+interface Setting {
+  schema: z.ZodType;
+  default?: string;
+  help: string;
+}
+
+/** Every environment variable Hush reads, with its default and a one-line description. */
+export const SETTINGS = {
+  PORT: { schema: int(0, 65535), default: '3000', help: 'TCP port to listen on (0 picks a free one).' },
+  HOST: { schema: z.string().min(1), default: 'localhost', help: 'Interface to bind; 0.0.0.0 or :: to accept remote clients.' },
+  ROOM_TTL_SECONDS: { schema: int(1, 31_536_000), default: '600', help: 'Lifetime of a room when the creator does not choose one.' },
+  ROOM_TTL_MIN_SECONDS: { schema: int(1, 31_536_000), default: '60', help: 'Shortest lifetime a creator may choose.' },
+  ROOM_TTL_MAX_SECONDS: { schema: int(1, 31_536_000), default: '86400', help: 'Longest lifetime a creator may choose.' },
+  ROOM_CAPACITY: { schema: int(2, 1000), default: '2', help: 'Seats in a room when the creator does not choose.' },
+  ROOM_CAPACITY_MAX: { schema: int(2, 1000), default: '16', help: 'Most seats a creator may choose.' },
+  HISTORY_LIMIT: { schema: int(1, 100_000), default: '500', help: 'Messages kept per room; older ones are dropped.' },
+  MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
+  ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state (default: the server's own origin)." },
+  ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client IP may create per ROOM_CREATE_WINDOW_SECONDS.' },
+  ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
+  MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS.' },
+  MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
+  RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Rejected frames in a row after which the socket is closed with 1008.' },
+  PING_INTERVAL_MS: { schema: int(100, 600_000), default: '30000', help: 'WebSocket ping interval; a peer that misses one is dropped.' },
+  SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },
+  SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: '10000', help: 'On SIGTERM/SIGINT, how long open sockets get to close before the process exits.' },
+  TRUST_PROXY: { schema: bool, default: 'false', help: 'Trust X-Forwarded-For/-Proto from a reverse proxy (for client IPs and https).' },
+  REDIS_URL: { schema: optionalText, help: 'redis://… to keep state in Redis and fan out over pub/sub (scale-out mode).' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ParsedSettings = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+export interface Config extends Readonly<ParsedSettings> {
+  /** Parsed ALLOWED_ORIGINS; undefined means "same origin as the request's Host". */
+  readonly allowedOrigins: readonly string[] | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_type') return `must be ${issue.expected === 'number' ? 'an integer' : issue.expected}`;
+  return issue.message;
+}
+
+/** Reads every setting from `env`, applying defaults; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
+    const raw = env[name] ?? setting.default;
+    const result = setting.schema.safeParse(raw);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ConfigError(name, `${issue ? describeIssue(issue) : 'invalid'} (got ${JSON.stringify(raw)})`);
+    }
+    parsed[name] = result.data;
+  }
+  const config = parsed as ParsedSettings;
+  checkRange(config, 'ROOM_TTL_SECONDS', config.ROOM_TTL_MIN_SECONDS, config.ROOM_TTL_MAX_SECONDS);
+  checkRange(config, 'ROOM_CAPACITY', 2, config.ROOM_CAPACITY_MAX);
+  if (config.ROOM_TTL_MIN_SECONDS > config.ROOM_TTL_MAX_SECONDS) {
+    throw new ConfigError('ROOM_TTL_MIN_SECONDS', `must not exceed ROOM_TTL_MAX_SECONDS (${config.ROOM_TTL_MAX_SECONDS})`);
+  }
+  const allowedOrigins = config.ALLOWED_ORIGINS?.split(',')
+    .map((origin) => origin.trim().replace(/\/$/, ''))
+    .filter(Boolean);
+  return Object.freeze({ ...config, allowedOrigins });
+}
+
+function checkRange(config: ParsedSettings, name: 'ROOM_TTL_SECONDS' | 'ROOM_CAPACITY', min: number, max: number): void {
+  const value = config[name];
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+}
+
+/** Test and embedding helper: defaults overlaid with the given values. */
+export function configWith(overrides: Partial<Record<SettingName, string | number | boolean>> = {}): Config {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(overrides)) env[name] = String(value);
+  return loadConfig(env);
+}
+
+/** One line per setting: name, default, description; used by `--help`. */
+export function describeSettings(): string {
+  const rows = Object.entries(SETTINGS).map(([name, setting]) => {
+    const fallback = 'default' in setting ? setting.default : '(unset)';
+    return `  ${name.padEnd(28)} ${String(fallback).padEnd(10)} ${setting.help}`;
+  });
+  return [`  ${'VARIABLE'.padEnd(28)} ${'DEFAULT'.padEnd(10)} MEANING`, ...rows].join('\n');
+}

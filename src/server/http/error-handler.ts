@@ -1,0 +1,42 @@
+/**
+ * Maps every failure to the API's error shape `{"error":{"code","message"}}`:
+ * domain errors keep their code, Fastify's own errors (bad JSON, body too large,
+ * rate limit) get a code from the catalogue, anything else is a 500 that is
+ * logged without the request body. A store outage arrives here as
+ * HushError('unavailable') (503), raised by the engine that saw it.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../../shared/errors.js';
+import { HushError } from '../room/hush-error.js';
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  return reply.code(ERROR_CODES[code]).send({ error: { code, message } } satisfies ErrorBody);
+}
+
+function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
+  switch (error.statusCode) {
+    case 400:
+      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return undefined;
+  }
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HushError) return sendError(reply, error.code, error.message);
+    const code = codeForFastifyError(error);
+    if (code) return sendError(reply, code, code === 'rate_limited' ? 'Too many requests; try again later.' : error.message);
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 'internal_error', 'The server failed to complete this request.');
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+}

@@ -1,0 +1,96 @@
+/**
+ * The HTTP API under /api/rooms. Each handler validates its input with the
+ * shared zod schemas, resolves the caller's seat from the cookie, and calls
+ * the RoomService; errors flow to the error handler as HushErrors.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { z } from 'zod';
+import {
+  createRoomRequestSchema,
+  listMessagesQuerySchema,
+  sendMessageRequestSchema,
+  type ListMessagesResponse,
+  type SendMessageResponse,
+} from '../../shared/protocol.js';
+import type { Config } from '../config.js';
+import { HushError } from '../room/hush-error.js';
+import type { RoomMetrics } from '../room/room-metrics.js';
+import type { Member, RoomService } from '../room/room-service.js';
+import { ensureMemberToken, readMemberToken } from './member-cookie.js';
+
+export interface RoomsRouteDeps {
+  config: Config;
+  service: RoomService;
+  metrics: RoomMetrics;
+  /** Per-member message limiter shared with the WebSocket path. */
+  messageLimiter: RateLimiterAbstract;
+  /** Per-IP room-creation limiter (shared across instances on Redis). */
+  roomCreateLimiter: RateLimiterAbstract;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'body';
+  throw new HushError('invalid_request', `Invalid "${field}": ${issue?.message ?? 'invalid'}.`);
+}
+
+type RoomRequest = FastifyRequest<{ Params: { roomId: string } }>;
+
+export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps): void {
+  const { config, service, metrics } = deps;
+
+  async function requireMember(request: RoomRequest): Promise<Member> {
+    try {
+      return await service.authenticate(request.params.roomId, readMemberToken(request));
+    } catch (error) {
+      if (error instanceof HushError && error.code === 'not_a_member') metrics.joinRejected('not_a_member');
+      throw error;
+    }
+  }
+
+  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (rejection instanceof Error) throw new HushError('unavailable', 'The server cannot reach its store right now; try again shortly.');
+      metrics.rateLimited(kind);
+      throw new HushError('rate_limited', kind === 'room_create' ? 'Too many rooms created from your address; wait a minute.' : 'You are sending too fast; slow down.');
+    }
+  }
+
+  app.post('/api/rooms', async (request, reply) => {
+    const body = parse(createRoomRequestSchema, request.body);
+    await consume(deps.roomCreateLimiter, request.ip, 'room_create');
+    const room = await service.createRoom(body);
+    return reply.code(201).send(room);
+  });
+
+  app.post('/api/rooms/:roomId/join', async (request: RoomRequest, reply) => {
+    const token = ensureMemberToken(request, reply, config.ROOM_TTL_MAX_SECONDS);
+    return reply.send(await service.join(request.params.roomId, token));
+  });
+
+  app.get('/api/rooms/:roomId', async (request: RoomRequest) => service.view(await requireMember(request)));
+
+  app.delete('/api/rooms/:roomId', async (request: RoomRequest, reply) => {
+    await service.destroy(await requireMember(request));
+    return reply.code(204).send();
+  });
+
+  app.get('/api/rooms/:roomId/messages', async (request: RoomRequest): Promise<ListMessagesResponse> => {
+    const member = await requireMember(request);
+    const query = parse(listMessagesQuerySchema, request.query);
+    return { messages: await service.listMessages(member, query.after, query.limit) };
+  });
+
+  app.post('/api/rooms/:roomId/messages', async (request: RoomRequest, reply) => {
+    const member = await requireMember(request);
+    const body = parse(sendMessageRequestSchema, request.body);
+    await consume(deps.messageLimiter, `${member.room.roomId}:${member.memberId}`, 'message');
+    const result = await service.send(member, body.id, body.body);
+    return reply.code(201).send({ seq: result.seq, sentAt: result.sentAt } satisfies SendMessageResponse);
+  });
+}

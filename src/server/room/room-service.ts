@@ -1,0 +1,118 @@
+/**
+ * The room domain: the rules of creating, joining, speaking in and ending a
+ * room, independent of HTTP and WebSocket. Both transports call this; it talks
+ * to storage and fan-out only through the RoomStore and RoomBus seams.
+ */
+import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomView } from '../../shared/protocol.js';
+import type { Config } from '../config.js';
+import type { RoomBus } from '../store/room-bus.js';
+import type { Clock, RoomRecord, RoomStore } from '../store/room-store.js';
+import { HushError, notAMember, roomNotFound } from './hush-error.js';
+import { hashMemberToken, MEMBER_TOKEN_PATTERN, newMemberId, newRoomId } from './ids.js';
+import type { RoomMetrics } from './room-metrics.js';
+
+export interface Member {
+  room: RoomRecord;
+  memberId: string;
+}
+
+export interface SendResult {
+  seq: number;
+  sentAt: number;
+  duplicate: boolean;
+}
+
+type RoomRules = Pick<
+  Config,
+  'ROOM_TTL_SECONDS' | 'ROOM_TTL_MIN_SECONDS' | 'ROOM_TTL_MAX_SECONDS' | 'ROOM_CAPACITY' | 'ROOM_CAPACITY_MAX' | 'HISTORY_LIMIT'
+>;
+
+export class RoomService {
+  constructor(
+    private readonly store: RoomStore,
+    private readonly bus: RoomBus,
+    private readonly clock: Clock,
+    private readonly rules: RoomRules,
+    private readonly metrics: RoomMetrics,
+  ) {}
+
+  async createRoom(request: CreateRoomRequest): Promise<CreateRoomResponse> {
+    const { rules } = this;
+    const ttlSeconds = request.ttlSeconds ?? rules.ROOM_TTL_SECONDS;
+    const capacity = request.capacity ?? rules.ROOM_CAPACITY;
+    if (ttlSeconds < rules.ROOM_TTL_MIN_SECONDS || ttlSeconds > rules.ROOM_TTL_MAX_SECONDS) {
+      throw new HushError('invalid_request', `ttlSeconds must be between ${rules.ROOM_TTL_MIN_SECONDS} and ${rules.ROOM_TTL_MAX_SECONDS}.`);
+    }
+    if (capacity < 2 || capacity > rules.ROOM_CAPACITY_MAX) {
+      throw new HushError('invalid_request', `capacity must be between 2 and ${rules.ROOM_CAPACITY_MAX}.`);
+    }
+    const room: RoomRecord = { roomId: newRoomId(), capacity, expiresAt: this.clock.now() + ttlSeconds * 1000 };
+    await this.store.createRoom(room);
+    this.metrics.roomCreated();
+    return { roomId: room.roomId, expiresAt: room.expiresAt, capacity: room.capacity };
+  }
+
+  /** Takes a seat for the browser holding `token`, or gives back the seat it already holds. */
+  async join(roomId: string, token: string): Promise<JoinRoomResponse> {
+    if (!ROOM_ID_PATTERN.test(roomId)) throw this.rejectJoin('room_not_found');
+    const seat = await this.store.claimSeat(roomId, hashMemberToken(roomId, token), newMemberId());
+    if (seat.kind === 'not_found') throw this.rejectJoin('room_not_found');
+    if (seat.kind === 'full') throw this.rejectJoin('room_full');
+    const room = await this.store.getRoom(roomId);
+    if (!room) throw this.rejectJoin('room_not_found');
+    const members = await this.store.listMembers(roomId);
+    if (seat.isNew) await this.bus.publish(roomId, { type: 'presence', members });
+    return { roomId, memberId: seat.memberId, expiresAt: room.expiresAt, capacity: room.capacity, members };
+  }
+
+  /** Resolves the caller's seat: 404 if the room is gone, 403 if the token holds no seat. */
+  async authenticate(roomId: string, token: string | undefined): Promise<Member> {
+    if (!ROOM_ID_PATTERN.test(roomId)) throw roomNotFound();
+    const room = await this.store.getRoom(roomId);
+    if (!room) throw roomNotFound();
+    if (!token || !MEMBER_TOKEN_PATTERN.test(token)) throw notAMember();
+    const memberId = await this.store.findMember(roomId, hashMemberToken(roomId, token));
+    if (!memberId) throw notAMember();
+    return { room, memberId };
+  }
+
+  async view(member: Member): Promise<RoomView> {
+    const { room } = member;
+    const members = await this.store.listMembers(room.roomId);
+    return { roomId: room.roomId, expiresAt: room.expiresAt, capacity: room.capacity, members };
+  }
+
+  /** Stores a message (exactly once per sender and id) and fans it out. */
+  async send(member: Member, id: string, body: string): Promise<SendResult> {
+    const { roomId } = member.room;
+    const result = await this.store.appendMessage(roomId, { id, from: member.memberId, body }, this.rules.HISTORY_LIMIT);
+    if (result.kind === 'not_found') throw roomNotFound();
+    if (result.kind === 'duplicate') return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
+    this.metrics.messageAccepted();
+    await this.bus.publish(roomId, { type: 'message', message: result.message });
+    return { seq: result.message.seq, sentAt: result.message.sentAt, duplicate: false };
+  }
+
+  async listMessages(member: Member, after: number, limit: number | undefined): Promise<ChatMessage[]> {
+    const cap = Math.min(limit ?? this.rules.HISTORY_LIMIT, this.rules.HISTORY_LIMIT);
+    const page = await this.store.readMessages(member.room.roomId, after, cap);
+    return page.messages;
+  }
+
+  async typing(member: Member): Promise<void> {
+    await this.bus.publish(member.room.roomId, { type: 'typing', from: member.memberId });
+  }
+
+  /** Ends the room for everyone now. */
+  async destroy(member: Member): Promise<void> {
+    const { roomId } = member.room;
+    if (await this.store.deleteRoom(roomId)) this.metrics.roomEnded('destroyed');
+    // Published even if another request won the delete: the listeners treat a second `destroyed` as a no-op.
+    await this.bus.publish(roomId, { type: 'destroyed', reason: 'destroyed' });
+  }
+
+  private rejectJoin(code: 'room_not_found' | 'room_full'): HushError {
+    this.metrics.joinRejected(code);
+    return code === 'room_full' ? new HushError('room_full', 'Every seat in this room is taken.') : roomNotFound();
+  }
+}

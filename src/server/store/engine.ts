@@ -1,0 +1,55 @@
+/**
+ * The storage engine, picked in one place: memory by default, Redis when
+ * REDIS_URL is set. An Engine bundles the implementations of the seams that
+ * must agree with each other (store, bus, clock, shared rate limits).
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import { MemoryRoomBus } from './memory/memory-room-bus.js';
+import { MemoryRoomStore } from './memory/memory-room-store.js';
+import type { RoomBus } from './room-bus.js';
+import type { Clock, RoomStore } from './room-store.js';
+
+export interface RateLimiterOptions {
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export interface Engine {
+  readonly kind: 'memory' | 'redis';
+  readonly store: RoomStore;
+  readonly bus: RoomBus;
+  readonly clock: Clock;
+  /** A limiter whose counts every instance on this engine shares. */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  /** A real round trip to the store; rejects if it cannot serve. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function createMemoryEngine(clock: Clock = systemClock): Engine {
+  const store = new MemoryRoomStore(clock);
+  const bus = new MemoryRoomBus();
+  return {
+    kind: 'memory',
+    store,
+    bus,
+    clock,
+    createRateLimiter: ({ keyPrefix, points, durationSeconds }) => new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
+    ping: async () => undefined,
+    async close() {
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export async function createEngine(config: Config, logger: Logger): Promise<Engine> {
+  if (!config.REDIS_URL) return createMemoryEngine();
+  logger.fatal('REDIS_URL is set but the Redis engine is not available in this build');
+  throw new Error('REDIS_URL: the Redis engine is not available in this build');
+}

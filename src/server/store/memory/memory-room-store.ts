@@ -1,0 +1,142 @@
+/**
+ * In-memory RoomStore: the embedded default. Each room is one object in a Map;
+ * a timer removes it at expiresAt, the way a Redis TTL would. Operations are
+ * synchronous underneath, so each is atomic by construction.
+ */
+import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
+import type { AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
+
+interface MemoryRoom {
+  record: RoomRecord;
+  /** tokenHash → memberId, in joining order. */
+  seats: Map<string, string>;
+  /** memberId → ids of its open connections. */
+  connections: Map<string, Set<string>>;
+  history: ChatMessage[];
+  lastSeq: number;
+  /** message id → its seq and time, for exactly-once sends; bounded by DEDUP_RECORDS_PER_ROOM. */
+  sentIds: Map<string, { seq: number; sentAt: number }>;
+  timer: NodeJS.Timeout;
+}
+
+/** Idempotency records kept per room; beyond this the oldest ids are forgotten. */
+export const DEDUP_RECORDS_PER_ROOM = 10_000;
+
+export class MemoryRoomStore implements RoomStore {
+  private readonly rooms = new Map<string, MemoryRoom>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async createRoom(record: RoomRecord): Promise<void> {
+    const delay = Math.max(0, record.expiresAt - this.clock.now());
+    const timer = setTimeout(() => this.rooms.delete(record.roomId), delay);
+    timer.unref();
+    this.rooms.set(record.roomId, {
+      record: { ...record },
+      seats: new Map(),
+      connections: new Map(),
+      history: [],
+      lastSeq: 0,
+      sentIds: new Map(),
+      timer,
+    });
+  }
+
+  async getRoom(roomId: string): Promise<RoomRecord | null> {
+    const room = this.live(roomId);
+    return room ? { ...room.record } : null;
+  }
+
+  async claimSeat(roomId: string, tokenHash: string, candidateMemberId: string): Promise<SeatResult> {
+    const room = this.live(roomId);
+    if (!room) return { kind: 'not_found' };
+    const existing = room.seats.get(tokenHash);
+    if (existing) return { kind: 'seated', memberId: existing, isNew: false };
+    if (room.seats.size >= room.record.capacity) return { kind: 'full' };
+    room.seats.set(tokenHash, candidateMemberId);
+    return { kind: 'seated', memberId: candidateMemberId, isNew: true };
+  }
+
+  async findMember(roomId: string, tokenHash: string): Promise<string | null> {
+    return this.live(roomId)?.seats.get(tokenHash) ?? null;
+  }
+
+  async listMembers(roomId: string): Promise<MemberPresence[]> {
+    const room = this.live(roomId);
+    return room ? presenceOf(room) : [];
+  }
+
+  async setConnection(roomId: string, memberId: string, connectionId: string, open: boolean): Promise<MemberPresence[]> {
+    const room = this.live(roomId);
+    if (!room) return [];
+    let ids = room.connections.get(memberId);
+    if (open) {
+      if (!ids) room.connections.set(memberId, (ids = new Set()));
+      ids.add(connectionId);
+    } else if (ids) {
+      ids.delete(connectionId);
+      if (ids.size === 0) room.connections.delete(memberId);
+    }
+    return presenceOf(room);
+  }
+
+  async appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<AppendResult> {
+    const room = this.live(roomId);
+    if (!room) return { kind: 'not_found' };
+    // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
+    const dedupKey = `${draft.from}\u0000${draft.id}`;
+    const previous = room.sentIds.get(dedupKey);
+    if (previous) return { kind: 'duplicate', ...previous };
+    const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
+    room.history.push(message);
+    if (room.history.length > historyLimit) room.history.splice(0, room.history.length - historyLimit);
+    room.sentIds.set(dedupKey, { seq: message.seq, sentAt: message.sentAt });
+    if (room.sentIds.size > DEDUP_RECORDS_PER_ROOM) {
+      const oldest = room.sentIds.keys().next();
+      if (!oldest.done) room.sentIds.delete(oldest.value);
+    }
+    return { kind: 'appended', message };
+  }
+
+  async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
+    const room = this.live(roomId);
+    if (!room || room.history.length === 0) return { messages: [], oldestSeq: 0, lastSeq: room?.lastSeq ?? 0 };
+    const oldestSeq = room.history[0]!.seq;
+    // History is contiguous in seq, so the start index is arithmetic, not a search.
+    const start = Math.max(0, afterSeq + 1 - oldestSeq);
+    return { messages: room.history.slice(start, start + limit), oldestSeq, lastSeq: room.lastSeq };
+  }
+
+  async deleteRoom(roomId: string): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    clearTimeout(room.timer);
+    this.rooms.delete(roomId);
+    return room.record.expiresAt > this.clock.now();
+  }
+
+  async close(): Promise<void> {
+    for (const room of this.rooms.values()) clearTimeout(room.timer);
+    this.rooms.clear();
+  }
+
+  /** Test and metrics helper: rooms currently held. */
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  private live(roomId: string): MemoryRoom | undefined {
+    const room = this.rooms.get(roomId);
+    if (room && room.record.expiresAt <= this.clock.now()) {
+      // The timer has not fired yet (event loop busy); the room has ended all the same.
+      clearTimeout(room.timer);
+      this.rooms.delete(roomId);
+      return undefined;
+    }
+    return room;
+  }
+}
+
+function presenceOf(room: MemoryRoom): MemberPresence[] {
+  return [...room.seats.values()].map((memberId) => ({ memberId, online: room.connections.has(memberId) }));
+}

@@ -1,0 +1,27 @@
+/**
+ * The fan-out seam: carries room events between the instances that hold sockets
+ * of a room (Centrifuge's Broker, socket.io's Adapter). The memory bus calls
+ * listeners in-process; the Redis bus goes over per-room pub/sub channels.
+ * An instance subscribes to a room only while it holds a socket of that room.
+ * Delivery is at-most-once and may reorder across publishers; the RoomHub
+ * restores seq order and fills gaps from the store.
+ */
+import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
+
+export type RoomEvent =
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'presence'; members: MemberPresence[] }
+  | { type: 'typing'; from: string }
+  | { type: 'destroyed'; reason: EndReason };
+
+export type RoomEventListener = (roomId: string, event: RoomEvent) => void;
+
+export interface RoomBus {
+  /** Starts delivering the room's events to the bus listener; resolves once subscribed. */
+  subscribe(roomId: string): Promise<void>;
+  unsubscribe(roomId: string): Promise<void>;
+  publish(roomId: string, event: RoomEvent): Promise<void>;
+  /** The single listener of this instance (its RoomHub). */
+  setListener(listener: RoomEventListener): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+/**
+ * Parsing of client frames at the edge: JSON, then the shared zod schema. Every
+ * failure becomes a typed error code the client can show; nothing throws.
+ */
+import { CLIENT_FRAME_TYPES, clientFrameSchema, type ClientFrame, type ServerFrame } from '../../shared/protocol.js';
+import type { ErrorCode } from '../../shared/errors.js';
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string };
+
+export function parseClientFrame(text: string): ParsedFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'The frame is not valid JSON.' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'invalid_frame', message: 'A frame must be a JSON object with a "type".' };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.has(type)) {
+    return { ok: false, code: 'unknown_type', message: `Unknown frame type ${JSON.stringify(type)}; expected "send" or "typing".` };
+  }
+  const result = clientFrameSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'frame';
+    return { ok: false, code: 'invalid_frame', message: `Invalid "${field}": ${issue?.message ?? 'invalid'}.` };
+  }
+  return { ok: true, frame: result.data };
+}
+
+export function errorFrame(code: ErrorCode, message: string): string {
+  return JSON.stringify({ type: 'error', code, message } satisfies ServerFrame);
+}

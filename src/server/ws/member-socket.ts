@@ -1,0 +1,251 @@
+/**
+ * One member's WebSocket: replays history on connect, then relays live events
+ * in seq order; validates and rate-limits every frame it receives; protects the
+ * process from peers that do not read. Implements HubConnection for the RoomHub.
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { CLOSE_CODES } from '../../shared/errors.js';
+import type { ChatMessage, EndReason, ServerFrame } from '../../shared/protocol.js';
+import { HushError } from '../room/hush-error.js';
+import type { HubConnection, RoomHub } from '../room/room-hub.js';
+import type { RoomMetrics } from '../room/room-metrics.js';
+import type { Member, RoomService } from '../room/room-service.js';
+import type { RoomStore } from '../store/room-store.js';
+import { errorFrame, parseClientFrame } from './frames.js';
+
+export interface MemberSocketDeps {
+  service: RoomService;
+  hub: RoomHub;
+  store: RoomStore;
+  clockNow: () => number;
+  rateLimiter: RateLimiterAbstract;
+  metrics: RoomMetrics;
+  logger: Logger;
+  historyLimit: number;
+  rateLimitStrikes: number;
+  sendBufferLimitBytes: number;
+}
+
+type Queued = { message: ChatMessage; frame: string } | { message?: undefined; frame: string };
+
+export class MemberSocket implements HubConnection {
+  readonly memberId: string;
+  /** Set by the gateway's heartbeat; cleared on every pong. */
+  missedPong = false;
+  /** Highest seq this socket has been sent (as `message` or `ack`). */
+  private cursor = 0;
+  /** Frames that arrived from the hub before the welcome and replay went out. */
+  private startupQueue: Queued[] | undefined = [];
+  private readonly started: Promise<void>;
+  /** Ids this socket sent whose `ack` has not gone out yet; the hub's copy of such a message becomes the ack. */
+  private readonly awaitingAck = new Set<string>();
+  private strikes = 0;
+  private roomEnded = false;
+  private readonly roomId: string;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly connectionId: string,
+    private readonly member: Member,
+    private readonly after: number,
+    private readonly deps: MemberSocketDeps,
+  ) {
+    this.memberId = member.memberId;
+    this.roomId = member.room.roomId;
+    ws.on('message', (data, isBinary) => void this.onFrame(data as Buffer, isBinary));
+    ws.on('pong', () => {
+      this.missedPong = false;
+    });
+    ws.on('close', () => void this.onClose());
+    ws.on('error', (error) => deps.logger.debug({ err: error }, 'socket error'));
+    this.started = this.start();
+    this.started.catch((error: unknown) => this.failStart(error));
+  }
+
+  // ------------------------------------------------------------ HubConnection
+
+  deliverMessage(message: ChatMessage, frame: string): void {
+    if (this.startupQueue) {
+      this.startupQueue.push({ message, frame });
+      return;
+    }
+    if (message.seq <= this.cursor) return;
+    this.cursor = message.seq;
+    if (message.from === this.memberId && this.awaitingAck.delete(message.id)) {
+      this.send(ackFrame(message.id, message.seq));
+    } else {
+      this.send(frame);
+    }
+  }
+
+  sendFrame(frame: string): void {
+    if (this.startupQueue) this.startupQueue.push({ frame });
+    else this.send(frame);
+  }
+
+  endRoom(reason: EndReason, frame: string): void {
+    this.roomEnded = true;
+    this.startupQueue = undefined;
+    this.send(frame);
+    this.ws.close(CLOSE_CODES.roomEnded, `room ${reason}`);
+  }
+
+  // ------------------------------------------------------------- lifecycle
+
+  /** Closes the socket with `code`; used by the gateway for shutdown. */
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  /** Drops a dead peer without a closing handshake. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.missedPong = true;
+    this.ws.ping();
+  }
+
+  private async start(): Promise<void> {
+    const { hub, store, historyLimit } = this.deps;
+    await hub.attach(this.roomId, this.member.room.expiresAt, this);
+    const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
+    await hub.publishPresence(this.roomId, members);
+    // History is read after attaching, so replay and live overlap (deduplicated by seq) and never leave a gap.
+    const page = await store.readMessages(this.roomId, this.after, historyLimit);
+    const { room } = this.member;
+    const resumed = page.oldestSeq === 0 || this.after >= page.oldestSeq - 1;
+    this.send(
+      JSON.stringify({
+        type: 'welcome',
+        memberId: this.memberId,
+        roomId: this.roomId,
+        expiresAt: room.expiresAt,
+        capacity: room.capacity,
+        members,
+        serverTime: this.deps.clockNow(),
+        resumed,
+        oldestSeq: page.oldestSeq,
+        lastSeq: page.lastSeq,
+      } satisfies ServerFrame),
+    );
+    this.cursor = Math.min(this.after, page.lastSeq);
+    for (const message of page.messages) {
+      this.cursor = message.seq;
+      this.send(JSON.stringify({ type: 'message', ...message } satisfies ServerFrame));
+    }
+    const queued = this.startupQueue ?? [];
+    this.startupQueue = undefined;
+    for (const item of queued) {
+      if (item.message) this.deliverMessage(item.message, item.frame);
+      else this.send(item.frame);
+    }
+  }
+
+  private failStart(error: unknown): void {
+    if (this.roomEnded || this.ws.readyState !== this.ws.OPEN) return;
+    this.deps.logger.warn({ err: error }, 'socket start failed');
+    this.send(errorFrame('unavailable', 'The room could not be opened right now; reconnect to try again.'));
+    this.ws.close(CLOSE_CODES.tryAgainLater, 'unavailable');
+  }
+
+  private async onClose(): Promise<void> {
+    this.startupQueue = undefined;
+    this.deps.metrics.connectionClosed();
+    this.deps.hub.detach(this.roomId, this);
+    if (this.roomEnded) return;
+    try {
+      const members = await this.deps.store.setConnection(this.roomId, this.memberId, this.connectionId, false);
+      if (members.length > 0) await this.deps.hub.publishPresence(this.roomId, members);
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, 'presence update on close failed');
+    }
+  }
+
+  // ------------------------------------------------------------- inbound frames
+
+  private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      this.ws.close(CLOSE_CODES.unsupportedData, 'binary frames are not supported');
+      return;
+    }
+    try {
+      await this.started; // nothing but the welcome may be the first frame a client sees
+    } catch {
+      return;
+    }
+    const parsed = parseClientFrame(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.send(errorFrame(parsed.code, parsed.message));
+      return;
+    }
+    if (!(await this.withinRateLimit())) return;
+    const { frame } = parsed;
+    if (frame.type === 'typing') {
+      await this.deps.service.typing(this.member).catch((error: unknown) => this.reportError(error));
+      return;
+    }
+    this.awaitingAck.add(frame.id);
+    try {
+      const result = await this.deps.service.send(this.member, frame.id, frame.body);
+      if (result.duplicate) {
+        // If the original has not reached this socket yet, its arrival will be acked too.
+        if (result.seq <= this.cursor) this.awaitingAck.delete(frame.id);
+        this.send(ackFrame(frame.id, result.seq));
+      } else if (this.awaitingAck.has(frame.id)) {
+        this.deps.hub.noteAppended(this.roomId, result.seq);
+      }
+    } catch (error) {
+      this.awaitingAck.delete(frame.id);
+      this.reportError(error);
+    }
+  }
+
+  private async withinRateLimit(): Promise<boolean> {
+    try {
+      await this.deps.rateLimiter.consume(`${this.roomId}:${this.memberId}`);
+      this.strikes = 0;
+      return true;
+    } catch (rejection) {
+      if (rejection instanceof Error) {
+        // The limiter's store failed (Redis down): refuse rather than let traffic through unmetered.
+        this.deps.logger.warn({ err: rejection }, 'rate limiter unavailable');
+        this.send(errorFrame('unavailable', 'The server cannot reach its store right now; try again shortly.'));
+        return false;
+      }
+      this.deps.metrics.rateLimited('message');
+      this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.'));
+      if (++this.strikes >= this.deps.rateLimitStrikes) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+      return false;
+    }
+  }
+
+  private reportError(error: unknown): void {
+    if (error instanceof HushError) {
+      this.send(errorFrame(error.code, error.message));
+      return;
+    }
+    this.deps.logger.error({ err: error }, 'frame failed');
+    this.send(errorFrame('internal_error', 'The server failed to handle this frame.'));
+  }
+
+  // ------------------------------------------------------------- outbound
+
+  private send(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.deps.sendBufferLimitBytes) {
+      // A peer that does not read would otherwise grow this process's memory without bound.
+      this.deps.logger.info({ bufferedAmount: this.ws.bufferedAmount }, 'dropping slow consumer');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
+  }
+}
+
+function ackFrame(id: string, seq: number): string {
+  return JSON.stringify({ type: 'ack', id, seq } satisfies ServerFrame);
+}

@@ -1,0 +1,133 @@
+/**
+ * The WebSocket endpoint `GET /ws?roomId=…&after=…`: checks the origin at the
+ * upgrade, resolves the member from the cookie, then hands the socket to a
+ * MemberSocket. Owns the heartbeat and closes every socket on shutdown.
+ */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import { wsQuerySchema } from '../../shared/protocol.js';
+import type { Config } from '../config.js';
+import type { OriginPolicy } from '../http/origin-policy.js';
+import { MEMBER_COOKIE } from '../http/member-cookie.js';
+import { HushError } from '../room/hush-error.js';
+import type { Member } from '../room/room-service.js';
+import { errorFrame } from './frames.js';
+import { MemberSocket, type MemberSocketDeps } from './member-socket.js';
+
+export interface WebSocketGateway {
+  readonly connectionCount: number;
+  /** Stops accepting, closes every socket with `code`, and resolves when they are gone or after `timeoutMs`. */
+  close(code: number, reason: string, timeoutMs: number): Promise<void>;
+}
+
+type Authentication = { ok: true; member: Member; after: number } | { ok: false; closeCode: number; frame: string };
+
+export function attachWebSocketGateway(
+  app: FastifyInstance,
+  config: Config,
+  originPolicy: OriginPolicy,
+  deps: Omit<MemberSocketDeps, 'logger'>,
+  nodeId: string,
+): WebSocketGateway {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.MESSAGE_MAX_BYTES, // larger frames are refused with 1009 by ws itself
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const sockets = new Set<MemberSocket>();
+  let nextConnection = 0;
+  let closing = false;
+
+  const heartbeat = setInterval(() => {
+    for (const socket of sockets) {
+      if (socket.missedPong) socket.terminate();
+      else socket.ping();
+    }
+  }, config.PING_INTERVAL_MS);
+  heartbeat.unref();
+
+  async function authenticate(request: IncomingMessage, url: URL): Promise<Authentication> {
+    const query = wsQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+    if (!query.success) {
+      return { ok: false, closeCode: CLOSE_CODES.badRequest, frame: errorFrame('invalid_request', 'Expected ?roomId=…&after=<seq>.') };
+    }
+    const token = app.parseCookie(request.headers.cookie ?? '')[MEMBER_COOKIE];
+    try {
+      const member = await deps.service.authenticate(query.data.roomId, token);
+      return { ok: true, member, after: query.data.after };
+    } catch (error) {
+      if (error instanceof HushError && (error.code === 'room_not_found' || error.code === 'not_a_member')) {
+        deps.metrics.joinRejected(error.code);
+        const closeCode = error.code === 'room_not_found' ? CLOSE_CODES.roomNotFound : CLOSE_CODES.notAMember;
+        return { ok: false, closeCode, frame: errorFrame(error.code, error.message) };
+      }
+      app.log.warn({ err: error }, 'websocket authentication failed');
+      return { ok: false, closeCode: CLOSE_CODES.tryAgainLater, frame: errorFrame('unavailable', 'The server cannot reach its store right now; retry shortly.') };
+    }
+  }
+
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    const auth = await authenticate(request, url);
+    if (socket.destroyed) return;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      if (!auth.ok) {
+        ws.send(auth.frame);
+        ws.close(auth.closeCode);
+        return;
+      }
+      if (closing) {
+        ws.close(CLOSE_CODES.serviceRestart, 'server restart');
+        return;
+      }
+      const connectionId = `${nodeId}.${(nextConnection++).toString(36)}`;
+      const logger = app.log.child({ connectionId, memberId: auth.member.memberId });
+      const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, { ...deps, logger });
+      sockets.add(memberSocket);
+      deps.metrics.connectionOpened();
+      ws.once('close', () => sockets.delete(memberSocket));
+    });
+  }
+
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 'not_found', 'No WebSocket endpoint here; use /ws.');
+    if (closing) return refuseUpgrade(socket, 'unavailable', 'The server is shutting down.');
+    if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
+      return refuseUpgrade(socket, 'forbidden_origin', 'WebSocket connections from this origin are not allowed.');
+    }
+    upgrade(request, socket, head, url).catch((error: unknown) => {
+      app.log.error({ err: error }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+
+  return {
+    get connectionCount() {
+      return sockets.size;
+    },
+    async close(code, reason, timeoutMs) {
+      closing = true;
+      clearInterval(heartbeat);
+      for (const socket of sockets) socket.close(code, reason);
+      const deadline = Date.now() + timeoutMs;
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+    },
+  };
+}
+
+/** Answers the upgrade request with a plain HTTP error in the API's JSON shape. */
+function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
+  const status = ERROR_CODES[code];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The Hush wire protocol: HTTP bodies and WebSocket frames, as zod schemas with
+ * their derived types. Imported by the server (to validate every input at the
+ * edge) and by the web client (to build requests and read frames), so both
+ * sides agree by construction. docs/protocol.md describes the same shapes.
+ */
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+
+/** Room ids are 128 random bits in base64url: exactly 22 characters. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+export const MESSAGE_ID_MAX_CHARS = 64;
+/** Upper bound of a message body in characters; the byte limit of a whole frame is MESSAGE_MAX_BYTES (server config). */
+export const BODY_MAX_CHARS = 65_536;
+
+export const roomIdSchema = z.string().regex(ROOM_ID_PATTERN);
+export const messageIdSchema = z.string().min(1).max(MESSAGE_ID_MAX_CHARS);
+export const messageBodySchema = z.string().min(1).max(BODY_MAX_CHARS);
+
+// ---------------------------------------------------------------- HTTP bodies
+
+export const createRoomRequestSchema = z
+  .object({
+    ttlSeconds: z.number().int().positive().optional(),
+    capacity: z.number().int().positive().optional(),
+  })
+  .strict();
+export type CreateRoomRequest = z.infer<typeof createRoomRequestSchema>;
+
+export const sendMessageRequestSchema = z.object({ id: messageIdSchema, body: messageBodySchema }).strict();
+export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
+
+/** Query strings arrive as text; seq and limit are decimal integers. */
+export const listMessagesQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const wsQuerySchema = z
+  .object({
+    roomId: z.string(),
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  })
+  .strict();
+
+export interface MemberPresence {
+  memberId: string;
+  online: boolean;
+}
+
+export interface CreateRoomResponse {
+  roomId: string;
+  expiresAt: number;
+  capacity: number;
+}
+
+export interface RoomView {
+  roomId: string;
+  expiresAt: number;
+  capacity: number;
+  members: MemberPresence[];
+}
+
+export interface JoinRoomResponse extends RoomView {
+  memberId: string;
+}
+
+/** One message as stored and relayed. `body` is opaque (ciphertext, base64url in the web client). */
+export interface ChatMessage {
+  seq: number;
+  id: string;
+  from: string;
+  body: string;
+  sentAt: number;
+}
+
+export interface ListMessagesResponse {
+  messages: ChatMessage[];
+}
+
+export interface SendMessageResponse {
+  seq: number;
+  sentAt: number;
+}
+
+// ----------------------------------------------------- client → server frames
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('send'), id: messageIdSchema, body: messageBodySchema }),
+  z.object({ type: z.literal('typing') }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set(['send', 'typing']);
+
+// ----------------------------------------------------- server → client frames
+
+export type EndReason = 'expired' | 'destroyed';
+
+export interface WelcomeFrame {
+  type: 'welcome';
+  memberId: string;
+  roomId: string;
+  expiresAt: number;
+  capacity: number;
+  members: MemberPresence[];
+  /** The server's clock (the store's clock) when the frame was made, for countdowns. */
+  serverTime: number;
+  /**
+   * False when the resume point (`after`) is older than the oldest retained
+   * message: messages between `after` and `oldestSeq` were dropped by the
+   * history cap and cannot be replayed.
+   */
+  resumed: boolean;
+  /** Oldest seq still retained (0 when the room has no message). */
+  oldestSeq: number;
+  /** Highest seq in the room when the replay was read (0 when none). */
+  lastSeq: number;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | ({ type: 'message' } & ChatMessage)
+  | { type: 'ack'; id: string; seq: number }
+  | { type: 'presence'; members: MemberPresence[] }
+  | { type: 'typing'; from: string }
+  | { type: 'destroyed'; reason: EndReason }
+  | { type: 'error'; code: ErrorCode; message: string };

@@ -120,9 +120,14 @@ export class MemoryRoomStore implements RoomStore {
     this.rooms.clear();
   }
 
-  /** Test and metrics helper: rooms currently held. */
+  /** Rooms currently held, including any whose timer has not fired yet. */
   get size(): number {
     return this.rooms.size;
+  }
+
+  /** Whether anything of the room is still in memory (for tests that check "nothing remains"). */
+  holds(roomId: string): boolean {
+    return this.rooms.has(roomId);
   }
 
   private live(roomId: string): MemoryRoom | undefined {

@@ -1,0 +1,32 @@
+// `npm start`: builds the server and the web client if the build is missing or
+// older than the sources, then runs the server. Keeps `npm install && npm start`
+// a one-step install with no separate build command to remember.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+function run(script) {
+  const result = spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const serverEntry = 'dist/server/main.js';
+const sourcesChanged = (output, inputs) =>
+  !existsSync(output) || Math.max(...inputs.map(newestMtime)) > newestMtime(output);
+
+if (sourcesChanged(serverEntry, ['src/server', 'src/shared'])) run('build:server');
+if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['src/client', 'src/shared', 'index.html'])) run('build:client');
+
+// The server handles SIGTERM/SIGINT itself (graceful shutdown); pass them on and exit with its code.
+const server = spawn(process.execPath, [serverEntry, ...process.argv.slice(2)], { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

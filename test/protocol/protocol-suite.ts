@@ -1,0 +1,671 @@
+/**
+ * The protocol contract of issue 2, written once and run against every storage
+ * engine (memory.test.ts, redis.test.ts). Each test name states the rule it
+ * checks; each talks to a real server over a real port.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ChatMessage } from '../../src/shared/protocol.js';
+import { HttpClient } from '../support/http-client.js';
+import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
+import { TestSocket, UpgradeRefused } from '../support/test-socket.js';
+
+export interface ProtocolTarget {
+  name: string;
+  /** Set when the engine cannot run on this machine; the suite is then reported as skipped with this reason. */
+  skipReason?: string;
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
+  /** Settings every server of the suite gets (e.g. REDIS_URL). Called after setup. */
+  settings(): Settings;
+  /** How many pieces of the room (entries, keys) the store still holds. */
+  roomTraces(hush: RunningHush, roomId: string): Promise<number>;
+}
+
+const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000 };
+
+const uniqueId = () => randomBytes(6).toString('base64url');
+
+export function registerProtocolSuite(target: ProtocolTarget): void {
+  const suite = target.skipReason ? describe.skip : describe;
+  if (target.skipReason) {
+    // Said loudly so that a green run without this engine is never mistaken for a tested one.
+    console.warn(`[${target.name}] protocol suite SKIPPED: ${target.skipReason}`);
+  }
+
+  suite(`protocol contract (${target.name})`, () => {
+    let hush: RunningHush;
+    const servers: RunningHush[] = [];
+    const start = async (settings: Settings = {}) => {
+      const server = await startHush({ ...RELAXED, ...target.settings(), ...settings });
+      servers.push(server);
+      return server;
+    };
+
+    beforeAll(async () => {
+      await target.setup?.();
+      hush = await start();
+    });
+    afterAll(async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+      await target.teardown?.();
+    });
+
+    describe('rooms', () => {
+      it('creates a room with a 128-bit base64url id, the default TTL and capacity', async () => {
+        const before = Date.now();
+        const { status, body } = await hush.newClient().createRoom();
+        expect(status).toBe(201);
+        expect(body.roomId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        expect(Buffer.from(body.roomId, 'base64url')).toHaveLength(16);
+        expect(body.capacity).toBe(2);
+        expect(body.expiresAt).toBeGreaterThanOrEqual(before + 600_000 - 2000);
+        expect(body.expiresAt).toBeLessThanOrEqual(Date.now() + 600_000 + 2000);
+      });
+
+      it('honours a chosen TTL and capacity within the allowed ranges', async () => {
+        const { status, body } = await hush.newClient().createRoom({ ttlSeconds: 120, capacity: 16 });
+        expect(status).toBe(201);
+        expect(body.capacity).toBe(16);
+        expect(body.expiresAt - Date.now()).toBeGreaterThan(115_000);
+        expect(body.expiresAt - Date.now()).toBeLessThanOrEqual(122_000);
+      });
+
+      it.each([
+        [{ ttlSeconds: 86_401 }, 'ttlSeconds'],
+        [{ ttlSeconds: 0 }, 'ttlSeconds'],
+        [{ capacity: 1 }, 'capacity'],
+        [{ capacity: 17 }, 'capacity'],
+        [{ capacity: 'two' }, 'capacity'],
+        [{ extra: true }, 'extra'],
+      ])('refuses an out-of-range or malformed creation request %j with 400 invalid_request', async (body, field) => {
+        const result = await hush.newClient().createRoom(body);
+        expect(result.status).toBe(400);
+        expect(result.body.error.code).toBe('invalid_request');
+        expect(result.body.error.message).toBeTruthy();
+        void field;
+      });
+
+      it('answers malformed JSON with 400 invalid_json', async () => {
+        const result = await hush.newClient().request('POST', '/api/rooms', '{"ttlSeconds":');
+        expect(result.status).toBe(400);
+        expect(result.body.error.code).toBe('invalid_json');
+      });
+
+      it('makes unknown, malformed, expired and destroyed rooms indistinguishable: 404 room_not_found', async () => {
+        const client = hush.newClient();
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        expect((await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
+        const expired = (await client.createRoom({ ttlSeconds: 1 })).body.roomId as string;
+        await sleep(1300);
+        for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'not-a-room', roomId, expired]) {
+          for (const [method, path] of [
+            ['POST', `/api/rooms/${id}/join`],
+            ['GET', `/api/rooms/${id}`],
+            ['GET', `/api/rooms/${id}/messages`],
+            ['DELETE', `/api/rooms/${id}`],
+          ] as const) {
+            const result = await (method === 'GET' || method === 'DELETE' ? members[1]!.client : client).request(method, path);
+            expect(result.status, `${method} ${path}`).toBe(404);
+            expect(result.body).toEqual({ error: { code: 'room_not_found', message: expect.any(String) } });
+          }
+        }
+      });
+    });
+
+    describe('membership', () => {
+      it('join sets an HttpOnly SameSite=Strict token cookie (not Secure over plain http) and returns the seat', async () => {
+        const client = hush.newClient();
+        const roomId = (await client.createRoom()).body.roomId;
+        const joined = await client.join(roomId);
+        expect(joined.status).toBe(200);
+        expect(joined.body).toMatchObject({ roomId, capacity: 2, memberId: expect.any(String), expiresAt: expect.any(Number) });
+        expect(joined.body.members).toEqual([{ memberId: joined.body.memberId, online: false }]);
+        const cookie = joined.headers.getSetCookie()[0]!;
+        expect(cookie).toMatch(/^hush_token=[A-Za-z0-9_-]{43};/);
+        expect(cookie).toMatch(/HttpOnly/i);
+        expect(cookie).toMatch(/SameSite=Strict/i);
+        expect(cookie).not.toMatch(/Secure/i);
+      });
+
+      it('a browser that joins again keeps its seat and memberId, and one token holds seats in many rooms', async () => {
+        const client = hush.newClient();
+        const first = (await client.createRoom()).body.roomId;
+        const second = (await client.createRoom()).body.roomId;
+        const a = await client.join(first);
+        const cookieAfterFirst = client.cookieHeader;
+        const again = await client.join(first);
+        expect(again.body.memberId).toBe(a.body.memberId);
+        expect(again.body.members).toHaveLength(1);
+        const b = await client.join(second);
+        expect(b.status).toBe(200);
+        expect(client.cookieHeader).toBe(cookieAfterFirst);
+        expect((await client.request('GET', `/api/rooms/${first}`)).status).toBe(200);
+        expect((await client.request('GET', `/api/rooms/${second}`)).status).toBe(200);
+      });
+
+      it('twenty simultaneous joins for the last seat: exactly one wins, the rest get 409 room_full', async () => {
+        const { roomId } = await roomWithMembers(hush, 1, { capacity: 2 });
+        const contenders = Array.from({ length: 20 }, () => hush.newClient());
+        const results = await Promise.all(contenders.map((client) => client.join(roomId)));
+        const statuses = results.map((result) => result.status).sort();
+        expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+        expect(statuses.filter((status) => status === 409)).toHaveLength(19);
+        for (const result of results.filter((r) => r.status === 409)) expect(result.body.error.code).toBe('room_full');
+        // A seat once taken is kept: the winner can rejoin, nobody else can.
+        const winner = contenders[results.findIndex((r) => r.status === 200)]!;
+        expect((await winner.join(roomId)).status).toBe(200);
+        expect((await hush.newClient().join(roomId)).status).toBe(409);
+      });
+
+      it('GET /api/rooms/:id is for members: 403 not_a_member without a seat', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const view = await members[0]!.client.request('GET', `/api/rooms/${roomId}`);
+        expect(view.status).toBe(200);
+        expect(view.body.members.map((m: { memberId: string }) => m.memberId)).toEqual(members.map((m) => m.memberId));
+        const stranger = hush.newClient();
+        await stranger.join((await stranger.createRoom()).body.roomId); // has a token, but no seat here
+        for (const client of [stranger, hush.newClient()]) {
+          for (const [method, path] of [
+            ['GET', `/api/rooms/${roomId}`],
+            ['GET', `/api/rooms/${roomId}/messages`],
+            ['DELETE', `/api/rooms/${roomId}`],
+          ] as const) {
+            const result = await client.request(method, path);
+            expect(result.status, `${method} ${path}`).toBe(403);
+            expect(result.body.error.code).toBe('not_a_member');
+          }
+          const post = await client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'x', body: 'y' });
+          expect(post.body.error.code).toBe('not_a_member');
+        }
+      });
+    });
+
+    describe('origins', () => {
+      it('refuses state-changing requests from a foreign Origin with 403 forbidden_origin', async () => {
+        const foreign = new HttpClient(hush.baseUrl, 'https://evil.example');
+        const result = await foreign.createRoom();
+        expect(result.status).toBe(403);
+        expect(result.body.error.code).toBe('forbidden_origin');
+        const { roomId } = await roomWithMembers(hush, 1);
+        expect((await foreign.join(roomId)).body.error.code).toBe('forbidden_origin');
+        // Same origin and no Origin (curl) are allowed.
+        expect((await new HttpClient(hush.baseUrl, hush.baseUrl).createRoom()).status).toBe(201);
+        expect((await new HttpClient(hush.baseUrl, null).createRoom()).status).toBe(201);
+      });
+
+      it('refuses a WebSocket upgrade from a foreign Origin', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const attempt = TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader, origin: 'https://evil.example' });
+        await expect(attempt).rejects.toEqual(new UpgradeRefused(403));
+        const ok = await TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader, origin: hush.baseUrl });
+        await ok.next('welcome');
+        ok.close();
+      });
+
+      it('ALLOWED_ORIGINS replaces the same-origin rule', async () => {
+        const custom = await start({ ALLOWED_ORIGINS: 'https://chat.example.org' });
+        expect((await new HttpClient(custom.baseUrl, 'https://chat.example.org').createRoom()).status).toBe(201);
+        const own = await new HttpClient(custom.baseUrl, custom.baseUrl).createRoom();
+        expect(own.status).toBe(403);
+        expect(own.body.error.code).toBe('forbidden_origin');
+      });
+    });
+
+    describe('websocket admission', () => {
+      it('welcomes a member with its seat, the room and the server clock', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket, welcome } = await connect(hush, members[0]!, roomId);
+        expect(welcome).toMatchObject({
+          type: 'welcome',
+          memberId: members[0]!.memberId,
+          roomId,
+          capacity: 2,
+          expiresAt: members[0]!.join.expiresAt,
+          resumed: true,
+          oldestSeq: 0,
+          lastSeq: 0,
+        });
+        expect(Math.abs(welcome.serverTime - Date.now())).toBeLessThan(2000);
+        expect(welcome.members).toEqual([
+          { memberId: members[0]!.memberId, online: true },
+          { memberId: members[1]!.memberId, online: false },
+        ]);
+        expect(socket.frames[0]!.type).toBe('welcome');
+        socket.close();
+      });
+
+      it('a caller without a seat gets an error frame and close 4403; a missing room gets close 4404', async () => {
+        const { roomId } = await roomWithMembers(hush, 1);
+        const noCookie = await TestSocket.open(hush.wsUrl(roomId));
+        expect((await noCookie.next('error')).code).toBe('not_a_member');
+        expect((await noCookie.waitClosed()).code).toBe(4403);
+
+        const stranger = hush.newClient();
+        await stranger.join((await stranger.createRoom()).body.roomId);
+        const wrongSeat = await TestSocket.open(hush.wsUrl(roomId), { cookie: stranger.cookieHeader });
+        expect((await wrongSeat.waitClosed()).code).toBe(4403);
+
+        for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'garbage']) {
+          const missing = await TestSocket.open(hush.wsUrl(id), { cookie: stranger.cookieHeader });
+          expect((await missing.next('error')).code).toBe('room_not_found');
+          expect((await missing.waitClosed()).code).toBe(4404);
+        }
+      });
+
+      it('a malformed resume point is refused with invalid_request and close 4400', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const socket = await TestSocket.open(`${hush.wsUrl(roomId)}&after=abc`, { cookie: members[0]!.client.cookieHeader });
+        expect((await socket.next('error')).code).toBe('invalid_request');
+        expect((await socket.waitClosed()).code).toBe(4400);
+      });
+    });
+
+    describe('messages', () => {
+      it('the sender gets ack with the seq, every other member gets the message, the sender is not echoed', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 3);
+        const [a, b, c] = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        a!.socket.send({ type: 'send', id: 'm1', body: 'ciphertext-1' });
+        const ack = await a!.socket.next('ack');
+        expect(ack).toEqual({ type: 'ack', id: 'm1', seq: 1 });
+        for (const other of [b!, c!]) {
+          const message = await other.socket.next('message');
+          expect(message).toEqual({ type: 'message', seq: 1, id: 'm1', from: members[0]!.memberId, body: 'ciphertext-1', sentAt: expect.any(Number) });
+        }
+        await sleep(100);
+        expect(a!.socket.ofType('message')).toHaveLength(0);
+        for (const s of [a!, b!, c!]) s.socket.close();
+      });
+
+      it('per-room total order: concurrent senders produce seq 1..N with no gap, each receiver in order', async () => {
+        const perSender = 40;
+        const { roomId, members } = await roomWithMembers(hush, 3);
+        const sockets = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        sockets.forEach(({ socket }, senderIndex) => {
+          for (let i = 0; i < perSender; i++) socket.send({ type: 'send', id: `s${senderIndex}-${i}`, body: `b${senderIndex}-${i}` });
+        });
+        const total = perSender * members.length;
+        for (const { socket } of sockets) {
+          const messages = await socket.waitForCount('message', total - perSender, 10_000);
+          const acks = await socket.waitForCount('ack', perSender, 10_000);
+          const messageSeqs = messages.map((m) => m.seq);
+          expect(messageSeqs).toEqual([...messageSeqs].sort((x, y) => x - y)); // strictly in order
+          const all = [...messageSeqs, ...acks.map((a) => a.seq)].sort((x, y) => x - y);
+          expect(all).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+        }
+        // Each sender's own messages keep their sending order.
+        for (const { socket } of sockets) {
+          const ackIds = socket.ofType('ack').sort((x, y) => x.seq - y.seq).map((a) => Number(a.id.split('-')[1]));
+          expect(ackIds).toEqual(Array.from({ length: perSender }, (_, i) => i));
+        }
+        const history = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0&limit=500`);
+        expect(history.body.messages.map((m: ChatMessage) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+        for (const { socket } of sockets) socket.close();
+      });
+
+      it('from is the sender as the server knows it: a client cannot speak for another member', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const [a, b] = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        a!.socket.send({ type: 'send', id: 'spoof', body: 'x', from: members[1]!.memberId, seq: 99 });
+        const message = await b!.socket.next('message');
+        expect(message.from).toBe(members[0]!.memberId);
+        expect(message.seq).toBe(1);
+        const posted = await members[1]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'p', body: 'y' });
+        expect(posted.status).toBe(201);
+        expect((await a!.socket.next('message')).from).toBe(members[1]!.memberId);
+        a!.socket.close();
+        b!.socket.close();
+      });
+
+      it('exactly-once: sending an id again returns the original ack and is neither stored nor broadcast twice', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const [a, b] = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        a!.socket.send({ type: 'send', id: 'once', body: 'first' });
+        const first = await a!.socket.next('ack');
+        a!.socket.send({ type: 'send', id: 'other', body: 'second' });
+        await a!.socket.next('ack');
+        a!.socket.send({ type: 'send', id: 'once', body: 'first, retried' });
+        const again = await a!.socket.next('ack');
+        expect(again).toEqual(first);
+        // Through HTTP too: same semantics as the socket.
+        const viaHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'once', body: 'third try' });
+        expect(viaHttp.status).toBe(201);
+        expect(viaHttp.body.seq).toBe(first.seq);
+        await b!.socket.waitForCount('message', 2);
+        await sleep(150);
+        expect(b!.socket.ofType('message').map((m) => m.id)).toEqual(['once', 'other']);
+        const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages`);
+        expect(history.body.messages.map((m: ChatMessage) => [m.seq, m.id, m.body])).toEqual([
+          [1, 'once', 'first'],
+          [2, 'other', 'second'],
+        ]);
+        a!.socket.close();
+        b!.socket.close();
+      });
+
+      it('ids are scoped to their sender: the same id from two members is two messages', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const [a, b] = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        a!.socket.send({ type: 'send', id: 'same', body: 'from a' });
+        await a!.socket.next('ack');
+        b!.socket.send({ type: 'send', id: 'same', body: 'from b' });
+        expect((await b!.socket.next('ack')).seq).toBe(2);
+        expect((await a!.socket.next('message')).body).toBe('from b');
+        a!.socket.close();
+        b!.socket.close();
+      });
+
+      it('POST and GET messages over HTTP: 201 {seq, sentAt}, pages oldest first with after and limit', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket } = await connect(hush, members[1]!, roomId);
+        for (let i = 1; i <= 5; i++) {
+          const result = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: `h${i}`, body: `body${i}` });
+          expect(result.status).toBe(201);
+          expect(result.body).toEqual({ seq: i, sentAt: expect.any(Number) });
+        }
+        expect((await socket.waitForCount('message', 5)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+        const page = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=2&limit=2`);
+        expect(page.body.messages.map((m: ChatMessage) => m.seq)).toEqual([3, 4]);
+        expect(page.body.messages[0]).toEqual({ seq: 3, id: 'h3', from: members[0]!.memberId, body: 'body3', sentAt: expect.any(Number) });
+        for (const bad of ['after=-1', 'limit=0', 'after=x', 'limit=5000', 'foo=1']) {
+          const result = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?${bad}`);
+          expect(result.status, bad).toBe(400);
+          expect(result.body.error.code).toBe('invalid_request');
+        }
+        for (const bad of [{ id: '', body: 'x' }, { id: 'x'.repeat(65), body: 'x' }, { id: 'ok' }, { id: 'ok', body: 5 }]) {
+          const result = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, bad);
+          expect(result.status).toBe(400);
+          expect(result.body.error.code).toBe('invalid_request');
+        }
+        socket.close();
+      });
+
+      it('typing reaches the other members only; presence follows connections', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const a = await connect(hush, members[0]!, roomId);
+        const b = await connect(hush, members[1]!, roomId);
+        const bOnline = await a.socket.next('presence', (p) => p.members.find((m) => m.memberId === members[1]!.memberId)?.online === true);
+        expect(bOnline.members).toHaveLength(2);
+        a.socket.send({ type: 'typing' });
+        expect(await b.socket.next('typing')).toEqual({ type: 'typing', from: members[0]!.memberId });
+        await sleep(100);
+        expect(a.socket.ofType('typing')).toHaveLength(0);
+        b.socket.close();
+        const bOffline = await a.socket.next('presence', (p) => p.members.find((m) => m.memberId === members[1]!.memberId)?.online === false);
+        expect(bOffline.members.find((m) => m.memberId === members[0]!.memberId)?.online).toBe(true);
+        a.socket.close();
+      });
+    });
+
+    describe('resume', () => {
+      it('after=N replays every retained message with seq > N in order, then continues live, without gap or duplicate', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const a = await connect(hush, members[0]!, roomId);
+        const b = await connect(hush, members[1]!, roomId);
+        for (let i = 0; i < 10; i++) a.socket.send({ type: 'send', id: `r${i}`, body: `m${i}` });
+        await b.socket.waitForCount('message', 10);
+        b.socket.close();
+        await b.socket.waitClosed();
+        const lastSeen = 6;
+        // Keep sending while b reconnects, so live traffic races the replay.
+        const sender = (async () => {
+          for (let i = 10; i < 40; i++) {
+            a.socket.send({ type: 'send', id: `r${i}`, body: `m${i}` });
+            if (i % 5 === 0) await sleep(2);
+          }
+        })();
+        const resumed = await connect(hush, members[1]!, roomId, lastSeen);
+        expect(resumed.welcome.resumed).toBe(true);
+        await sender;
+        const messages = await resumed.socket.waitForCount('message', 40 - lastSeen, 10_000);
+        await sleep(100);
+        expect(resumed.socket.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 40 - lastSeen }, (_, i) => lastSeen + 1 + i));
+        expect(messages[0]!.body).toBe('m6');
+        a.socket.close();
+        resumed.socket.close();
+      });
+
+      it('a member sees its own earlier messages replayed as message frames from itself', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const a = await connect(hush, members[0]!, roomId);
+        a.socket.send({ type: 'send', id: 'mine', body: 'hello' });
+        await a.socket.next('ack');
+        a.socket.close();
+        const again = await connect(hush, members[0]!, roomId, 0);
+        const replayed = await again.socket.next('message');
+        expect(replayed).toMatchObject({ seq: 1, id: 'mine', from: members[0]!.memberId });
+        again.socket.close();
+      });
+
+      it('when the history cap dropped the asked messages, welcome says resumed:false with the oldest retained seq', async () => {
+        const capped = await start({ HISTORY_LIMIT: 5 });
+        const { roomId, members } = await roomWithMembers(capped, 2);
+        for (let i = 1; i <= 8; i++) await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: `c${i}`, body: `b${i}` });
+        const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages`);
+        expect(history.body.messages.map((m: ChatMessage) => m.seq)).toEqual([4, 5, 6, 7, 8]);
+        const stale = await connect(capped, members[1]!, roomId, 1);
+        expect(stale.welcome).toMatchObject({ resumed: false, oldestSeq: 4, lastSeq: 8 });
+        expect((await stale.socket.waitForCount('message', 5)).map((m) => m.seq)).toEqual([4, 5, 6, 7, 8]);
+        const fresh = await connect(capped, members[0]!, roomId, 3);
+        expect(fresh.welcome).toMatchObject({ resumed: true, oldestSeq: 4 });
+        stale.socket.close();
+        fresh.socket.close();
+      });
+    });
+
+    describe('isolation', () => {
+      it('nothing sent in one room reaches another, and a seat in one room opens no other', async () => {
+        const one = await roomWithMembers(hush, 2);
+        const two = await roomWithMembers(hush, 2);
+        const oneSockets = await Promise.all(one.members.map((m) => connect(hush, m, one.roomId)));
+        const twoSockets = await Promise.all(two.members.map((m) => connect(hush, m, two.roomId)));
+        for (let i = 0; i < 5; i++) oneSockets[0]!.socket.send({ type: 'send', id: `i${i}`, body: `room-one-${i}` });
+        oneSockets[0]!.socket.send({ type: 'typing' });
+        twoSockets[0]!.socket.send({ type: 'send', id: 'j', body: 'room-two' });
+        await oneSockets[1]!.socket.waitForCount('message', 5);
+        await twoSockets[1]!.socket.next('message');
+        await sleep(150);
+        for (const { socket } of twoSockets) {
+          expect(socket.ofType('message').every((m) => m.body === 'room-two')).toBe(true);
+          expect(socket.ofType('typing')).toHaveLength(0);
+        }
+        // A member of room one holds no seat in room two, whatever it knows of the id.
+        const peek = await one.members[0]!.client.request('GET', `/api/rooms/${two.roomId}/messages`);
+        expect(peek.status).toBe(403);
+        const sneak = await TestSocket.open(hush.wsUrl(two.roomId), { cookie: one.members[0]!.client.cookieHeader });
+        expect((await sneak.waitClosed()).code).toBe(4403);
+        for (const { socket } of [...oneSockets, ...twoSockets]) socket.close();
+      });
+    });
+
+    describe('the end of a room', () => {
+      it('destroy: every member gets destroyed{reason:destroyed} and close 4410, then nothing of the room remains', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 3);
+        const sockets = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        sockets[0]!.socket.send({ type: 'send', id: 'before-end', body: 'x' });
+        await sockets[0]!.socket.next('ack');
+        expect(await target.roomTraces(hush, roomId)).toBeGreaterThan(0);
+        const destroyed = await members[1]!.client.request('DELETE', `/api/rooms/${roomId}`);
+        expect(destroyed.status).toBe(204);
+        for (const { socket } of sockets) {
+          expect(await socket.next('destroyed')).toEqual({ type: 'destroyed', reason: 'destroyed' });
+          expect((await socket.waitClosed()).code).toBe(4410);
+        }
+        await eventually(async () => (await target.roomTraces(hush, roomId)) === 0, 3000, 'room traces gone');
+        expect((await members[0]!.client.join(roomId)).status).toBe(404);
+        const late = await TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+        expect((await late.waitClosed()).code).toBe(4404);
+      });
+
+      it('expiry: a 2-second room ends at expiresAt for every member even if idle, and nothing remains', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2, { ttlSeconds: 2 });
+        const expiresAt = members[0]!.join.expiresAt as number;
+        const sockets = await Promise.all(members.map((m) => connect(hush, m, roomId)));
+        await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'e', body: 'x' });
+        for (const { socket } of sockets) {
+          expect(await socket.next('destroyed', () => true, 4000)).toEqual({ type: 'destroyed', reason: 'expired' });
+          expect((await socket.waitClosed()).code).toBe(4410);
+        }
+        expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 50);
+        await eventually(async () => (await target.roomTraces(hush, roomId)) === 0, 3000, 'room traces gone');
+        expect((await members[0]!.client.request('GET', `/api/rooms/${roomId}`)).status).toBe(404);
+      });
+
+      it('expiry without any socket open still removes every trace of the room', async () => {
+        const client = hush.newClient();
+        const roomId = (await client.createRoom({ ttlSeconds: 1 })).body.roomId;
+        await client.join(roomId);
+        await client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'lonely', body: 'x' });
+        expect(await target.roomTraces(hush, roomId)).toBeGreaterThan(0);
+        await eventually(async () => (await target.roomTraces(hush, roomId)) === 0, 4000, 'room traces gone');
+        expect((await client.join(roomId)).status).toBe(404);
+      });
+    });
+
+    describe('bad input gets a clear answer, and nothing breaks', () => {
+      it.each([
+        ['{not json', 'invalid_json'],
+        ['[1,2]', 'invalid_frame'],
+        ['"hello"', 'invalid_frame'],
+        ['{"type":"shout"}', 'unknown_type'],
+        ['{"body":"no type"}', 'unknown_type'],
+        ['{"type":"send","body":"no id"}', 'invalid_frame'],
+        ['{"type":"send","id":"","body":"x"}', 'invalid_frame'],
+        [`{"type":"send","id":"${'x'.repeat(65)}","body":"x"}`, 'invalid_frame'],
+        ['{"type":"send","id":"x","body":42}', 'invalid_frame'],
+        ['{"type":"send","id":"x","body":""}', 'invalid_frame'],
+      ])('frame %s gets error %s and the connection stays usable', async (text, code) => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket } = await connect(hush, members[0]!, roomId);
+        socket.send(text);
+        const error = await socket.next('error');
+        expect(error.code).toBe(code);
+        expect(error.message.length).toBeGreaterThan(0);
+        socket.send({ type: 'send', id: 'after-error', body: 'still works' });
+        expect(await socket.next('ack')).toMatchObject({ id: 'after-error', seq: 1 });
+        socket.close();
+      });
+
+      it('a frame over MESSAGE_MAX_BYTES closes the socket with 1009', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket } = await connect(hush, members[0]!, roomId);
+        socket.send({ type: 'send', id: 'big', body: 'x'.repeat(16_384) });
+        expect((await socket.waitClosed()).code).toBe(1009);
+        expect((await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages`)).body.messages).toEqual([]);
+      });
+
+      it('a request body over MESSAGE_MAX_BYTES gets 413 payload_too_large', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const result = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'big', body: 'x'.repeat(20_000) });
+        expect(result.status).toBe(413);
+        expect(result.body.error.code).toBe('payload_too_large');
+      });
+
+      it('a binary frame closes the socket with 1003', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket } = await connect(hush, members[0]!, roomId);
+        socket.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+        expect((await socket.waitClosed()).code).toBe(1003);
+      });
+
+      it('permessage-deflate is off', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const ws = new WebSocket(hush.wsUrl(roomId), { headers: { cookie: members[0]!.client.cookieHeader }, perMessageDeflate: true });
+        await new Promise((resolve) => ws.once('open', resolve));
+        expect(ws.extensions).toBe('');
+        ws.close();
+      });
+
+      it('a member sending past the rate limit gets error rate_limited, then close 1008 if it goes on', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        for (let i = 0; i < 5; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
+        await socket.waitForCount('ack', 5);
+        socket.send({ type: 'send', id: 'over', body: 'x' });
+        expect((await socket.next('error')).code).toBe('rate_limited');
+        socket.send({ type: 'typing' });
+        socket.send({ type: 'send', id: 'over2', body: 'x' });
+        expect((await socket.waitClosed()).code).toBe(1008);
+        expect(socket.ofType('ack')).toHaveLength(5);
+        // HTTP sends share the member's budget.
+        const viaHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'h', body: 'x' });
+        expect(viaHttp.status).toBe(429);
+        expect(viaHttp.body.error.code).toBe('rate_limited');
+      });
+
+      it('room creation is rate-limited per client IP with 429 rate_limited', async () => {
+        const limited = await start({ ROOM_CREATE_LIMIT: 3, ROOM_CREATE_WINDOW_SECONDS: 60 });
+        const client = limited.newClient();
+        for (let i = 0; i < 3; i++) expect((await client.createRoom()).status).toBe(201);
+        const refused = await client.createRoom();
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('rate_limited');
+      });
+
+      it('a peer that stops answering pings is dropped', async () => {
+        const quick = await start({ PING_INTERVAL_MS: 150 });
+        const { roomId, members } = await roomWithMembers(quick, 2);
+        const { socket } = await connect(quick, members[0]!, roomId);
+        const watcher = await connect(quick, members[1]!, roomId);
+        // Stop reading from the TCP socket: pings go unanswered.
+        (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+        await watcher.socket.next('presence', (p) => p.members.find((m) => m.memberId === members[0]!.memberId)?.online === false, 3000);
+        watcher.socket.close();
+      });
+
+      it('a consumer that does not read is dropped once its send buffer passes the bound', async () => {
+        const bounded = await start({ SEND_BUFFER_LIMIT_BYTES: 65_536 });
+        const { roomId, members } = await roomWithMembers(bounded, 2);
+        const reader = await connect(bounded, members[0]!, roomId);
+        const stalled = await connect(bounded, members[1]!, roomId);
+        (stalled.socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+        const body = 'y'.repeat(15_000);
+        let sent = 0;
+        // Loopback buffers hold a few MB; keep sending until the server gives up on the stalled peer.
+        const dropped = reader.socket.next('presence', (p) => p.members.find((m) => m.memberId === members[1]!.memberId)?.online === false, 20_000);
+        let done = false;
+        void dropped.finally(() => (done = true));
+        while (!done && sent < 3000) {
+          for (let i = 0; i < 20; i++) reader.socket.send({ type: 'send', id: `flood${sent++}`, body });
+          await sleep(5);
+        }
+        await dropped;
+        expect((await bounded.newClient().request('GET', '/healthz')).status).toBe(200);
+        reader.socket.close();
+      });
+
+      it('a storm of garbage from many sockets does not crash the process', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const garbage = ['', ' ', 'null', '{}', '{"type":null}', '{"type":"send","id":{},"body":[]}', '\u0000\u0001', '{"type":"send","id":"a","body":"b","__proto__":{"x":1}}', '9'.repeat(5000), '{"type":"typing","extra":"x"}'];
+        const sockets = await Promise.all([0, 1, 0, 1].map((i) => connect(hush, members[i]!, roomId)));
+        for (const { socket } of sockets) for (const text of garbage) socket.send(text);
+        await sleep(300);
+        const health = await hush.newClient().request('GET', '/healthz');
+        expect(health.status).toBe(200);
+        for (const { socket } of sockets) expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+        for (const { socket } of sockets) socket.close();
+      });
+    });
+
+    describe('privacy', () => {
+      it('the message body is never logged', async () => {
+        const canary = `canary-${uniqueId()}`;
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const { socket } = await connect(hush, members[0]!, roomId);
+        socket.send({ type: 'send', id: 'c1', body: canary });
+        await socket.next('ack');
+        await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'c2', body: canary });
+        socket.send(`{"type":"send","id":"c3","body":"${canary}"`); // malformed, with the canary inside
+        await socket.next('error');
+        socket.close();
+        await sleep(50);
+        expect(hush.logs.length).toBeGreaterThan(0);
+        expect(hush.logs.join('\n')).not.toContain(canary);
+        const token = members[0]!.client.cookieHeader.split('=')[1]!;
+        expect(hush.logs.join('\n')).not.toContain(token);
+      });
+    });
+  });
+}

@@ -9,6 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    // Read by .ci/run for its closing "N passed, N failed" line.
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -3,15 +3,18 @@
  * tests can start it on port 0 and main.ts can add signals around it.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CLOSE_CODES } from '../shared/errors.js';
 import type { Config } from './config.js';
 import { registerErrorHandling, sendError } from './http/error-handler.js';
 import { createOriginPolicy } from './http/origin-policy.js';
+import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerRoomsRoutes } from './http/rooms-routes.js';
+import { loggerOptions } from './logging.js';
+import { createPrometheusMetrics, type PrometheusMetrics } from './metrics.js';
 import { RoomHub } from './room/room-hub.js';
-import { NO_METRICS, type RoomMetrics } from './room/room-metrics.js';
 import { RoomService } from './room/room-service.js';
 import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
@@ -19,9 +22,8 @@ import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.j
 export interface BuildOptions {
   /** Storage engine; by default picked from the config (memory, or Redis with REDIS_URL). */
   engine?: Engine;
-  /** Fastify logger option; by default JSON logs at LOG_LEVEL. */
+  /** Fastify logger option; by default from LOG_LEVEL and LOG_FORMAT. */
   logger?: FastifyServerOptions['logger'];
-  metrics?: RoomMetrics;
 }
 
 export interface HushServer {
@@ -30,6 +32,7 @@ export interface HushServer {
   readonly hub: RoomHub;
   readonly gateway: WebSocketGateway;
   readonly service: RoomService;
+  readonly metrics: PrometheusMetrics;
   /** Listens on config HOST:PORT (or the given port); resolves with the base URL. */
   listen(port?: number): Promise<string>;
   /** Closes every socket with 1012, stops listening, closes the engine. */
@@ -37,15 +40,17 @@ export interface HushServer {
 }
 
 export async function buildServer(config: Config, options: BuildOptions = {}): Promise<HushServer> {
+  const https = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : null;
   const app = Fastify({
-    logger: options.logger ?? { level: config.LOG_LEVEL },
+    ...(https ? { https } : {}),
+    logger: options.logger ?? loggerOptions(config),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MESSAGE_MAX_BYTES,
     requestIdHeader: false,
     genReqId: () => randomBytes(6).toString('base64url'),
   });
   const engine = options.engine ?? (await createEngine(config, app.log));
-  const metrics = options.metrics ?? NO_METRICS;
+  const metrics = createPrometheusMetrics(() => engine.stats);
   const nodeId = randomBytes(6).toString('base64url');
 
   const service = new RoomService(engine.store, engine.bus, engine.clock, config, metrics);
@@ -64,13 +69,20 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
 
   await app.register(cookie);
   registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // Over HTTPS (directly, or behind a trusted proxy that says so) browsers must never fall back to http.
+    if (request.protocol === 'https' && !reply.hasHeader('strict-transport-security')) {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
       return sendError(reply, 'forbidden_origin', 'Requests from this origin are not allowed to change state.');
     }
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN);
   registerRoomsRoutes(app, { config, service, metrics, messageLimiter, roomCreateLimiter });
 
   const gateway = attachWebSocketGateway(
@@ -97,6 +109,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     hub,
     gateway,
     service,
+    metrics,
     async listen(port = config.PORT) {
       return app.listen({ port, host: config.HOST });
     },

@@ -44,6 +44,10 @@ export const SETTINGS = {
   TRUST_PROXY: { schema: bool, default: 'false', help: 'Trust X-Forwarded-For/-Proto from a reverse proxy (for client IPs and https).' },
   REDIS_URL: { schema: optionalText, help: 'redis://… to keep state in Redis and fan out over pub/sub (scale-out mode).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
+  LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', help: 'json, pretty, or auto: pretty on a terminal unless NODE_ENV=production.' },
+  METRICS_TOKEN: { schema: optionalText, help: 'If set, GET /metrics requires "Authorization: Bearer <token>".' },
+  TLS_CERT_FILE: { schema: optionalText, help: 'PEM certificate (chain) to serve HTTPS/WSS directly; needs TLS_KEY_FILE.' },
+  TLS_KEY_FILE: { schema: optionalText, help: 'PEM private key for TLS_CERT_FILE.' },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -88,6 +92,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed as ParsedSettings;
   checkRange(config, 'ROOM_TTL_SECONDS', config.ROOM_TTL_MIN_SECONDS, config.ROOM_TTL_MAX_SECONDS);
   checkRange(config, 'ROOM_CAPACITY', 2, config.ROOM_CAPACITY_MAX);
+  if (Boolean(config.TLS_CERT_FILE) !== Boolean(config.TLS_KEY_FILE)) {
+    throw new ConfigError(config.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with the other TLS_*_FILE setting');
+  }
   if (config.ROOM_TTL_MIN_SECONDS > config.ROOM_TTL_MAX_SECONDS) {
     throw new ConfigError('ROOM_TTL_MIN_SECONDS', `must not exceed ROOM_TTL_MAX_SECONDS (${config.ROOM_TTL_MAX_SECONDS})`);
   }

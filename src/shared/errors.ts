@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   invalid_json: 400,
   invalid_frame: 400,
   unknown_type: 400,
+  unauthorized: 401,
   forbidden_origin: 403,
   not_a_member: 403,
   room_not_found: 404,

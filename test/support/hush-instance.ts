@@ -6,6 +6,7 @@
 import { Writable } from 'node:stream';
 import { buildServer, type HushServer } from '../../src/server/app.js';
 import { configWith, type SettingName } from '../../src/server/config.js';
+import { loggerOptions } from '../../src/server/logging.js';
 import type { JoinRoomResponse, WelcomeFrame } from '../../src/shared/protocol.js';
 import { HttpClient } from './http-client.js';
 import { TestSocket } from './test-socket.js';
@@ -31,8 +32,10 @@ export async function startHush(settings: Settings = {}): Promise<RunningHush> {
       done();
     },
   });
-  const merged: Settings = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'debug', ...settings };
-  const server = await buildServer(configWith(merged), { logger: { level: String(merged.LOG_LEVEL), stream } });
+  const merged: Settings = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ...settings };
+  const config = configWith(merged);
+  // The production logger options (redaction included), writing into memory.
+  const server = await buildServer(config, { logger: { ...(loggerOptions(config) as object), stream } });
   const baseUrl = await server.listen(0);
   return {
     server,

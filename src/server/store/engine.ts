@@ -17,6 +17,12 @@ export interface RateLimiterOptions {
   durationSeconds: number;
 }
 
+/** Counters an engine keeps about its own connection to the store, read by /metrics. */
+export interface EngineStats {
+  errors: number;
+  reconnects: number;
+}
+
 export interface Engine {
   readonly kind: 'memory' | 'redis';
   readonly store: RoomStore;
@@ -24,6 +30,8 @@ export interface Engine {
   readonly clock: Clock;
   /** A limiter whose counts every instance on this engine shares. */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  /** Store connection counters; absent for engines that have no connection (memory). */
+  readonly stats?: EngineStats;
   /** A real round trip to the store; rejects if it cannot serve. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,241 @@
+/**
+ * Operating Hush (issue 5): health and readiness, Prometheus metrics, request
+ * ids, TLS with Secure cookies and HSTS, TRUST_PROXY, start-up configuration
+ * errors, --help, and graceful shutdown on SIGTERM.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../src/server/config.js';
+import { HttpClient } from '../support/http-client.js';
+import { connect, roomWithMembers, startHush, type RunningHush } from '../support/hush-instance.js';
+import { spawnHush, startHushProcess, freePort } from '../support/hush-process.js';
+import { TestSocket } from '../support/test-socket.js';
+import WebSocket from 'ws';
+
+function metricValue(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
+  if (!line) throw new Error(`metric ${name}${labels} not found`);
+  return Number(line.split(' ').at(-1));
+}
+
+describe('health, readiness and metrics', () => {
+  let hush: RunningHush;
+  beforeAll(async () => {
+    hush = await startHush({ MESSAGE_RATE_LIMIT: 3, MESSAGE_RATE_WINDOW_SECONDS: 60 });
+  });
+  afterAll(() => hush.stop());
+
+  it('GET /healthz and GET /readyz answer 200 while the process serves', async () => {
+    const client = hush.newClient();
+    expect(await client.request('GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await client.request('GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', engine: 'memory' } });
+  });
+
+  it('GET /metrics exposes hush_ metrics in Prometheus text format that follow what happened', async () => {
+    const { roomId, members } = await roomWithMembers(hush, 2);
+    expect((await hush.newClient().join(roomId)).status).toBe(409);
+    const a = await connect(hush, members[0]!, roomId);
+    const b = await connect(hush, members[1]!, roomId);
+    for (let i = 0; i < 4; i++) a.socket.send({ type: 'send', id: `m${i}`, body: 'x' });
+    await a.socket.next('error');
+    await b.socket.waitForCount('message', 3);
+
+    const response = await hush.newClient().request('GET', '/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = response.body as string;
+    expect(metricValue(text, 'hush_connections_open')).toBe(2);
+    expect(metricValue(text, 'hush_rooms_active')).toBe(1);
+    expect(metricValue(text, 'hush_rooms_created_total')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'hush_messages_accepted_total')).toBe(3);
+    expect(metricValue(text, 'hush_messages_delivered_total')).toBe(6); // 3 messages × (1 message + 1 ack)
+    expect(metricValue(text, 'hush_joins_rejected_total', '{reason="room_full"}')).toBe(1);
+    expect(metricValue(text, 'hush_rate_limited_total', '{kind="message"}')).toBe(1);
+    expect(metricValue(text, 'hush_fanout_latency_seconds_count')).toBe(3);
+    expect(text).toContain('hush_nodejs_eventloop_lag_seconds');
+    expect(text).toContain('hush_store_errors_total 0');
+    expect(text).toContain('hush_store_reconnects_total 0');
+    a.socket.close();
+    b.socket.close();
+    await b.socket.waitClosed();
+    await a.socket.waitClosed();
+    const { metrics } = hush.server;
+    await expect.poll(async () => metricValue(await metrics.registry.metrics(), 'hush_connections_open')).toBe(0);
+    await expect.poll(async () => metricValue(await metrics.registry.metrics(), 'hush_rooms_active')).toBe(0);
+  });
+
+  it('counts ended rooms by reason', async () => {
+    const { roomId, members } = await roomWithMembers(hush, 2);
+    const before = metricValue(await hush.server.metrics.registry.metrics(), 'hush_rooms_ended_total', '{reason="destroyed"}');
+    await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`);
+    expect(metricValue(await hush.server.metrics.registry.metrics(), 'hush_rooms_ended_total', '{reason="destroyed"}')).toBe(before + 1);
+  });
+
+  it('every response carries a request id, and log lines carry the same id', async () => {
+    const response = await hush.newClient().request('GET', '/healthz');
+    const id = response.headers.get('x-request-id');
+    expect(id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(hush.logs.some((line) => line.includes(`"reqId":"${id}"`))).toBe(true);
+  });
+});
+
+describe('METRICS_TOKEN', () => {
+  let hush: RunningHush;
+  beforeAll(async () => {
+    hush = await startHush({ METRICS_TOKEN: 's3cret-token' });
+  });
+  afterAll(() => hush.stop());
+
+  it('protects /metrics with a bearer token', async () => {
+    const client = hush.newClient();
+    const refused = await client.request('GET', '/metrics');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('unauthorized');
+    expect((await client.request('GET', '/metrics', undefined, { authorization: 'Bearer wrong-token!' })).status).toBe(401);
+    const allowed = await client.request('GET', '/metrics', undefined, { authorization: 'Bearer s3cret-token' });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toContain('hush_connections_open');
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let hush: RunningHush;
+  let cert: Buffer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hush-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    cert = readFileSync(join(dir, 'cert.pem'));
+    hush = await startHush({ TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') });
+  });
+  afterAll(async () => {
+    await hush.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function tlsRequest(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(`${hush.baseUrl}${path}`, { method, ca: cert, headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('serves HTTPS directly, with Secure cookies, HSTS, and WSS', async () => {
+    expect(hush.baseUrl).toMatch(/^https:/);
+    const created = await tlsRequest('POST', '/api/rooms');
+    expect(created.status).toBe(201);
+    expect(created.headers['strict-transport-security']).toContain('max-age=');
+    const { roomId } = JSON.parse(created.body) as { roomId: string };
+    const joined = await tlsRequest('POST', `/api/rooms/${roomId}/join`);
+    const cookie = (joined.headers['set-cookie'] as string[])[0]!;
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/HttpOnly/i);
+    const ws = new WebSocket(`wss://127.0.0.1:${new URL(hush.baseUrl).port}/ws?roomId=${roomId}`, { ca: cert, headers: { cookie: cookie.split(';')[0]! } });
+    const welcome = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data) => resolve(data.toString()));
+      ws.once('error', reject);
+    });
+    expect(JSON.parse(welcome)).toMatchObject({ type: 'welcome', roomId });
+    ws.close();
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('behind a trusted proxy, X-Forwarded-Proto makes cookies Secure and X-Forwarded-For separates rate-limit buckets', async () => {
+    const proxied = await startHush({ TRUST_PROXY: true, ROOM_CREATE_LIMIT: 1 });
+    try {
+      const client = new HttpClient(proxied.baseUrl, null);
+      const first = await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.1', 'x-forwarded-proto': 'https' });
+      expect(first.status).toBe(201);
+      expect(first.headers.get('strict-transport-security')).toContain('max-age=');
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(201);
+      const joined = await client.request('POST', `/api/rooms/${first.body.roomId}/join`, undefined, { 'x-forwarded-proto': 'https' });
+      expect(joined.headers.getSetCookie()[0]).toMatch(/; Secure/i);
+    } finally {
+      await proxied.stop();
+    }
+  });
+
+  it('without TRUST_PROXY, forwarded headers are ignored: a client cannot dodge the limit or fake https', async () => {
+    const direct = await startHush({ ROOM_CREATE_LIMIT: 1 });
+    try {
+      const client = new HttpClient(direct.baseUrl, null);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(201);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(429);
+      const room = await new HttpClient(direct.baseUrl, null).request('POST', '/api/rooms');
+      expect(room.status).toBe(429);
+    } finally {
+      await direct.stop();
+    }
+  });
+});
+
+describe('start-up configuration', () => {
+  it.each([
+    [{ PORT: 'abc' }, /PORT: must be an integer/],
+    [{ ROOM_CAPACITY: '50' }, /ROOM_CAPACITY: must be between 2 and 16/],
+    [{ ROOM_TTL_SECONDS: '10' }, /ROOM_TTL_SECONDS: must be between 60 and 86400/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error/],
+    [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_KEY_FILE: must be set together/],
+  ])('a wrong value %j stops the process with exit code 2 and one clear line', async (env, message) => {
+    const hush = spawnHush({ PORT: String(await freePort()), ...env });
+    expect(await hush.exited).toBe(2);
+    const lines = hush.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('--help lists every setting with its default', async () => {
+    const hush = spawnHush({}, ['--help']);
+    expect(await hush.exited).toBe(0);
+    for (const [name, setting] of Object.entries(SETTINGS)) {
+      const line = hush.output().split('\n').find((l) => l.trim().startsWith(`${name} `));
+      expect(line, name).toBeDefined();
+      if ('default' in setting) expect(line).toContain(setting.default);
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM, sockets are closed with 1012 after in-flight sends are acked, and the process exits 0 in time', async () => {
+    const hush = await startHushProcess({ SHUTDOWN_TIMEOUT_MS: '3000', MESSAGE_RATE_LIMIT: '1000' });
+    const client = new HttpClient(hush.baseUrl);
+    const roomId = (await client.createRoom()).body.roomId as string;
+    await client.join(roomId);
+    const other = new HttpClient(hush.baseUrl);
+    await other.join(roomId);
+    const socket = await TestSocket.open(`ws://127.0.0.1:${hush.port}/ws?roomId=${roomId}`, { cookie: client.cookieHeader });
+    await socket.next('welcome');
+    for (let i = 0; i < 20; i++) socket.send({ type: 'send', id: `late${i}`, body: 'x' });
+    await socket.next('ack');
+    const started = Date.now();
+    hush.child.kill('SIGTERM');
+    expect((await socket.waitClosed(5000)).code).toBe(1012);
+    expect(await hush.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Every send the server acknowledged before closing is stored; none was half-written.
+    const acked = socket.ofType('ack').map((a) => a.seq);
+    expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i + 1));
+    expect(hush.output()).toContain('shutting down');
+  });
+
+  it('SIGINT is handled the same way', async () => {
+    const hush = await startHushProcess();
+    hush.child.kill('SIGINT');
+    expect(await hush.exited).toBe(0);
+  });
+});

@@ -4,7 +4,7 @@
  * errors, --help, and graceful shutdown on SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +197,27 @@ describe('start-up configuration', () => {
     const lines = hush.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('reads settings from a .env file in the working directory; the environment wins over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-env-'));
+    try {
+      const port = await freePort();
+      writeFileSync(join(dir, '.env'), `PORT=${port}\nROOM_CAPACITY=5\nROOM_TTL_SECONDS=120\n`);
+      const hush = spawnHush({ ROOM_TTL_SECONDS: '90' }, [], dir);
+      let created: { capacity: number; expiresAt: number } | undefined;
+      for (let i = 0; i < 100 && !created; i++) {
+        created = await fetch(`http://127.0.0.1:${port}/api/rooms`, { method: 'POST' })
+          .then((r) => r.json() as Promise<{ capacity: number; expiresAt: number }>)
+          .catch(() => new Promise<undefined>((done) => setTimeout(done, 100)));
+      }
+      expect(created?.capacity).toBe(5);
+      expect(created!.expiresAt - Date.now()).toBeLessThanOrEqual(90_000);
+      hush.child.kill('SIGTERM');
+      expect(await hush.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--help lists every setting with its default', async () => {

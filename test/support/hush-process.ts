@@ -6,6 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const REPO = resolve(import.meta.dirname, '../..');
+// Absolute, so the child can run from another working directory (e.g. one holding its own .env).
+const TSX_LOADER = pathToFileURL(resolve(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+const MAIN = resolve(REPO, 'src/server/main.ts');
 
 export interface HushProcess {
   child: ChildProcess;
@@ -31,9 +38,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Spawns the server with `env` on top of a minimal environment; does not wait for it to listen. */
-export function spawnHush(env: Record<string, string>, args: string[] = []): HushProcess {
+export function spawnHush(env: Record<string, string>, args: string[] = [], cwd: string = REPO): HushProcess {
   const port = Number(env.PORT ?? 0);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -113,6 +113,13 @@ export class MemberSocket implements HubConnection {
     const { hub, store, historyLimit } = this.deps;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
+    if (members.length === 0) {
+      // The room ended between admission and subscription, so its `destroyed` event went by unseen.
+      const reason = this.deps.clockNow() >= this.member.room.expiresAt ? 'expired' : 'destroyed';
+      this.deps.hub.detach(this.roomId, this);
+      this.endRoom(reason, JSON.stringify({ type: 'destroyed', reason } satisfies ServerFrame));
+      return;
+    }
     await hub.publishPresence(this.roomId, members);
     // History is read after attaching, so replay and live overlap (deduplicated by seq) and never leave a gap.
     const page = await store.readMessages(this.roomId, this.after, historyLimit);

@@ -12,6 +12,7 @@ import { registerErrorHandling, sendError } from './http/error-handler.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerRoomsRoutes } from './http/rooms-routes.js';
+import { registerWebClient } from './http/web-client.js';
 import { loggerOptions } from './logging.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics.js';
 import { RoomHub } from './room/room-hub.js';
@@ -68,6 +69,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   const originPolicy = createOriginPolicy(config.allowedOrigins);
 
   await app.register(cookie);
+  await registerWebClient(app, config);
   registerErrorHandling(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

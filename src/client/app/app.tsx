@@ -1,0 +1,44 @@
+/** The app shell: header, the banner, and the page for the current address. */
+import { AppHeader } from '../components/app-header.js';
+import { Banner } from '../components/banner.js';
+import { NoticePage } from '../components/notice-page.js';
+import { LobbyPage } from '../lobby/lobby-page.js';
+import { RoomPage } from '../room/room-page.js';
+import { IdentityProvider } from './identity.js';
+import { NavigationProvider, useNavigation } from './navigation.js';
+
+function CurrentPage() {
+  const { route, banner, dismissBanner } = useNavigation();
+  return (
+    <>
+      {banner && (
+        <div className="mx-auto max-w-5xl px-4 pt-4">
+          <Banner banner={banner} onDismiss={dismissBanner} />
+        </div>
+      )}
+      {route.page === 'lobby' && <LobbyPage />}
+      {route.page === 'room' && <RoomPage key={route.roomId} roomId={route.roomId} keyText={route.keyText} />}
+      {route.page === 'not-found' && (
+        <NoticePage title="Nothing here">
+          <p>This address is not a Hush page.</p>
+        </NoticePage>
+      )}
+    </>
+  );
+}
+
+export function App() {
+  return (
+    <NavigationProvider>
+      <IdentityProvider>
+        <a href="#main-content" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-zinc-900">
+          Skip to content
+        </a>
+        <AppHeader />
+        <div id="main-content">
+          <CurrentPage />
+        </div>
+      </IdentityProvider>
+    </NavigationProvider>
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Why the person landed on the lobby (or why something failed): one kind per
+ * situation, with the words shown in the banner. Kept in one table so every
+ * screen says the same thing for the same event.
+ */
+export type BannerKind =
+  | 'room_not_found'
+  | 'room_full'
+  | 'not_a_member'
+  | 'destroyed_by_you'
+  | 'destroyed'
+  | 'expired'
+  | 'failure';
+
+export interface Banner {
+  kind: BannerKind;
+  /** Extra detail for `failure`. */
+  detail?: string;
+}
+
+export const BANNER_TEXT: Record<BannerKind, string> = {
+  room_not_found: 'That room does not exist: it may have expired or been destroyed.',
+  room_full: 'That room is full: every seat is taken.',
+  not_a_member: 'This browser no longer holds a seat in that room.',
+  destroyed_by_you: 'You destroyed the room. Its messages are gone for everyone.',
+  destroyed: 'The room was destroyed by a member. Its messages are gone.',
+  expired: 'The room self-destructed: its time ran out. Its messages are gone.',
+  failure: 'Something went wrong.',
+};
+
+export function bannerText(banner: Banner): string {
+  return banner.detail ? `${BANNER_TEXT[banner.kind]} ${banner.detail}` : BANNER_TEXT[banner.kind];
+}

@@ -1,0 +1,33 @@
+/**
+ * The room key: 256-bit AES-GCM, generated in the browser when a room is
+ * created and carried only in the share link's fragment (`/r/<roomId>#<key>`),
+ * which browsers never send to the server.
+ */
+import { fromBase64Url, toBase64Url } from './base64url.js';
+
+/** 32 bytes in base64url without padding. */
+const KEY_TEXT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface RoomKey {
+  /** The key as it appears in the share link. */
+  readonly text: string;
+  readonly cryptoKey: CryptoKey;
+}
+
+export async function generateRoomKey(): Promise<RoomKey> {
+  const cryptoKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+  const raw = new Uint8Array(await crypto.subtle.exportKey('raw', cryptoKey));
+  return { text: toBase64Url(raw), cryptoKey };
+}
+
+export function isWellFormedKeyText(text: string): boolean {
+  return KEY_TEXT_PATTERN.test(text);
+}
+
+/** Imports a key from its link form; rejects text that is not 32 bytes of base64url. */
+export async function importRoomKey(text: string): Promise<RoomKey> {
+  if (!isWellFormedKeyText(text)) throw new Error('malformed room key');
+  // Not extractable: once imported, page scripts cannot read the bytes back out of the CryptoKey.
+  const cryptoKey = await crypto.subtle.importKey('raw', fromBase64Url(text), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  return { text, cryptoKey };
+}

@@ -1,0 +1,75 @@
+/** Creates a room with a chosen lifetime and size, takes the first seat, and opens it. */
+import { useId, useState, type FormEvent } from 'react';
+import { useNavigation } from '../app/navigation.js';
+import { roomPath } from '../app/routes.js';
+import { createAndJoinRoom } from './enter-room.js';
+import { bannerForError } from './error-banner.js';
+
+const LIFETIMES = [
+  { seconds: 5 * 60, label: '5 minutes' },
+  { seconds: 10 * 60, label: '10 minutes' },
+  { seconds: 60 * 60, label: '1 hour' },
+  { seconds: 24 * 60 * 60, label: '24 hours' },
+] as const;
+const SIZES = Array.from({ length: 15 }, (_, index) => index + 2);
+
+export function CreateRoomForm({ disabled }: { disabled: boolean }) {
+  const { navigate, showBanner } = useNavigation();
+  const [ttlSeconds, setTtlSeconds] = useState<number>(LIFETIMES[1].seconds);
+  const [capacity, setCapacity] = useState(2);
+  const [busy, setBusy] = useState(false);
+  const ttlId = useId();
+  const sizeId = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const room = await createAndJoinRoom({ ttlSeconds, capacity });
+      navigate(roomPath(room.roomId, room.keyText));
+    } catch (error) {
+      showBanner(bannerForError(error));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card space-y-4" onSubmit={(event) => void submit(event)} aria-labelledby={`${ttlId}-title`}>
+      <h2 id={`${ttlId}-title`} className="text-lg font-semibold">
+        New room
+      </h2>
+      <div className="grid grid-cols-2 gap-3">
+        <div className="space-y-1">
+          <label htmlFor={ttlId} className="label">
+            Self-destructs after
+          </label>
+          <select id={ttlId} data-testid="room-lifetime" className="field w-full" value={ttlSeconds} onChange={(event) => setTtlSeconds(Number(event.target.value))}>
+            {LIFETIMES.map((lifetime) => (
+              <option key={lifetime.seconds} value={lifetime.seconds}>
+                {lifetime.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor={sizeId} className="label">
+            People
+          </label>
+          <select id={sizeId} data-testid="room-size" className="field w-full" value={capacity} onChange={(event) => setCapacity(Number(event.target.value))}>
+            {SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <button type="submit" data-testid="create-room" className="btn-primary w-full" disabled={disabled || busy}>
+        {busy ? 'Creating…' : 'Create a private room'}
+      </button>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+        The key is made in this browser and travels only in the link’s #fragment, which is never sent to the server.
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The two ways into a room from the lobby, as plain async functions: create
+ * one (key made here, never sent) and take a seat, or take a seat in a room
+ * from a pasted link. Both remember the room (with its key) in this browser.
+ */
+import type { CreateRoomRequest } from '../../shared/protocol.js';
+import { roomsApi } from '../api/rooms-api.js';
+import { generateRoomKey } from '../crypto/room-key.js';
+import { saveRoom } from '../storage/saved-rooms.js';
+
+export interface EnteredRoom {
+  roomId: string;
+  keyText: string;
+}
+
+export async function createAndJoinRoom(request: CreateRoomRequest): Promise<EnteredRoom> {
+  const key = await generateRoomKey();
+  const created = await roomsApi.create(request);
+  const joined = await roomsApi.join(created.roomId);
+  saveRoom({ roomId: joined.roomId, key: key.text, expiresAt: joined.expiresAt, capacity: joined.capacity });
+  return { roomId: joined.roomId, keyText: key.text };
+}
+
+export async function joinRoom(roomId: string, keyText: string): Promise<EnteredRoom> {
+  const joined = await roomsApi.join(roomId);
+  saveRoom({ roomId: joined.roomId, key: keyText, expiresAt: joined.expiresAt, capacity: joined.capacity });
+  return { roomId: joined.roomId, keyText };
+}

@@ -1,0 +1,62 @@
+/** Takes a seat in a room from a pasted share link. */
+import { useId, useState, type FormEvent } from 'react';
+import { useNavigation } from '../app/navigation.js';
+import { parseShareLink, roomPath } from '../app/routes.js';
+import { isWellFormedKeyText } from '../crypto/room-key.js';
+import { bannerForError } from './error-banner.js';
+import { joinRoom } from './enter-room.js';
+
+export function JoinLinkForm({ disabled }: { disabled: boolean }) {
+  const { navigate, showBanner } = useNavigation();
+  const [link, setLink] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseShareLink(link);
+    if (!parsed) return setProblem('That is not a Hush room link (it looks like …/r/<room>#<key>).');
+    if (!isWellFormedKeyText(parsed.keyText)) return setProblem('This link is missing its key: the part after # was cut off.');
+    setProblem(null);
+    setBusy(true);
+    try {
+      const room = await joinRoom(parsed.roomId, parsed.keyText);
+      navigate(roomPath(room.roomId, room.keyText));
+    } catch (error) {
+      showBanner(bannerForError(error));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card space-y-3" onSubmit={(event) => void submit(event)}>
+      <h2 className="text-lg font-semibold">Join with a link</h2>
+      <div className="space-y-1">
+        <label htmlFor={id} className="label">
+          Share link
+        </label>
+        <input
+          id={id}
+          data-testid="join-link"
+          className="field w-full font-mono text-xs"
+          placeholder="https://…/r/…#…"
+          value={link}
+          autoComplete="off"
+          spellCheck={false}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? `${id}-problem` : undefined}
+          onChange={(event) => setLink(event.target.value)}
+        />
+        {problem && (
+          <p id={`${id}-problem`} className="text-xs text-red-700 dark:text-red-400">
+            {problem}
+          </p>
+        )}
+      </div>
+      <button type="submit" data-testid="join-link-submit" className="btn-secondary w-full" disabled={disabled || busy || link.trim() === ''}>
+        {busy ? 'Joining…' : 'Join room'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * Time left before the room self-destructs, by the server's clock: the local
+ * clock plus the offset measured at the last welcome, so a wrong local clock
+ * does not show a wrong countdown.
+ */
+import { useEffect, useState } from 'react';
+import { describeDuration, formatCountdown } from './format-time.js';
+
+export function Countdown({ expiresAt, clockOffset }: { expiresAt: number; clockOffset: number }) {
+  const remaining = () => expiresAt - (Date.now() + clockOffset);
+  const [left, setLeft] = useState(remaining);
+
+  useEffect(() => {
+    setLeft(remaining());
+    const timer = setInterval(() => setLeft(remaining()), 250);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- remaining() reads exactly these two
+  }, [expiresAt, clockOffset]);
+
+  const urgent = left < 60_000;
+  return (
+    <span
+      data-testid="countdown"
+      data-remaining-ms={Math.max(0, Math.round(left))}
+      role="timer"
+      aria-label={`Self-destructs in ${describeDuration(left)}`}
+      className={`inline-flex items-center gap-1 rounded-full px-2.5 py-1 font-mono text-sm tabular-nums ${
+        urgent ? 'bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200' : 'bg-zinc-100 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-100'
+      }`}
+    >
+      <span aria-hidden="true">⏳</span>
+      {formatCountdown(left)}
+    </span>
+  );
+}

@@ -1,0 +1,247 @@
+/**
+ * One room's live link to the server: a reconnecting WebSocket (partysocket)
+ * that resumes from the last contiguous seq, a queue that decrypts frames in
+ * arrival order, and the outbox of sealed messages awaiting their `ack`.
+ * It knows nothing of React: it reports everything as RoomActions.
+ *
+ * Exactly-once across drops: every reconnect asks for `after=<contiguous seq>`
+ * (replayed duplicates are dropped by seq), and every unacknowledged message is
+ * sent again with its original id, which the server acknowledges without
+ * storing it twice.
+ */
+import ReconnectingWebSocket from 'partysocket/ws';
+import { CLOSE_CODES, FINAL_CLOSE_CODES } from '../../shared/errors.js';
+import type { ClientFrame, ServerFrame } from '../../shared/protocol.js';
+import { openEnvelope, sealEnvelope, ENVELOPE_VERSION, type Envelope } from '../crypto/envelope.js';
+import type { RoomAction, RoomEnd } from './room-state.js';
+import { SeqTracker } from './seq-tracker.js';
+
+/** Backoff: 0.5 s, 1 s, 2 s … capped at 10 s, each plus up to 50 % random jitter. */
+const RECONNECT = { minDelayMs: 500, maxDelayMs: 10_000, growFactor: 2, jitter: 0.5 } as const;
+/** A message without an ack after this long is shown as failed (it can be retried). */
+export const ACK_TIMEOUT_MS = 10_000;
+/** At most one `typing` frame per this interval: they count against the rate limit. */
+export const TYPING_INTERVAL_MS = 3_000;
+/** How long "typing…" shows after a `typing` frame. */
+export const TYPING_SHOWN_MS = 4_000;
+
+export interface RoomConnectionOptions {
+  roomId: string;
+  key: CryptoKey;
+  dispatch(action: RoomAction): void;
+  /** The current display name, read at send time. */
+  displayName(): string;
+  /** Whether this browser still has to introduce itself to the room with a `hello`. */
+  needsHello(): boolean;
+  onGreeted(): void;
+}
+
+interface OutgoingMessage {
+  body: string;
+  kind: Envelope['kind'];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+function closeEnd(code: number): RoomEnd {
+  if (code === CLOSE_CODES.roomEnded) return 'destroyed';
+  if (code === CLOSE_CODES.roomNotFound) return 'room_not_found';
+  if (code === CLOSE_CODES.notAMember) return 'not_a_member';
+  return 'failure';
+}
+
+function newMessageId(): string {
+  return crypto.randomUUID();
+}
+
+export class RoomConnection {
+  private readonly socket: ReconnectingWebSocket;
+  private readonly seqs = new SeqTracker();
+  private readonly outbox = new Map<string, OutgoingMessage>();
+  private frames: Promise<void> = Promise.resolve();
+  private memberId: string | null = null;
+  private lastTypingSent = 0;
+  private ended = false;
+
+  constructor(private readonly options: RoomConnectionOptions) {
+    this.socket = new ReconnectingWebSocket(() => this.nextUrl(), undefined, {
+      minReconnectionDelay: RECONNECT.minDelayMs,
+      maxReconnectionDelay: RECONNECT.maxDelayMs,
+      reconnectionDelayGrowFactor: RECONNECT.growFactor,
+      // The outbox re-sends after each welcome; frames queued inside the socket would go out twice.
+      maxEnqueuedMessages: 0,
+      shouldReconnectOnClose: (event) => !FINAL_CLOSE_CODES.has(event.code),
+    });
+    this.socket.addEventListener('message', (event) => {
+      if (typeof event.data !== 'string') return;
+      const frame = JSON.parse(event.data) as ServerFrame;
+      // Decryption is async; chaining keeps frames in the order the server sent them.
+      this.frames = this.frames.then(() => this.handleFrame(frame)).catch((error: unknown) => console.error('frame failed', error));
+    });
+    this.socket.addEventListener('close', (event) => this.handleClose(event.code));
+  }
+
+  /** Encrypts and sends a chat line; it shows at once as pending. */
+  async send(text: string): Promise<void> {
+    const id = newMessageId();
+    const name = this.options.displayName();
+    this.options.dispatch({ type: 'outgoing', id, from: this.memberId ?? '', name, text, time: Date.now() });
+    await this.enqueue(id, { v: ENVELOPE_VERSION, name, text, kind: 'text', ts: Date.now() });
+  }
+
+  /** Sends a failed message again under its original id. */
+  retry(id: string): void {
+    if (!this.outbox.has(id)) return;
+    this.options.dispatch({ type: 'retrying', ids: [id] });
+    this.transmit(id);
+  }
+
+  /** Tells the room this member is typing, at most once per TYPING_INTERVAL_MS. */
+  typing(): void {
+    const now = Date.now();
+    if (now - this.lastTypingSent < TYPING_INTERVAL_MS || this.socket.readyState !== WebSocket.OPEN) return;
+    this.lastTypingSent = now;
+    this.write({ type: 'typing' });
+  }
+
+  close(): void {
+    this.ended = true;
+    for (const message of this.outbox.values()) clearTimeout(message.timer);
+    this.socket.close();
+  }
+
+  private nextUrl(): Promise<string> {
+    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+    const url = () => `${scheme}://${window.location.host}/ws?roomId=${encodeURIComponent(this.options.roomId)}&after=${this.seqs.contiguous}`;
+    const retries = this.socket?.retryCount ?? 0;
+    if (retries <= 0) return Promise.resolve(url());
+    // partysocket's backoff is exponential but not random; spread reconnecting clients out.
+    const base = Math.min(RECONNECT.minDelayMs * RECONNECT.growFactor ** (retries - 1), RECONNECT.maxDelayMs);
+    const jitter = Math.random() * base * RECONNECT.jitter;
+    // The URL is built after the wait, so `after` is as fresh as possible.
+    return new Promise((resolve) => setTimeout(() => resolve(url()), jitter));
+  }
+
+  private async enqueue(id: string, envelope: Envelope): Promise<void> {
+    const body = await sealEnvelope(this.options.key, this.options.roomId, id, envelope);
+    this.outbox.set(id, { body, kind: envelope.kind, timer: undefined });
+    this.transmit(id);
+  }
+
+  private transmit(id: string): void {
+    const message = this.outbox.get(id);
+    if (!message) return;
+    clearTimeout(message.timer);
+    // Not connected: it stays pending and goes out after the next welcome.
+    if (this.socket.readyState !== WebSocket.OPEN || this.memberId === null) return;
+    this.write({ type: 'send', id, body: message.body });
+    message.timer = setTimeout(() => {
+      message.timer = undefined;
+      this.options.dispatch({ type: 'send-failed', ids: [id] });
+    }, ACK_TIMEOUT_MS);
+  }
+
+  private write(frame: ClientFrame): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private settle(id: string): OutgoingMessage | undefined {
+    const message = this.outbox.get(id);
+    if (!message) return undefined;
+    clearTimeout(message.timer);
+    this.outbox.delete(id);
+    if (message.kind === 'hello') this.options.onGreeted();
+    return message;
+  }
+
+  private async handleFrame(frame: ServerFrame): Promise<void> {
+    if (this.ended) return;
+    const { dispatch } = this.options;
+    switch (frame.type) {
+      case 'welcome': {
+        this.memberId = frame.memberId;
+        // History older than the cap is gone: resume from what the server still has.
+        if (!frame.resumed) this.seqs.skipTo(frame.oldestSeq - 1);
+        dispatch({
+          type: 'welcome',
+          memberId: frame.memberId,
+          expiresAt: frame.expiresAt,
+          capacity: frame.capacity,
+          members: frame.members,
+          clockOffset: frame.serverTime - Date.now(),
+          resumed: frame.resumed,
+        });
+        if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.kind === 'hello')) {
+          await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
+        }
+        for (const id of this.outbox.keys()) this.transmit(id);
+        return;
+      }
+      case 'message': {
+        if (!this.seqs.add(frame.seq)) return; // replayed after a reconnect: already shown
+        if (frame.from === this.memberId) this.settle(frame.id);
+        const envelope = await openEnvelope(this.options.key, this.options.roomId, frame.id, frame.body);
+        dispatch({
+          type: 'message',
+          seq: frame.seq,
+          id: frame.id,
+          from: frame.from,
+          time: frame.sentAt,
+          name: envelope?.name ?? null,
+          text: envelope ? envelope.text : null,
+          hello: envelope?.kind === 'hello',
+          at: Date.now(),
+        });
+        return;
+      }
+      case 'ack': {
+        this.seqs.add(frame.seq);
+        if (this.settle(frame.id)) dispatch({ type: 'ack', id: frame.id, seq: frame.seq, time: Date.now() });
+        return;
+      }
+      case 'presence':
+        dispatch({ type: 'presence', members: frame.members, at: Date.now() });
+        return;
+      case 'typing':
+        dispatch({ type: 'typing', from: frame.from, until: Date.now() + TYPING_SHOWN_MS });
+        return;
+      case 'destroyed':
+        this.finish(frame.reason);
+        return;
+      case 'error':
+        this.handleError(frame.code, frame.message);
+        return;
+    }
+  }
+
+  private handleError(code: string, message: string): void {
+    // An error frame names no message; mark every in-flight one failed. An ack that still
+    // arrives for one of them wins and turns it into sent.
+    if (code === 'rate_limited' || code === 'payload_too_large' || code === 'invalid_frame' || code === 'unavailable') {
+      const ids = [...this.outbox.entries()].filter(([, entry]) => entry.timer !== undefined).map(([id]) => id);
+      for (const id of ids) {
+        const entry = this.outbox.get(id);
+        clearTimeout(entry?.timer);
+        if (entry) entry.timer = undefined;
+      }
+      if (ids.length > 0) this.options.dispatch({ type: 'send-failed', ids });
+    }
+    this.options.dispatch({ type: 'notice', text: message });
+  }
+
+  private handleClose(code: number): void {
+    if (this.ended) return;
+    if (FINAL_CLOSE_CODES.has(code)) {
+      // After a `destroyed` frame the queue has already finished; otherwise this close is the news.
+      this.frames = this.frames.then(() => this.finish(closeEnd(code)));
+      return;
+    }
+    this.memberId = null;
+    this.options.dispatch({ type: 'status', status: 'reconnecting' });
+  }
+
+  private finish(end: RoomEnd): void {
+    if (this.ended) return;
+    this.close();
+    this.options.dispatch({ type: 'ended', end });
+  }
+}

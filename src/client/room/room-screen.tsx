@@ -1,0 +1,52 @@
+/**
+ * A room once this browser holds a seat: the live connection and its parts.
+ * When the room ends (destroyed, expired, gone) it forgets the room and
+ * takes the person to the lobby with a banner saying why.
+ */
+import { useEffect, useRef } from 'react';
+import { useIdentity } from '../app/identity.js';
+import { useNavigation } from '../app/navigation.js';
+import type { BannerKind } from '../app/banners.js';
+import type { RoomKey } from '../crypto/room-key.js';
+import { forgetRoom } from '../storage/saved-rooms.js';
+import { Composer } from './composer.js';
+import { MemberList } from './member-list.js';
+import { RoomHeader } from './room-header.js';
+import type { InitialRoom, RoomEnd } from './room-state.js';
+import { Timeline } from './timeline.js';
+import { TypingIndicator } from './typing-indicator.js';
+import { useRoomConnection } from './use-room-connection.js';
+import { useUnreadAlerts } from './use-unread-alerts.js';
+
+function bannerForEnd(end: RoomEnd, destroyedHere: boolean): BannerKind {
+  if (end === 'destroyed') return destroyedHere ? 'destroyed_by_you' : 'destroyed';
+  return end;
+}
+
+export function RoomScreen({ roomId, roomKey, room }: { roomId: string; roomKey: RoomKey; room: InitialRoom }) {
+  const { displayName } = useIdentity();
+  const { navigate } = useNavigation();
+  const { state, send, retry, typing } = useRoomConnection(roomId, roomKey, room, displayName);
+  const destroyedHere = useRef(false);
+  useUnreadAlerts(state.receivedCount);
+
+  useEffect(() => {
+    if (!state.end) return;
+    forgetRoom(roomId);
+    navigate('/', { banner: { kind: bannerForEnd(state.end, destroyedHere.current) }, replace: true });
+  }, [state.end, roomId, navigate]);
+
+  return (
+    <main className="mx-auto flex h-[calc(100dvh-3.25rem)] max-w-5xl flex-col px-2 sm:px-4" data-testid="room" data-status={state.status}>
+      <RoomHeader roomId={roomId} keyText={roomKey.text} state={state} onDestroying={() => (destroyedHere.current = true)} />
+      <div className="flex min-h-0 flex-1 gap-4">
+        <section className="flex min-h-0 min-w-0 flex-1 flex-col" aria-label="Conversation">
+          <Timeline state={state} onRetry={retry} />
+          <TypingIndicator state={state} />
+          <Composer status={state.status} notice={state.notice} onSend={send} onTyping={typing} />
+        </section>
+        <MemberList state={state} />
+      </div>
+    </main>
+  );
+}

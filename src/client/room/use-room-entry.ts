@@ -1,0 +1,71 @@
+/**
+ * Decides what a room address shows before any chat: the key must import,
+ * then a GET asks whether this browser already holds a seat (a GET never
+ * takes one). Members go straight in; everyone else sees the Join button,
+ * so a link preview or crawler fetching the URL never takes a seat.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError } from '../api/api-error.js';
+import { roomsApi } from '../api/rooms-api.js';
+import type { BannerKind } from '../app/banners.js';
+import { importRoomKey, type RoomKey } from '../crypto/room-key.js';
+import { saveRoom } from '../storage/saved-rooms.js';
+import type { InitialRoom } from './room-state.js';
+
+export type RoomEntry =
+  | { step: 'checking' }
+  | { step: 'bad-key' }
+  | { step: 'gate'; key: RoomKey; joining: boolean }
+  | { step: 'inside'; key: RoomKey; room: InitialRoom }
+  | { step: 'leave'; banner: BannerKind; detail?: string };
+
+function leaveFor(error: unknown): RoomEntry {
+  if (error instanceof ApiError && (error.code === 'room_not_found' || error.code === 'room_full')) return { step: 'leave', banner: error.code };
+  return { step: 'leave', banner: 'failure', detail: error instanceof Error ? error.message : undefined };
+}
+
+export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntry; join(): void } {
+  const [entry, setEntry] = useState<RoomEntry>({ step: 'checking' });
+
+  useEffect(() => {
+    let cancelled = false;
+    setEntry({ step: 'checking' });
+    (async () => {
+      let key: RoomKey;
+      try {
+        key = await importRoomKey(keyText);
+      } catch {
+        if (!cancelled) setEntry({ step: 'bad-key' });
+        return;
+      }
+      try {
+        const view = await roomsApi.view(roomId);
+        saveRoom({ roomId, key: keyText, expiresAt: view.expiresAt, capacity: view.capacity });
+        // The welcome frame tells us our memberId; until then nothing is shown as ours.
+        if (!cancelled) setEntry({ step: 'inside', key, room: { memberId: '', expiresAt: view.expiresAt, capacity: view.capacity, members: view.members } });
+      } catch (error) {
+        if (cancelled) return;
+        if (error instanceof ApiError && error.code === 'not_a_member') setEntry({ step: 'gate', key, joining: false });
+        else setEntry(leaveFor(error));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [roomId, keyText]);
+
+  const join = useCallback(() => {
+    if (entry.step !== 'gate' || entry.joining) return;
+    const { key } = entry;
+    setEntry({ step: 'gate', key, joining: true });
+    roomsApi.join(roomId).then(
+      (joined) => {
+        saveRoom({ roomId, key: keyText, expiresAt: joined.expiresAt, capacity: joined.capacity });
+        setEntry({ step: 'inside', key, room: joined });
+      },
+      (error: unknown) => setEntry(leaveFor(error)),
+    );
+  }, [entry, roomId, keyText]);
+
+  return { entry, join };
+}

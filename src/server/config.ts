@@ -15,6 +15,13 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+const redisUrl = optionalText.refine((value) => value === undefined || /^rediss?:\/\/[^\s]+$/.test(value), 'must be a redis:// or rediss:// URL');
+/** Seed nodes of a Redis Cluster; an item may carry credentials/TLS as redis[s]://user:password@host:port. */
+const clusterNodes = optionalText.refine(
+  (value) => value === undefined || value.split(',').every((node) => /^(rediss?:\/\/([^@\s]*@)?)?[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(node.trim())),
+  'must be a comma-separated list of host:port',
+);
+
 interface Setting {
   schema: z.ZodType;
   default?: string;
@@ -42,7 +49,8 @@ export const SETTINGS = {
   SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: '10000', help: 'On SIGTERM/SIGINT, how long open sockets get to close before the process exits.' },
   TRUST_PROXY: { schema: bool, default: 'false', help: 'Trust X-Forwarded-For/-Proto from a reverse proxy (for client IPs and https).' },
-  REDIS_URL: { schema: optionalText, help: 'redis://… to keep state in Redis and fan out over pub/sub (scale-out mode).' },
+  REDIS_URL: { schema: redisUrl, help: 'redis://… (or rediss://) to keep state in Redis and fan out over pub/sub (scale-out mode).' },
+  REDIS_CLUSTER_NODES: { schema: clusterNodes, help: 'host:port,host:port,… of a Redis Cluster (instead of REDIS_URL): cluster mode, sharded pub/sub.' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', help: 'json, pretty, or auto: pretty on a terminal unless NODE_ENV=production.' },
   METRICS_TOKEN: { schema: optionalText, help: 'If set, GET /metrics requires "Authorization: Bearer <token>".' },
@@ -97,6 +105,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.ROOM_TTL_MIN_SECONDS > config.ROOM_TTL_MAX_SECONDS) {
     throw new ConfigError('ROOM_TTL_MIN_SECONDS', `must not exceed ROOM_TTL_MAX_SECONDS (${config.ROOM_TTL_MAX_SECONDS})`);
+  }
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
   }
   const allowedOrigins = config.ALLOWED_ORIGINS?.split(',')
     .map((origin) => origin.trim().replace(/\/$/, ''))

@@ -1,6 +1,6 @@
 /**
  * The storage engine, picked in one place: memory by default, Redis when
- * REDIS_URL is set. An Engine bundles the implementations of the seams that
+ * REDIS_URL (or REDIS_CLUSTER_NODES) is set. An Engine bundles the implementations of the seams that
  * must agree with each other (store, bus, clock, shared rate limits).
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
@@ -57,7 +57,8 @@ export function createMemoryEngine(clock: Clock = systemClock): Engine {
 }
 
 export async function createEngine(config: Config, logger: Logger): Promise<Engine> {
-  if (!config.REDIS_URL) return createMemoryEngine();
-  logger.fatal('REDIS_URL is set but the Redis engine is not available in this build');
-  throw new Error('REDIS_URL: the Redis engine is not available in this build');
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) return createMemoryEngine();
+  // Loaded only when asked for, so the memory mode never touches the Redis client.
+  const { createRedisEngine } = await import('./redis/redis-engine.js');
+  return createRedisEngine(config, logger);
 }

@@ -1,0 +1,158 @@
+/**
+ * Opens this instance's Redis connections from the config: one Redis
+ * (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). Either way there is one
+ * command connection (auto-pipelined, carrying scripts, publishes and rate
+ * limits) and one place for subscriptions: a dedicated subscriber connection,
+ * or in cluster mode the cluster's sharded subscribers (one connection per
+ * master that owns a subscribed slot). Every command fails fast when Redis is
+ * unreachable — no offline queue, no retries, a command timeout — so a request
+ * gets a 503 instead of hanging. Used by redis-engine.ts.
+ */
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import type { Config } from '../../config.js';
+import { HUSH_SCRIPTS, type HushScriptCommands } from './redis-scripts.js';
+
+export type RedisClient = (Redis | Cluster) & HushScriptCommands;
+
+export interface RedisTuning {
+  /** A command without a reply after this long fails (and the request gets a 503). */
+  commandTimeoutMs: number;
+  /** How long one connection attempt may take. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: RedisTuning = { commandTimeoutMs: 2000, connectTimeoutMs: 2000 };
+
+export interface RedisConnections {
+  readonly mode: 'standalone' | 'cluster';
+  /** Commands, scripts, publishes and rate limits. */
+  readonly client: RedisClient;
+  /** Where subscriptions live: a second connection, or the cluster itself (its sharded subscribers). */
+  readonly subscriber: Redis | Cluster;
+  /** host:port of the Redis (or seed nodes), without credentials, for log lines. */
+  readonly description: string;
+  /** Resolves once commands can be served; rejects after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reconnect quickly at first, then every second, forever: Redis may come back at any time. */
+const reconnectDelay = (attempt: number) => Math.min(100 * attempt, 1000);
+
+function failFast(tuning: RedisTuning): Partial<RedisOptions> {
+  return {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: tuning.commandTimeoutMs,
+    connectTimeout: tuning.connectTimeoutMs,
+  };
+}
+
+export function openRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>, tuning: RedisTuning = DEFAULT_TUNING): RedisConnections {
+  if (config.REDIS_CLUSTER_NODES) return openCluster(config.REDIS_CLUSTER_NODES, tuning);
+  if (config.REDIS_URL) return openStandalone(config.REDIS_URL, tuning);
+  throw new Error('openRedis: neither REDIS_URL nor REDIS_CLUSTER_NODES is set');
+}
+
+function openStandalone(url: string, tuning: RedisTuning): RedisConnections {
+  const common: RedisOptions = { ...failFast(tuning), enableOfflineQueue: false, retryStrategy: reconnectDelay };
+  const client = new Redis(url, { ...common, enableAutoPipelining: true, connectionName: 'hush', scripts: HUSH_SCRIPTS }) as Redis & HushScriptCommands;
+  // Subscriptions are restored by RedisRoomBus itself after a reconnect, from the rooms it still holds.
+  const subscriber = new Redis(url, { ...common, autoResubscribe: false, connectionName: 'hush-subscriber' });
+  const { hostname, port } = new URL(url);
+  return {
+    mode: 'standalone',
+    client,
+    subscriber,
+    description: `${hostname}:${port || 6379}`,
+    ready: (timeoutMs) => Promise.all([untilReady(client, timeoutMs), untilReady(subscriber, timeoutMs)]).then(() => undefined),
+    close: async () => {
+      await Promise.all([quit(client), quit(subscriber)]);
+    },
+  };
+}
+
+interface ClusterSeed {
+  nodes: ClusterNode[];
+  username: string | undefined;
+  password: string | undefined;
+  tls: boolean;
+}
+
+/** Parses `host:port,redis://user:pass@host:port,…`; credentials and TLS of any item apply to all nodes. */
+export function parseClusterNodes(text: string): ClusterSeed {
+  const seed: ClusterSeed = { nodes: [], username: undefined, password: undefined, tls: false };
+  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const url = new URL(item.includes('://') ? item : `redis://${item}`);
+    const port = Number(url.port);
+    if (!url.hostname || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`REDIS_CLUSTER_NODES: bad node "${item}"`);
+    seed.nodes.push({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port });
+    if (url.username) seed.username = decodeURIComponent(url.username);
+    if (url.password) seed.password = decodeURIComponent(url.password);
+    if (url.protocol === 'rediss:') seed.tls = true;
+  }
+  if (seed.nodes.length === 0) throw new Error('REDIS_CLUSTER_NODES: no node given');
+  return seed;
+}
+
+function openCluster(text: string, tuning: RedisTuning): RedisConnections {
+  const seed = parseClusterNodes(text);
+  const cluster = new Cluster(seed.nodes, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    // SSUBSCRIBE goes to the master owning the channel's slot (the room's slot): traffic stays on its shard.
+    shardedSubscribers: true,
+    scripts: HUSH_SCRIPTS,
+    clusterRetryStrategy: reconnectDelay,
+    slotsRefreshTimeout: tuning.connectTimeoutMs,
+    redisOptions: {
+      ...failFast(tuning),
+      connectionName: 'hush',
+      ...(seed.username ? { username: seed.username } : {}),
+      ...(seed.password ? { password: seed.password } : {}),
+      ...(seed.tls ? { tls: {} } : {}),
+    },
+  }) as Cluster & HushScriptCommands;
+  return {
+    mode: 'cluster',
+    client: cluster,
+    subscriber: cluster,
+    description: seed.nodes.map((node) => (typeof node === 'object' ? `${node.host}:${node.port}` : String(node))).join(','),
+    ready: (timeoutMs) => untilReady(cluster, timeoutMs),
+    close: () => quit(cluster),
+  };
+}
+
+function untilReady(connection: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError: unknown;
+    const onError = (error: unknown) => (lastError = error);
+    const onReady = () => {
+      clearTimeout(timer);
+      connection.off('error', onError);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      connection.off('error', onError);
+      const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
+      reject(new Error(`not ready within ${timeoutMs} ms${detail}`));
+    }, timeoutMs);
+    connection.once('ready', onReady);
+    connection.on('error', onError);
+  });
+}
+
+/** QUIT (pending replies first), but never wait long for a Redis that is gone. */
+async function quit(connection: Redis | Cluster): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([connection.quit(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+  } catch {
+    // Already disconnected: nothing to say goodbye to.
+  } finally {
+    clearTimeout(timer);
+    connection.disconnect();
+  }
+}

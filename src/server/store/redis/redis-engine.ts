@@ -1,0 +1,154 @@
+/**
+ * The Redis engine: the store, bus, clock and rate limiters that let any
+ * number of Hush instances serve the same rooms. Picked by createEngine
+ * (engine.ts) when REDIS_URL or REDIS_CLUSTER_NODES is set; tests build it
+ * directly to inject a skewed local clock or short presence leases.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { ChatMessage } from '../../../shared/protocol.js';
+import type { Config } from '../../config.js';
+import { systemClock, type Engine, type EngineStats, type RateLimiterOptions } from '../engine.js';
+import type { Clock } from '../room-store.js';
+import { RedisClock } from './redis-clock.js';
+import { DEFAULT_TUNING, openRedis, type RedisConnections, type RedisTuning } from './redis-connection.js';
+import { describeError, storeError } from './redis-errors.js';
+import { KEY_PREFIX } from './redis-keys.js';
+import { RedisRoomBus } from './redis-room-bus.js';
+import { RedisRoomStore } from './redis-room-store.js';
+
+export interface RedisEngineOptions {
+  /** This instance's own clock (default: Date.now); the engine corrects it to Redis's. */
+  localClock?: Clock;
+  /** Presence lease of an open connection (default 30 s): how long a crashed instance's members may still look online. */
+  presenceLeaseMs?: number;
+  /** How often the clock offset to Redis is measured again (default 60 s). */
+  clockSyncIntervalMs?: number;
+  /** How long start-up waits for Redis before giving up (default 10 s). */
+  startupTimeoutMs?: number;
+  tuning?: Partial<RedisTuning>;
+}
+
+export interface RedisEngine extends Engine {
+  readonly kind: 'redis';
+  readonly store: RedisRoomStore;
+  readonly bus: RedisRoomBus;
+  readonly clock: RedisClock;
+  readonly stats: EngineStats;
+  readonly connections: RedisConnections;
+}
+
+export async function createRedisEngine(
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>,
+  logger: Logger,
+  options: RedisEngineOptions = {},
+): Promise<RedisEngine> {
+  const leaseMs = options.presenceLeaseMs ?? 30_000;
+  const connections = openRedis(config, { ...DEFAULT_TUNING, ...options.tuning });
+  const log = logger.child({ redis: connections.description, redisMode: connections.mode });
+  const stats: EngineStats = { errors: 0, reconnects: 0 };
+
+  try {
+    await connections.ready(options.startupTimeoutMs ?? 10_000);
+  } catch (error) {
+    await connections.close();
+    throw new Error(`cannot reach Redis at ${connections.description}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const watch = watchConnection(connections, log, stats);
+
+  const clock = new RedisClock(options.localClock ?? systemClock);
+  await clock.sync(connections.client);
+  log.info({ clockOffsetMs: clock.offset }, 'connected to Redis');
+  const clockTimer = setInterval(() => {
+    clock.sync(connections.client).catch((error: unknown) => log.debug({ err: describeError(error) }, 'clock sync with Redis failed; keeping the last offset'));
+  }, options.clockSyncIntervalMs ?? 60_000);
+  clockTimer.unref();
+
+  const failed = () => void stats.errors++;
+  const messageJson = new WeakMap<ChatMessage, string>();
+  const store = new RedisRoomStore(connections.client, { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) }, messageJson, failed);
+  const bus = new RedisRoomBus(connections, store, messageJson, log, failed);
+
+  return {
+    kind: 'redis',
+    store,
+    bus,
+    clock,
+    stats,
+    connections,
+    createRateLimiter: (limits) => createRedisRateLimiter(connections, limits),
+    async ping() {
+      try {
+        await connections.client.ping();
+      } catch (error) {
+        failed();
+        throw storeError(error, 'ping');
+      }
+    },
+    async close() {
+      watch.closing = true;
+      clearInterval(clockTimer);
+      await bus.close();
+      await store.close();
+      await connections.close();
+    },
+  };
+}
+
+/**
+ * A limiter whose counters live in Redis, shared by every instance with the
+ * same limits. The counter key names the limit (points per window) — counters
+ * of a different budget are a different policy — and carries a hash of the
+ * caller's key, so Redis holds neither room ids nor client addresses in clear.
+ */
+function createRedisRateLimiter(connections: RedisConnections, { keyPrefix, points, durationSeconds }: RateLimiterOptions): RateLimiterAbstract {
+  return new HashedKeyRateLimiterRedis({
+    storeClient: connections.client,
+    keyPrefix: `${keyPrefix.startsWith(KEY_PREFIX) ? '' : KEY_PREFIX}${keyPrefix}:${points}/${durationSeconds}s`,
+    points,
+    duration: durationSeconds,
+    // Refuse at once while Redis is down (the caller answers 503) rather than queue.
+    rejectIfRedisNotReady: true,
+  });
+}
+
+class HashedKeyRateLimiterRedis extends RateLimiterRedis {
+  override getKey(key: string | number): string {
+    return super.getKey(createHash('sha256').update(String(key)).digest('base64url').slice(0, 22));
+  }
+}
+
+/** Logs connection trouble once per outage (not once per retry) and counts it for /metrics. */
+function watchConnection(connections: RedisConnections, log: Logger, stats: EngineStats): { closing: boolean } {
+  const watch = { closing: false };
+  const watched = connections.mode === 'cluster' ? [connections.client] : [connections.client, connections.subscriber];
+  for (const connection of watched) {
+    const role = connection === connections.subscriber && connections.mode === 'standalone' ? 'subscriber' : 'commands';
+    let down = false;
+    connection.on('error', (error: unknown) => {
+      stats.errors++;
+      if (down) return;
+      down = true;
+      log.error({ err: describeError(error), role }, 'Redis connection lost; requests get 503 until it is back');
+    });
+    connection.on('close', () => {
+      if (down || watch.closing) return;
+      down = true;
+      log.warn({ role }, 'Redis connection closed; reconnecting');
+    });
+    connection.on('ready', () => {
+      if (!down) return;
+      down = false;
+      stats.reconnects++;
+      log.info({ role }, 'Redis connection restored');
+    });
+  }
+  if (connections.mode === 'cluster') {
+    connections.client.on('node error', (error: unknown, node: string) => {
+      stats.errors++;
+      log.warn({ err: describeError(error), node }, 'Redis cluster node error');
+    });
+  }
+  return watch;
+}

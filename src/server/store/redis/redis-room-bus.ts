@@ -1,0 +1,184 @@
+/**
+ * RoomBus over Redis pub/sub: one channel per room (`hush:{roomId}:events`),
+ * PUBLISH/SUBSCRIBE on one Redis, SPUBLISH/SSUBSCRIBE on a cluster (the channel
+ * hashes to the room's slot, so its traffic stays on the room's shard). This
+ * instance subscribes to a room only while the RoomHub holds a socket of it,
+ * so it receives its own rooms' traffic and nothing else. Events travel as
+ * the compact JSON of the RoomEvent.
+ *
+ * Delivery is at-most-once: a message published while this instance's
+ * subscription was down is lost to it. When the subscriber comes back, the bus
+ * re-subscribes the rooms it holds and replays each room's newest message,
+ * presence and (if it ended meanwhile) its end into the listener; the RoomHub
+ * notices any gap behind that message and fills it from the store.
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { ChatMessage } from '../../../shared/protocol.js';
+import type { RoomBus, RoomEvent, RoomEventListener } from '../room-bus.js';
+import type { RoomStore } from '../room-store.js';
+import type { RedisConnections } from './redis-connection.js';
+import { describeError, storeError } from './redis-errors.js';
+import { roomChannel, roomIdOfChannel } from './redis-keys.js';
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'presence', 'typing', 'destroyed']);
+/** Channels per SUBSCRIBE when restoring subscriptions after a reconnect. */
+const RESUBSCRIBE_BATCH = 500;
+
+export interface BusStats {
+  /** Events this instance received from Redis (before any filtering). */
+  received: number;
+  /** Events this instance published. */
+  published: number;
+}
+
+export class RedisRoomBus implements RoomBus {
+  private listener: RoomEventListener | undefined;
+  /** Rooms the hub wants events of; the source of truth for re-subscribing. */
+  private readonly rooms = new Set<string>();
+  private readonly sharded: boolean;
+  private closed = false;
+  readonly stats: BusStats = { received: 0, published: 0 };
+
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly store: RoomStore,
+    private readonly messageJson: WeakMap<ChatMessage, string>,
+    private readonly logger: Logger,
+    private readonly onFailure: () => void,
+  ) {
+    this.sharded = connections.mode === 'cluster';
+    const { subscriber } = connections;
+    if (this.sharded) {
+      subscriber.on('smessage', (channel: string, payload: string) => this.receive(channel, payload));
+      // The cluster's subscriber group re-subscribes its channels itself after a topology change or reconnect.
+      subscriber.on('subscribersReady', () => void this.resync());
+    } else {
+      subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
+      let connectedBefore = false;
+      subscriber.on('ready', () => {
+        if (connectedBefore) void this.restore();
+        connectedBefore = true;
+      });
+    }
+  }
+
+  setListener(listener: RoomEventListener): void {
+    this.listener = listener;
+  }
+
+  async subscribe(roomId: string): Promise<void> {
+    this.rooms.add(roomId);
+    try {
+      if (this.sharded) await this.connections.subscriber.ssubscribe(roomChannel(roomId));
+      else await this.connections.subscriber.subscribe(roomChannel(roomId));
+    } catch (error) {
+      this.rooms.delete(roomId);
+      this.onFailure();
+      throw storeError(error, 'subscribe');
+    }
+  }
+
+  async unsubscribe(roomId: string): Promise<void> {
+    this.rooms.delete(roomId);
+    try {
+      if (this.sharded) await this.connections.subscriber.sunsubscribe(roomChannel(roomId));
+      else await this.connections.subscriber.unsubscribe(roomChannel(roomId));
+    } catch (error) {
+      // While disconnected there is nothing to leave; a reconnect subscribes only to `rooms`.
+      if (this.connections.subscriber.status === 'ready') throw storeError(error, 'unsubscribe');
+    }
+  }
+
+  async publish(roomId: string, event: RoomEvent): Promise<void> {
+    const payload = this.encode(event);
+    try {
+      if (this.sharded) await this.connections.client.spublish(roomChannel(roomId), payload);
+      else await this.connections.client.publish(roomChannel(roomId), payload);
+      this.stats.published++;
+    } catch (error) {
+      this.onFailure();
+      throw storeError(error, 'publish');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.rooms.clear();
+  }
+
+  /** Rooms this instance is subscribed to. */
+  get subscribedRooms(): number {
+    return this.rooms.size;
+  }
+
+  private encode(event: RoomEvent): string {
+    if (event.type === 'message') {
+      const json = this.messageJson.get(event.message);
+      if (json) return `{"type":"message","message":${json}}`;
+    }
+    return JSON.stringify(event);
+  }
+
+  private receive(channel: string, payload: string): void {
+    this.stats.received++;
+    const roomId = roomIdOfChannel(channel);
+    // A message may still arrive for a room just left; the hub would ignore it anyway.
+    if (roomId === undefined || !this.rooms.has(roomId)) return;
+    let event: RoomEvent;
+    try {
+      event = JSON.parse(payload) as RoomEvent;
+    } catch {
+      this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
+      return;
+    }
+    if (typeof event !== 'object' || event === null || !EVENT_TYPES.has(event.type)) return;
+    this.listener?.(roomId, event);
+  }
+
+  /** After the subscriber reconnected: subscribe again to every room held, then catch up. */
+  private async restore(): Promise<void> {
+    const channels = [...this.rooms].map(roomChannel);
+    try {
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH) {
+        await this.connections.subscriber.subscribe(...channels.slice(i, i + RESUBSCRIBE_BATCH));
+      }
+      this.logger.info({ rooms: channels.length }, 'Redis subscriptions restored');
+    } catch (error) {
+      // The connection dropped again; the next 'ready' starts over.
+      this.logger.warn({ err: describeError(error) }, 'restoring Redis subscriptions failed');
+      return;
+    }
+    await this.resync();
+  }
+
+  /**
+   * Replays into the listener what a subscription gap may have hidden: each
+   * held room's newest message (the hub fills any gap before it from the
+   * store), its presence, and its end if it ended meanwhile.
+   */
+  private async resync(): Promise<void> {
+    await Promise.all(
+      [...this.rooms].map(async (roomId) => {
+        try {
+          const room = await this.store.getRoom(roomId);
+          if (this.closed || !this.rooms.has(roomId)) return;
+          if (!room) {
+            this.listener?.(roomId, { type: 'destroyed', reason: 'destroyed' });
+            return;
+          }
+          const { lastSeq } = await this.store.readMessages(roomId, Number.MAX_SAFE_INTEGER, 0);
+          const [page, members] = await Promise.all([
+            lastSeq > 0 ? this.store.readMessages(roomId, lastSeq - 1, 1) : undefined,
+            this.store.listMembers(roomId),
+          ]);
+          if (this.closed || !this.rooms.has(roomId)) return;
+          const newest = page?.messages[0];
+          if (newest) this.listener?.(roomId, { type: 'message', message: newest });
+          this.listener?.(roomId, { type: 'presence', members });
+        } catch (error) {
+          this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed');
+        }
+      }),
+    );
+  }
+}

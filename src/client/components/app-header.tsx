@@ -1,5 +1,6 @@
 /** The top bar on every screen: name of the app (a way home), the display name, the theme. */
 import { useNavigation } from '../app/navigation.js';
+import { HushMark } from './icons.js';
 import { DisplayNameField } from './display-name-field.js';
 import { ThemeToggle } from './theme-toggle.js';
 
@@ -16,7 +17,7 @@ export function AppHeader() {
             navigate('/');
           }}
         >
-          <span aria-hidden="true" className="text-lg">🤫</span>
+          <HushMark />
           <span>Hush</span>
         </a>
         <div className="flex min-w-0 items-center gap-2">

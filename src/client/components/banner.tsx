@@ -1,4 +1,5 @@
 /** The one banner of the page: why the person is here (room ended, full, gone…). */
+import { CloseIcon } from './icons.js';
 import { bannerText, type Banner as BannerValue } from '../app/banners.js';
 
 export function Banner({ banner, onDismiss }: { banner: BannerValue; onDismiss(): void }) {
@@ -16,7 +17,7 @@ export function Banner({ banner, onDismiss }: { banner: BannerValue; onDismiss()
     >
       <p className="flex-1">{bannerText(banner)}</p>
       <button type="button" onClick={onDismiss} className="btn-ghost -my-1 px-2 py-1" aria-label="Dismiss">
-        ✕
+        <CloseIcon />
       </button>
     </div>
   );

@@ -4,6 +4,7 @@
  * does not show a wrong countdown.
  */
 import { useEffect, useState } from 'react';
+import { TimerIcon } from '../components/icons.js';
 import { describeDuration, formatCountdown } from './format-time.js';
 
 export function Countdown({ expiresAt, clockOffset }: { expiresAt: number; clockOffset: number }) {
@@ -28,7 +29,7 @@ export function Countdown({ expiresAt, clockOffset }: { expiresAt: number; clock
         urgent ? 'bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200' : 'bg-zinc-100 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-100'
       }`}
     >
-      <span aria-hidden="true">⏳</span>
+      <TimerIcon />
       {formatCountdown(left)}
     </span>
   );

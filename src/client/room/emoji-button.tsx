@@ -5,6 +5,7 @@
  */
 import { EmojiPicker } from 'frimousse';
 import { useEffect, useRef, useState } from 'react';
+import { SmileIcon } from '../components/icons.js';
 
 /** Where the build puts emojibase-data's locale files. */
 const EMOJIBASE_URL = '/emojibase';
@@ -39,7 +40,7 @@ export function EmojiButton({ onPick }: { onPick(emoji: string): void }) {
         data-testid="emoji-button"
         onClick={() => setOpen(!open)}
       >
-        <span aria-hidden="true">🙂</span>
+        <SmileIcon />
       </button>
       {open && (
         <div

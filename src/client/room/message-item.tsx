@@ -1,4 +1,5 @@
 /** One chat line: own messages on the right with their delivery state, others on the left with the sender's name. */
+import { LockIcon } from '../components/icons.js';
 import { formatClockTime } from './format-time.js';
 import type { ChatLine } from './room-state.js';
 
@@ -30,7 +31,7 @@ export function MessageItem({ line, senderName, onRetry }: { line: ChatLine; sen
         </div>
         {unreadable ? (
           <p data-testid="message-text" className="text-sm italic opacity-80">
-            🔒 this message could not be decrypted
+            <LockIcon /> this message could not be decrypted
           </p>
         ) : (
           <p data-testid="message-text" className="text-sm break-words whitespace-pre-wrap">

@@ -3,6 +3,7 @@
  * while the tab is hidden. Shown only while the browser has not been asked.
  */
 import { useState } from 'react';
+import { BellIcon } from '../components/icons.js';
 
 export function NotifyToggle() {
   const supported = typeof Notification !== 'undefined';
@@ -16,7 +17,7 @@ export function NotifyToggle() {
       title="Notify me of new messages (never shows their text)"
       onClick={() => void Notification.requestPermission().then(setPermission)}
     >
-      <span aria-hidden="true">🔔</span>
+      <BellIcon />
     </button>
   );
 }

@@ -84,6 +84,8 @@ export class RoomConnection {
   async send(text: string): Promise<void> {
     const id = newMessageId();
     const name = this.options.displayName();
+    // Receivers stop showing "typing…" when a message arrives; the next keystroke should say so again.
+    this.lastTypingSent = 0;
     this.options.dispatch({ type: 'outgoing', id, from: this.memberId ?? '', name, text, time: Date.now() });
     await this.enqueue(id, { v: ENVELOPE_VERSION, name, text, kind: 'text', ts: Date.now() });
   }

@@ -1,0 +1,167 @@
+/**
+ * Issue 3, "Done means": two browser contexts create, join, chat both ways
+ * and see each other's names; a third gets room_full; reloading keeps the
+ * seat and the history; destroy sends both to the lobby with a banner.
+ * Also the lobby rule that opening a share link never takes a seat.
+ * The tests share one room and run in order, like one conversation.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newPerson, type Person } from './support/browser.js';
+import { startServer, type TestServer } from './support/hush-server.js';
+import { createRoom, displayName, joinByLink, messageTexts, roomIdOf, sendMessage, waitForBanner, waitForMessages, WAIT_MS } from './support/room-actions.js';
+
+let hush: TestServer;
+let browser: Browser;
+let alice: Person;
+let bob: Person;
+let link: string;
+
+const seatsTaken = async () => (await hush.server.engine.store.listMembers(roomIdOf(link))).length;
+
+beforeAll(async () => {
+  [hush, browser] = await Promise.all([startServer(), launchBrowser()]);
+  [alice, bob] = await Promise.all([newPerson(browser), newPerson(browser)]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hush?.stop();
+});
+
+describe('a conversation between two browsers', () => {
+  it('creates a room whose share link carries a 256-bit key in the fragment', async () => {
+    link = await createRoom(alice.page, hush.baseUrl);
+    expect(link).toMatch(new RegExp(`^${hush.baseUrl}/r/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`));
+    expect(alice.page.url()).toBe(link);
+    expect(await seatsTaken()).toBe(1);
+  });
+
+  it('does not take a seat when a share link is merely opened, by a crawler or by a browser', async () => {
+    const crawler = await fetch(link.split('#')[0]!, { headers: { accept: 'text/html' } });
+    expect(crawler.status).toBe(200);
+    await bob.page.goto(link);
+    await bob.page.getByTestId('join-room').waitFor({ timeout: WAIT_MS });
+    expect(await seatsTaken()).toBe(1);
+  });
+
+  it('joins with the Join button, and both sides see the other come online', async () => {
+    await bob.page.getByTestId('join-room').click();
+    await bob.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    expect(await seatsTaken()).toBe(2);
+    const bobName = await displayName(bob.page);
+    await alice.page.locator('[data-testid="presence-line"][data-change="joined"]', { hasText: bobName }).waitFor({ timeout: WAIT_MS });
+  });
+
+  it('chats both ways, showing each sender’s name on the other side and own messages as own', async () => {
+    const [aliceName, bobName] = await Promise.all([displayName(alice.page), displayName(bob.page)]);
+    expect(aliceName).toMatch(/^anonymous-[a-z]+-[a-z0-9]{5}$/);
+    expect(bobName).toMatch(/^anonymous-[a-z]+-[a-z0-9]{5}$/);
+    expect(aliceName).not.toBe(bobName);
+
+    await sendMessage(alice.page, 'Hello Bob');
+    await waitForMessages(bob.page, ['Hello Bob']);
+    await sendMessage(bob.page, 'Hi Alice,\nthis is two lines');
+    await waitForMessages(alice.page, ['Hello Bob', 'Hi Alice,\nthis is two lines']);
+    await waitForMessages(bob.page, ['Hello Bob', 'Hi Alice,\nthis is two lines']);
+
+    const fromAlice = bob.page.getByTestId('message').filter({ hasText: 'Hello Bob' });
+    expect(await fromAlice.getByTestId('message-author').textContent()).toBe(aliceName);
+    expect(await fromAlice.getAttribute('data-own')).toBe('false');
+    const fromBob = alice.page.getByTestId('message').filter({ hasText: 'this is two lines' });
+    expect(await fromBob.getByTestId('message-author').textContent()).toBe(bobName);
+    const ownOnAlice = alice.page.getByTestId('message').filter({ hasText: 'Hello Bob' });
+    expect(await ownOnAlice.getAttribute('data-own')).toBe('true');
+    await alice.page.locator('[data-testid="message"][data-own="true"][data-status="sent"]').waitFor({ timeout: WAIT_MS });
+  });
+
+  it('uses a renamed display name on the next message', async () => {
+    const field = bob.page.getByTestId('display-name');
+    await field.fill('Bob the Builder');
+    await field.press('Enter');
+    await sendMessage(bob.page, 'renamed');
+    const renamed = alice.page.getByTestId('message').filter({ hasText: 'renamed' });
+    await renamed.waitFor({ timeout: WAIT_MS });
+    expect(await renamed.getByTestId('message-author').textContent()).toBe('Bob the Builder');
+  });
+
+  it('shows "typing…" to the other member', async () => {
+    await alice.page.getByTestId('message-input').pressSequentially('abc');
+    await bob.page.getByTestId('typing').filter({ hasText: 'is typing' }).waitFor({ timeout: WAIT_MS });
+    await alice.page.getByTestId('message-input').fill('');
+  });
+
+  it('refuses a third browser: room_full, shown as a banner on the lobby', async () => {
+    const carol = await newPerson(browser);
+    await carol.page.goto(link);
+    await carol.page.getByTestId('join-room').click();
+    const text = await waitForBanner(carol.page, 'room_full');
+    expect(text).toMatch(/full/i);
+    expect(new URL(carol.page.url()).pathname).toBe('/');
+    expect(await seatsTaken()).toBe(2);
+    await carol.context.close();
+  });
+
+  it('keeps the seat (same memberId) and the history across a reload', async () => {
+    const memberBefore = await bob.page.getByTestId('room').getAttribute('data-member-id');
+    expect(memberBefore).toBeTruthy();
+    const before = await messageTexts(bob.page);
+    await bob.page.reload();
+    await bob.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    await waitForMessages(bob.page, before);
+    expect(await bob.page.getByTestId('room').getAttribute('data-member-id')).toBe(memberBefore);
+    expect(await seatsTaken()).toBe(2);
+    // Still a working member after the reload.
+    await sendMessage(bob.page, 'back after reload');
+    await waitForMessages(alice.page, [...before, 'back after reload']);
+  });
+
+  it('lists the room in the lobby, and opens it from there', async () => {
+    await alice.page.getByRole('link', { name: 'Hush' }).click();
+    const saved = alice.page.locator(`[data-testid="saved-room"][data-room-id="${roomIdOf(link)}"]`);
+    await saved.waitFor({ timeout: WAIT_MS });
+    await saved.getByRole('link').click();
+    await alice.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    expect(alice.page.url()).toBe(link);
+  });
+
+  it('destroys the room after confirmation and sends both members to the lobby with a banner', async () => {
+    await alice.page.getByTestId('destroy').click();
+    await alice.page.getByTestId('confirm-destroy').click();
+    expect(await waitForBanner(alice.page, 'destroyed_by_you')).toMatch(/destroyed/i);
+    expect(await waitForBanner(bob.page, 'destroyed')).toMatch(/destroyed/i);
+    for (const person of [alice, bob]) {
+      expect(new URL(person.page.url()).pathname).toBe('/');
+      await person.page.getByTestId('create-room').waitFor();
+      expect(await person.page.locator(`[data-testid="saved-room"][data-room-id="${roomIdOf(link)}"]`).count()).toBe(0);
+    }
+    expect(await hush.server.engine.store.getRoom(roomIdOf(link))).toBeNull();
+  });
+
+  it('shows room_not_found for a link to a room that is gone', async () => {
+    await bob.page.goto(link);
+    expect(await waitForBanner(bob.page, 'room_not_found')).toMatch(/does not exist/i);
+    expect(alice.problems).toEqual([]);
+    expect(bob.problems).toEqual([]);
+  });
+});
+
+describe('keyboard only', () => {
+  it('creates a room and sends a message without the mouse', async () => {
+    const kim = await newPerson(browser);
+    await kim.page.goto(`${hush.baseUrl}/`);
+    const focusedTestId = () => kim.page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+    for (let presses = 0; presses < 12 && (await focusedTestId()) !== 'create-room'; presses++) await kim.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('create-room');
+    await kim.page.keyboard.press('Enter');
+    await kim.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    for (let presses = 0; presses < 20 && (await focusedTestId()) !== 'message-input'; presses++) await kim.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('message-input');
+    await kim.page.keyboard.type('typed, not clicked');
+    await kim.page.keyboard.press('Shift+Enter');
+    await kim.page.keyboard.type('second line');
+    await kim.page.keyboard.press('Enter');
+    await waitForMessages(kim.page, ['typed, not clicked\nsecond line']);
+    await kim.context.close();
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Issue 3, "Privacy is the product": a canary typed in the browser never
+ * appears in anything the server stores, logs or returns; the key stays in
+ * the fragment; a missing or wrong key shows a clear page or "could not be
+ * decrypted", never garbage; ciphertext moved to another room or id does
+ * not decrypt; every page carries a strict CSP and no-referrer; outside a
+ * secure context the app refuses to work.
+ */
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newPerson, type Person } from './support/browser.js';
+import { startServer, type TestServer } from './support/hush-server.js';
+import { createRoom, joinByLink, roomIdOf, sendMessage, waitForMessages, WAIT_MS } from './support/room-actions.js';
+
+/** Resolves only inside this browser: a name that is not localhost, so pages under it are not a secure context. */
+const INSECURE_HOST = 'hush-insecure.test';
+
+let hush: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  hush = await startServer();
+  browser = await launchBrowser([`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hush?.stop();
+});
+
+/** Everything a page receives from or sends to the server: WebSocket frames both ways and API response bodies. */
+function recordTraffic(page: Page): { frames: string[]; responses: Promise<string>[] } {
+  const traffic = { frames: [] as string[], responses: [] as Promise<string>[] };
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => traffic.frames.push(String(frame.payload)));
+    socket.on('framereceived', (frame) => traffic.frames.push(String(frame.payload)));
+  });
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.startsWith('/api/')) traffic.responses.push(response.text().catch(() => ''));
+  });
+  return traffic;
+}
+
+const rawMessages = (page: Page, roomId: string) => page.evaluate((id) => fetch(`/api/rooms/${id}/messages`).then((response) => response.text()), roomId);
+
+describe('end-to-end encryption', () => {
+  let alice: Person;
+  let bob: Person;
+  let link: string;
+  const canary = `canary-${randomUUID()}`;
+  const canaryName = `Name ${randomUUID().slice(0, 8)}`;
+
+  it('never lets a typed canary (text or display name) reach the server’s store, logs, HTTP answers or WebSocket frames', async () => {
+    alice = await newPerson(browser);
+    bob = await newPerson(browser);
+    const aliceTraffic = recordTraffic(alice.page);
+    const bobTraffic = recordTraffic(bob.page);
+    link = await createRoom(alice.page, hush.baseUrl);
+    await joinByLink(bob.page, link);
+    const roomId = roomIdOf(link);
+    const keyText = link.split('#')[1]!;
+
+    const name = alice.page.getByTestId('display-name');
+    await name.fill(canaryName);
+    await name.press('Enter');
+    await sendMessage(alice.page, canary);
+    await waitForMessages(bob.page, [canary]);
+    const received = bob.page.getByTestId('message').filter({ hasText: canary });
+    expect(await received.getByTestId('message-author').textContent()).toBe(canaryName);
+    await alice.page.locator('[data-testid="message"][data-status="sent"]').waitFor({ timeout: WAIT_MS });
+
+    const apiAnswer = await rawMessages(alice.page, roomId);
+    const { messages } = JSON.parse(apiAnswer) as { messages: { body: string }[] };
+    const stored = inspect(hush.server.engine.store, { depth: Infinity, maxArrayLength: Infinity, maxStringLength: Infinity });
+    const logs = hush.logs.join('');
+    const frames = [...aliceTraffic.frames, ...bobTraffic.frames].join('\n');
+    const responses = (await Promise.all([...aliceTraffic.responses, ...bobTraffic.responses])).join('\n');
+
+    // The places searched really hold this conversation, so an absence means something.
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    for (const message of messages) expect(message.body).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(stored).toContain(messages.at(-1)!.body);
+    expect(logs).toContain(roomId);
+    expect(frames).toContain('"type":"send"');
+    expect(frames).toContain('"type":"message"');
+    expect(responses).toContain(roomId);
+
+    for (const [where, text] of Object.entries({ apiAnswer, stored, logs, frames, responses })) {
+      expect(text.includes(canary), `canary text in ${where}`).toBe(false);
+      expect(text.includes(canaryName), `canary name in ${where}`).toBe(false);
+      expect(text.includes(keyText), `room key in ${where}`).toBe(false);
+    }
+  });
+
+  it('binds each ciphertext to its room and message id: replayed under a new id it does not decrypt', async () => {
+    const roomId = roomIdOf(link);
+    const { messages } = JSON.parse(await rawMessages(bob.page, roomId)) as { messages: { id: string; body: string }[] };
+    const canaryBody = messages.at(-1)!.body;
+    const status = await bob.page.evaluate(
+      ([id, body]) => fetch(`/api/rooms/${id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'replayed-under-another-id', body }) }).then((response) => response.status),
+      [roomId, canaryBody] as const,
+    );
+    expect(status).toBe(201);
+    const replayed = alice.page.locator('[data-testid="message"][data-message-id="replayed-under-another-id"]');
+    await replayed.waitFor({ timeout: WAIT_MS });
+    expect(await replayed.getByTestId('message-text').textContent()).toContain('this message could not be decrypted');
+  });
+
+  it('binds each ciphertext to its room: the same body and id in another room under the same key does not decrypt', async () => {
+    const roomId = roomIdOf(link);
+    const keyText = link.split('#')[1]!;
+    const { messages } = JSON.parse(await rawMessages(bob.page, roomId)) as { messages: { id: string; body: string }[] };
+    const canaryMessage = messages.findLast((message) => message.id !== 'replayed-under-another-id')!;
+    const otherRoom = await bob.page.evaluate(async () => {
+      const created = (await (await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { roomId: string };
+      await fetch(`/api/rooms/${created.roomId}/join`, { method: 'POST' });
+      return created.roomId;
+    });
+    const moved = await bob.page.evaluate(
+      ([id, message]) => fetch(`/api/rooms/${id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) }).then((response) => response.status),
+      [otherRoom, { id: canaryMessage.id, body: canaryMessage.body }] as const,
+    );
+    expect(moved).toBe(201);
+    await bob.page.goto(`${hush.baseUrl}/r/${otherRoom}#${keyText}`);
+    const line = bob.page.locator(`[data-testid="message"][data-message-id="${canaryMessage.id}"]`);
+    await line.waitFor({ timeout: WAIT_MS });
+    expect(await line.getByTestId('message-text').textContent()).toContain('this message could not be decrypted');
+    expect(await bob.page.content()).not.toContain(canary);
+  });
+
+  it('shows "could not be decrypted" for every message when the link carries a wrong key, never the plaintext or garbage', async () => {
+    const wrongKey = Buffer.alloc(32, 7).toString('base64url');
+    await bob.page.goto(`${link.split('#')[0]}#${wrongKey}`);
+    await bob.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    const texts = bob.page.getByTestId('message-text');
+    await texts.first().waitFor({ timeout: WAIT_MS });
+    const all = await texts.allTextContents();
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    for (const text of all) expect(text).toContain('this message could not be decrypted');
+    expect(await bob.page.content()).not.toContain(canary);
+  });
+
+  it('shows "this link is missing its key" for a link without its key, or with a cut-off one, and takes no seat', async () => {
+    const carol = await newPerson(browser);
+    for (const address of [link.split('#')[0]!, `${link.split('#')[0]}#abc`]) {
+      await carol.page.goto(address);
+      await carol.page.getByTestId('missing-key').waitFor({ timeout: WAIT_MS });
+      expect(await carol.page.getByTestId('missing-key').textContent()).toMatch(/this link is missing its key/i);
+    }
+    expect(await hush.server.engine.store.listMembers(roomIdOf(link))).toHaveLength(2);
+    expect([...alice.problems, ...bob.problems, ...carol.problems]).toEqual([]);
+    await carol.context.close();
+  });
+});
+
+describe('security headers', () => {
+  it('sends a strict CSP and Referrer-Policy: no-referrer on pages, assets and API answers; unknown /api paths stay JSON 404s', async () => {
+    const page = await fetch(`${hush.baseUrl}/`);
+    const html = await page.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const answers = await Promise.all(
+      ['/', `/r/${'A'.repeat(22)}`, asset!, '/api/rooms/nope', '/api/unknown'].map(async (path) => ({ path, response: await fetch(hush.baseUrl + path, { headers: { accept: 'text/html' } }) })),
+    );
+    for (const { path, response } of answers) {
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("style-src 'self'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).toContain("object-src 'none'");
+      expect(csp, path).not.toContain('unsafe-inline');
+      expect(csp, path).not.toContain('unsafe-eval');
+      expect(response.headers.get('referrer-policy'), path).toBe('no-referrer');
+    }
+    expect(answers[0]!.response.status).toBe(200);
+    expect(answers[1]!.response.status).toBe(200);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const unknownApi = answers[4]!.response;
+    expect(unknownApi.status).toBe(404);
+    expect(await unknownApi.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('outside a secure context', () => {
+  it('explains that encryption is unavailable and offers no way to create or join a room', async () => {
+    const person = await newPerson(browser);
+    const port = new URL(hush.baseUrl).port;
+    await person.page.goto(`http://${INSECURE_HOST}:${port}/`);
+    expect(await person.page.evaluate(() => window.isSecureContext)).toBe(false);
+    await person.page.getByTestId('insecure-context').waitFor({ timeout: WAIT_MS });
+    expect(await person.page.getByTestId('create-room').isDisabled()).toBe(true);
+    await person.page.goto(`http://${INSECURE_HOST}:${port}/r/${'A'.repeat(22)}#${'B'.repeat(43)}`);
+    await person.page.getByTestId('insecure-context').waitFor({ timeout: WAIT_MS });
+    expect(await person.page.getByTestId('message-input').count()).toBe(0);
+    await person.context.close();
+  });
+});

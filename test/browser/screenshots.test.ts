@@ -1,0 +1,91 @@
+/**
+ * Issue 3: dark and light theme (system default, with a toggle), usable on a
+ * phone; and the screenshots of the lobby and a room, light and dark, that
+ * docs/client.md shows. The screenshots are rewritten on every run.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newPerson, type Person } from './support/browser.js';
+import { startServer, type TestServer } from './support/hush-server.js';
+import { createRoom, joinByLink, sendMessage, waitForMessages, WAIT_MS } from './support/room-actions.js';
+
+const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+
+let hush: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [hush, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hush?.stop();
+});
+
+const isDark = (page: Page) => page.evaluate(() => document.documentElement.classList.contains('dark'));
+const shoot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+
+describe('themes and screenshots', () => {
+  let light: Person;
+  let dark: Person;
+  let phone: Person;
+
+  it('follows the system colour scheme by default', async () => {
+    light = await newPerson(browser, { colorScheme: 'light' });
+    dark = await newPerson(browser, { colorScheme: 'dark' });
+    await Promise.all([light.page.goto(`${hush.baseUrl}/`), dark.page.goto(`${hush.baseUrl}/`)]);
+    expect(await isDark(light.page)).toBe(false);
+    expect(await isDark(dark.page)).toBe(true);
+  });
+
+  it('takes the room screenshots, light and dark, on a conversation', async () => {
+    const link = await createRoom(light.page, hush.baseUrl);
+    await joinByLink(dark.page, link);
+    await sendMessage(light.page, 'Is this thing on?');
+    await waitForMessages(dark.page, ['Is this thing on?']);
+    await sendMessage(dark.page, 'Loud and clear. Nobody else can read this — not even the server.');
+    await sendMessage(light.page, 'Good. It all disappears when the timer runs out.');
+    const conversation = ['Is this thing on?', 'Loud and clear. Nobody else can read this — not even the server.', 'Good. It all disappears when the timer runs out.'];
+    await Promise.all([waitForMessages(light.page, conversation), waitForMessages(dark.page, conversation)]);
+    await light.page.locator('[data-testid="message"][data-status="pending"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+    await shoot(light.page, 'room-light');
+    await shoot(dark.page, 'room-dark');
+
+    phone = await newPerson(browser, { colorScheme: 'dark', viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true });
+    await phone.context.addCookies(await dark.context.cookies());
+    await phone.page.goto(link);
+    await waitForMessages(phone.page, conversation);
+    // Nothing may stick out sideways on a phone.
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot(phone.page, 'room-phone-dark');
+  });
+
+  it('takes the lobby screenshots, light and dark, listing the open room', async () => {
+    for (const person of [light, dark]) {
+      await person.page.getByRole('link', { name: 'Hush' }).click();
+      await person.page.getByTestId('saved-room').waitFor({ timeout: WAIT_MS });
+    }
+    await shoot(light.page, 'lobby-light');
+    await shoot(dark.page, 'lobby-dark');
+  });
+
+  it('lets the toggle override the system scheme, and remembers the choice across a reload', async () => {
+    const toggle = light.page.getByTestId('theme-toggle');
+    expect(await toggle.getAttribute('data-theme-choice')).toBe('system');
+    await toggle.click();
+    expect(await toggle.getAttribute('data-theme-choice')).toBe('light');
+    await toggle.click();
+    expect(await toggle.getAttribute('data-theme-choice')).toBe('dark');
+    expect(await isDark(light.page)).toBe(true);
+    await light.page.reload();
+    await light.page.getByTestId('theme-toggle').waitFor();
+    expect(await isDark(light.page)).toBe(true);
+    await light.page.getByTestId('theme-toggle').click();
+    expect(await isDark(light.page)).toBe(false);
+    expect([...light.problems, ...dark.problems, ...phone.problems]).toEqual([]);
+  });
+});

@@ -126,16 +126,20 @@ function watchConnection(connections: RedisConnections, log: Logger, stats: Engi
   for (const connection of watched) {
     const role = connection === connections.subscriber && connections.mode === 'standalone' ? 'subscriber' : 'commands';
     let down = false;
-    connection.on('error', (error: unknown) => {
-      stats.errors++;
-      if (down) return;
-      down = true;
-      log.error({ err: describeError(error), role }, 'Redis connection lost; requests get 503 until it is back');
-    });
-    connection.on('close', () => {
+    let reported = false;
+    const lost = () => {
       if (down || watch.closing) return;
       down = true;
-      log.warn({ role }, 'Redis connection closed; reconnecting');
+      reported = false;
+      log.warn({ role }, 'Redis connection lost; requests get 503 until it is back');
+    };
+    connection.on('close', lost);
+    connection.on('error', (error: unknown) => {
+      stats.errors++;
+      lost();
+      if (reported || watch.closing) return;
+      reported = true;
+      log.error({ err: describeError(error), role }, 'Redis connection error');
     });
     connection.on('ready', () => {
       if (!down) return;

@@ -15,10 +15,10 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { ChatMessage } from '../../../shared/protocol.js';
 import type { RoomBus, RoomEvent, RoomEventListener } from '../room-bus.js';
-import type { RoomStore } from '../room-store.js';
 import type { RedisConnections } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
 import { roomChannel, roomIdOfChannel } from './redis-keys.js';
+import type { RedisRoomStore } from './redis-room-store.js';
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'presence', 'typing', 'destroyed']);
 /** Channels per SUBSCRIBE when restoring subscriptions after a reconnect. */
@@ -41,7 +41,7 @@ export class RedisRoomBus implements RoomBus {
 
   constructor(
     private readonly connections: RedisConnections,
-    private readonly store: RoomStore,
+    private readonly store: RedisRoomStore,
     private readonly messageJson: WeakMap<ChatMessage, string>,
     private readonly logger: Logger,
     private readonly onFailure: () => void,
@@ -54,7 +54,8 @@ export class RedisRoomBus implements RoomBus {
       subscriber.on('subscribersReady', () => void this.resync());
     } else {
       subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
-      let connectedBefore = false;
+      // Any later 'ready' is a reconnect: the connection starts with no subscription.
+      let connectedBefore = subscriber.status === 'ready';
       subscriber.on('ready', () => {
         if (connectedBefore) void this.restore();
         connectedBefore = true;
@@ -132,6 +133,12 @@ export class RedisRoomBus implements RoomBus {
       return;
     }
     if (typeof event !== 'object' || event === null || !EVENT_TYPES.has(event.type)) return;
+    this.deliver(roomId, event);
+  }
+
+  private deliver(roomId: string, event: RoomEvent): void {
+    // Sockets of an ended room close without saying so to the store: forget their leases now.
+    if (event.type === 'destroyed') this.store.forgetConnections(roomId);
     this.listener?.(roomId, event);
   }
 
@@ -163,7 +170,7 @@ export class RedisRoomBus implements RoomBus {
           const room = await this.store.getRoom(roomId);
           if (this.closed || !this.rooms.has(roomId)) return;
           if (!room) {
-            this.listener?.(roomId, { type: 'destroyed', reason: 'destroyed' });
+            this.deliver(roomId, { type: 'destroyed', reason: 'destroyed' });
             return;
           }
           const { lastSeq } = await this.store.readMessages(roomId, Number.MAX_SAFE_INTEGER, 0);
@@ -173,8 +180,8 @@ export class RedisRoomBus implements RoomBus {
           ]);
           if (this.closed || !this.rooms.has(roomId)) return;
           const newest = page?.messages[0];
-          if (newest) this.listener?.(roomId, { type: 'message', message: newest });
-          this.listener?.(roomId, { type: 'presence', members });
+          if (newest) this.deliver(roomId, { type: 'message', message: newest });
+          this.deliver(roomId, { type: 'presence', members });
         } catch (error) {
           this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed');
         }

@@ -131,6 +131,11 @@ export class RedisRoomStore implements RoomStore {
     await this.renewing;
   }
 
+  /** The room ended: its sockets here close without a setConnection, so stop renewing their leases. */
+  forgetConnections(roomId: string): void {
+    this.leases.delete(roomId);
+  }
+
   /** Rooms in which this instance holds open connections (what it renews). */
   get leasedRooms(): number {
     return this.leases.size;

@@ -1,0 +1,147 @@
+/**
+ * Redis faults, as an instance lives through them: Redis killed and restarted
+ * on the same port (everything in it is gone: nothing is on disk), and a
+ * partition between one instance and a Redis that keeps its data while another
+ * instance goes on serving. Requests fail fast with 503, sockets get `error`
+ * frames, the process carries on, and once Redis is back nothing is missed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, eventually, roomWithMembers } from '../support/hush-instance.js';
+import { RedisServer, redisSkipReason } from '../support/redis-server.js';
+import { TestSocket } from '../support/test-socket.js';
+import { CuttableProxy, startRedisHush, type RedisHush } from './redis-support.js';
+
+if (redisSkipReason) console.warn(`[redis] fault tests SKIPPED: ${redisSkipReason}`);
+const suite = redisSkipReason ? describe.skip : describe;
+
+const ready = async (hush: RedisHush) => (await fetch(`${hush.baseUrl}/readyz`)).status === 200;
+
+suite('Redis faults', () => {
+  const servers: RedisHush[] = [];
+  const redises: RedisServer[] = [];
+  const proxies: CuttableProxy[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all(proxies.map((proxy) => proxy.cut()));
+    await Promise.all(redises.map((redis) => redis.stop()));
+  });
+
+  describe('Redis killed, then restarted empty on the same port', () => {
+    let redis: RedisServer;
+    let hush: RedisHush;
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      redises.push(redis);
+      hush = await startRedisHush({ REDIS_URL: redis.url });
+      servers.push(hush);
+    });
+
+    it('answers 503 unavailable fast, sends error frames, stays up, and serves again when Redis is back', async () => {
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const one = await connect(hush, members[0]!, roomId);
+      const two = await connect(hush, members[1]!, roomId);
+      one.socket.send({ type: 'send', id: 'before', body: 'x' });
+      await two.socket.next('message');
+
+      await redis.kill();
+      const started = Date.now();
+      const client = hush.newClient();
+      for (const [method, path, caller] of [
+        ['POST', '/api/rooms', client],
+        ['POST', `/api/rooms/${roomId}/join`, client],
+        ['GET', `/api/rooms/${roomId}`, members[0]!.client],
+        ['GET', `/api/rooms/${roomId}/messages`, members[0]!.client],
+        ['POST', `/api/rooms/${roomId}/messages`, members[0]!.client],
+        ['DELETE', `/api/rooms/${roomId}`, members[0]!.client],
+      ] as const) {
+        const body = method === 'POST' && path.endsWith('/messages') ? { id: 'during', body: 'x' } : undefined;
+        const result = await caller.request(method, path, body);
+        expect(result.status, `${method} ${path}`).toBe(503);
+        expect(result.body).toEqual({ error: { code: 'unavailable', message: expect.stringMatching(/store/) } });
+      }
+      expect((await fetch(`${hush.baseUrl}/readyz`)).status).toBe(503);
+      expect((await fetch(`${hush.baseUrl}/healthz`)).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000); // no request waited for a timeout
+
+      // An open socket is told, and stays open; a new one is refused with "try again later".
+      one.socket.send({ type: 'send', id: 'during', body: 'x' });
+      expect((await one.socket.next('error')).code).toBe('unavailable');
+      const refused = await TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+      expect((await refused.next('error')).code).toBe('unavailable');
+      expect((await refused.waitClosed()).code).toBe(1013);
+
+      await redis.restart();
+      await eventually(() => ready(hush), 5000, 'ready again');
+      // Nothing was on disk, so the room is gone; its members are told so instead of waiting for expiry.
+      for (const { socket } of [one, two]) {
+        expect(await socket.next('destroyed', () => true, 5000)).toEqual({ type: 'destroyed', reason: 'destroyed' });
+        expect((await socket.waitClosed()).code).toBe(4410);
+      }
+      // A new conversation works end to end, pub/sub included.
+      const fresh = await roomWithMembers(hush, 2);
+      const x = await connect(hush, fresh.members[0]!, fresh.roomId);
+      const y = await connect(hush, fresh.members[1]!, fresh.roomId);
+      x.socket.send({ type: 'send', id: 'after', body: 'y' });
+      expect((await y.socket.next('message')).id).toBe('after');
+      x.socket.close();
+      y.socket.close();
+      // Nothing left behind by the failed operations.
+      await eventually(() => hush.server.hub.roomCount === 0, 3000, 'local rooms released');
+      expect(hush.engine.bus.subscribedRooms).toBe(0);
+      expect(hush.engine.store.leasedRooms).toBe(0);
+      expect(hush.engine.stats.reconnects).toBeGreaterThanOrEqual(1);
+      const logs = hush.logs.join('\n');
+      expect(logs).toContain('Redis connection lost');
+      expect(logs).toContain('Redis connection restored');
+    });
+  });
+
+  describe('a partition between one instance and Redis, while another instance goes on', () => {
+    let redis: RedisServer;
+    let proxy: CuttableProxy;
+    let cutOff: RedisHush;
+    let other: RedisHush;
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      redises.push(redis);
+      proxy = await CuttableProxy.start(redis.port);
+      proxies.push(proxy);
+      [cutOff, other] = await Promise.all([startRedisHush({ REDIS_URL: proxy.url }), startRedisHush({ REDIS_URL: redis.url })]);
+      servers.push(cutOff, other);
+    });
+
+    it('when it heals, subscriptions are restored, open sockets catch up in order, and a resume misses nothing', async () => {
+      const { roomId, members } = await roomWithMembers(other, 3);
+      const [sender, stayer, leaver] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+      const a = await connect(other, sender, roomId);
+      const b = await connect(cutOff, stayer, roomId);
+      const c = await connect(cutOff, leaver, roomId);
+      for (let i = 1; i <= 3; i++) a.socket.send({ type: 'send', id: `m${i}`, body: `m${i}` });
+      await b.socket.waitForCount('message', 3);
+      await c.socket.waitForCount('message', 3);
+
+      await proxy.cut();
+      await eventually(async () => !(await ready(cutOff)), 3000, 'partition noticed');
+      b.socket.send({ type: 'send', id: 'lost', body: 'x' });
+      expect((await b.socket.next('error')).code).toBe('unavailable');
+      c.socket.close(); // this client will come back later with after=3
+      for (let i = 4; i <= 8; i++) a.socket.send({ type: 'send', id: `m${i}`, body: `m${i}` });
+      await a.socket.waitForCount('ack', 8);
+
+      await proxy.heal();
+      await eventually(() => ready(cutOff), 5000, 'healed');
+      // The socket that stayed open on the cut-off instance gets what it missed, in order, once.
+      const seen = await b.socket.waitForCount('message', 8, 5000);
+      expect(seen.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      // The client that left resumes from its last seq: nothing missed, nothing twice.
+      const back = await connect(cutOff, leaver, roomId, 3);
+      expect(back.welcome.resumed).toBe(true);
+      a.socket.send({ type: 'send', id: 'm9', body: 'm9' });
+      const resumed = await back.socket.waitForCount('message', 6, 5000);
+      await b.socket.waitForCount('message', 9, 5000);
+      expect(resumed.map((m) => m.seq)).toEqual([4, 5, 6, 7, 8, 9]);
+      expect(b.socket.ofType('message').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      for (const { socket } of [a, b, back]) socket.close();
+    });
+  });
+});

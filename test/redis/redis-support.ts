@@ -63,9 +63,9 @@ export async function dumpKeys(client: Redis, keys: string[]): Promise<KeyDump[]
     if (type === 'string') content = await client.get(key);
     else if (type === 'hash') content = await client.hgetall(key);
     else if (type === 'list') content = await client.lrange(key, 0, -1);
-    else if (type === 'zset') content = await client.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'zset') content = await client.call('ZRANGE', key, '0', '-1', 'WITHSCORES');
     else if (type === 'set') content = await client.smembers(key);
-    else content = (await client.dump(key))?.toString('latin1');
+    else content = (await client.dumpBuffer(key))?.toString('latin1');
     dumps.push({
       key,
       type,

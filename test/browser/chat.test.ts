@@ -91,6 +91,49 @@ describe('a conversation between two browsers', () => {
     await alice.page.getByTestId('message-input').fill('');
   });
 
+  it('inserts an emoji from the picker, whose data is served by Hush itself', async () => {
+    const input = alice.page.getByTestId('message-input');
+    await input.fill('nice ');
+    await alice.page.getByTestId('emoji-button').click();
+    const search = alice.page.getByRole('searchbox', { name: 'Search emoji' });
+    await search.fill('thumbs up');
+    const emoji = alice.page.getByRole('gridcell', { name: /thumbs up/i }).first();
+    await emoji.waitFor({ timeout: WAIT_MS });
+    const chosen = (await emoji.textContent()) ?? '';
+    expect(chosen).not.toBe('');
+    await emoji.click();
+    expect(await input.inputValue()).toBe(`nice ${chosen}`);
+    await input.fill('');
+  });
+
+  it('shows a character counter near the 1000-character limit and will not send past it', async () => {
+    const input = alice.page.getByTestId('message-input');
+    expect(await alice.page.getByTestId('char-counter').count()).toBe(0);
+    await input.fill('x'.repeat(1001));
+    expect(await alice.page.getByTestId('char-counter').textContent()).toContain('1001/1000');
+    expect(await alice.page.getByTestId('send').isDisabled()).toBe(true);
+    await input.press('Enter');
+    await input.fill('x'.repeat(1000));
+    expect(await alice.page.getByTestId('send').isEnabled()).toBe(true);
+    await input.fill('');
+    expect(await alice.page.getByTestId('message').filter({ hasText: 'xxxxxxxxxx' }).count()).toBe(0);
+  });
+
+  it('counts unread messages in the title while the tab is hidden, and clears it when shown', async () => {
+    const setHidden = (hidden: boolean) =>
+      alice.page.evaluate((value) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await sendMessage(bob.page, 'while you were away 1');
+    await sendMessage(bob.page, 'while you were away 2');
+    await alice.page.waitForFunction(() => document.title === '(2) Hush', undefined, { timeout: WAIT_MS });
+    await setHidden(false);
+    await alice.page.waitForFunction(() => document.title === 'Hush', undefined, { timeout: WAIT_MS });
+  });
+
   it('refuses a third browser: room_full, shown as a banner on the lobby', async () => {
     const carol = await newPerson(browser);
     await carol.page.goto(link);

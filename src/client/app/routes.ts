@@ -21,7 +21,7 @@ export function shareLink(roomId: string, keyText: string, origin = window.locat
 }
 
 /** Reads a pasted share link (or a bare `/r/…#…` path); null if it is not one. */
-export function parseShareLink(text: string): { roomId: string; keyText: string } | null {
+export function parseShareLink(text: string): { roomId: string; keyText: string; origin: string } | null {
   let url: URL;
   try {
     url = new URL(text.trim(), window.location.origin);
@@ -29,5 +29,5 @@ export function parseShareLink(text: string): { roomId: string; keyText: string 
     return null;
   }
   const route = parseRoute(url.pathname, url.hash);
-  return route.page === 'room' ? { roomId: route.roomId, keyText: route.keyText } : null;
+  return route.page === 'room' ? { roomId: route.roomId, keyText: route.keyText, origin: url.origin } : null;
 }

@@ -18,6 +18,11 @@ export function JoinLinkForm({ disabled }: { disabled: boolean }) {
     const parsed = parseShareLink(link);
     if (!parsed) return setProblem('That is not a Hush room link (it looks like …/r/<room>#<key>).');
     if (!isWellFormedKeyText(parsed.keyText)) return setProblem('This link is missing its key: the part after # was cut off.');
+    if (parsed.origin !== window.location.origin) {
+      // The room lives on another Hush server: go there, where its own Join button takes the seat.
+      window.location.assign(link.trim());
+      return;
+    }
     setProblem(null);
     setBusy(true);
     try {

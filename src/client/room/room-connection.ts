@@ -61,6 +61,10 @@ export class RoomConnection {
   private memberId: string | null = null;
   private lastTypingSent = 0;
   private ended = false;
+  /** The OS says the network is back: try now rather than at the end of the current backoff. */
+  private readonly onOnline = () => {
+    if (this.socket.readyState !== WebSocket.OPEN) this.socket.reconnect();
+  };
 
   constructor(private readonly options: RoomConnectionOptions) {
     this.socket = new ReconnectingWebSocket(() => this.nextUrl(), undefined, {
@@ -78,6 +82,7 @@ export class RoomConnection {
       this.frames = this.frames.then(() => this.handleFrame(frame)).catch((error: unknown) => console.error('frame failed', error));
     });
     this.socket.addEventListener('close', (event) => this.handleClose(event.code));
+    window.addEventListener('online', this.onOnline);
   }
 
   /** Encrypts and sends a chat line; it shows at once as pending. */
@@ -107,6 +112,7 @@ export class RoomConnection {
 
   close(): void {
     this.ended = true;
+    window.removeEventListener('online', this.onOnline);
     for (const message of this.outbox.values()) clearTimeout(message.timer);
     this.socket.close();
   }
@@ -191,7 +197,6 @@ export class RoomConnection {
           name: envelope?.name ?? null,
           text: envelope ? envelope.text : null,
           hello: envelope?.kind === 'hello',
-          at: Date.now(),
         });
         return;
       }

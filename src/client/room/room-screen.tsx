@@ -3,7 +3,7 @@
  * When the room ends (destroyed, expired, gone) it forgets the room and
  * takes the person to the lobby with a banner saying why.
  */
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useIdentity } from '../app/identity.js';
 import { useNavigation } from '../app/navigation.js';
 import type { BannerKind } from '../app/banners.js';
@@ -18,8 +18,13 @@ import { TypingIndicator } from './typing-indicator.js';
 import { useRoomConnection } from './use-room-connection.js';
 import { useUnreadAlerts } from './use-unread-alerts.js';
 
-function bannerForEnd(end: RoomEnd, destroyedHere: boolean): BannerKind {
+/** Past its expiry by the server's clock, with this much grace for the server's own `destroyed` frame. */
+const EXPIRY_GRACE_MS = 3_000;
+
+function bannerForEnd(end: RoomEnd, destroyedHere: boolean, pastExpiry: boolean): BannerKind {
   if (end === 'destroyed') return destroyedHere ? 'destroyed_by_you' : 'destroyed';
+  // A room found gone after its lifetime (e.g. while this browser was offline) simply expired.
+  if (end === 'room_not_found' && pastExpiry) return 'expired';
   return end;
 }
 
@@ -30,11 +35,25 @@ export function RoomScreen({ roomId, roomKey, room }: { roomId: string; roomKey:
   const destroyedHere = useRef(false);
   useUnreadAlerts(state.receivedCount);
 
+  const leave = useCallback(
+    (kind: BannerKind) => {
+      forgetRoom(roomId);
+      navigate('/', { banner: { kind }, replace: true });
+    },
+    [roomId, navigate],
+  );
+
   useEffect(() => {
     if (!state.end) return;
-    forgetRoom(roomId);
-    navigate('/', { banner: { kind: bannerForEnd(state.end, destroyedHere.current) }, replace: true });
-  }, [state.end, roomId, navigate]);
+    const pastExpiry = Date.now() + state.clockOffset >= state.expiresAt;
+    leave(bannerForEnd(state.end, destroyedHere.current, pastExpiry));
+  }, [state.end, state.expiresAt, state.clockOffset, leave]);
+
+  // The server ends the room with a `destroyed` frame; if it cannot be reached then, the clock still can.
+  useEffect(() => {
+    const timer = setTimeout(() => leave('expired'), state.expiresAt - (Date.now() + state.clockOffset) + EXPIRY_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [state.expiresAt, state.clockOffset, leave]);
 
   return (
     <main className="mx-auto flex h-[calc(100dvh-3.25rem)] max-w-5xl flex-col px-2 sm:px-4" data-testid="room" data-status={state.status} data-member-id={state.memberId || undefined}>

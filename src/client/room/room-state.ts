@@ -70,7 +70,7 @@ export interface RoomState {
 export type RoomAction =
   | { type: 'welcome'; memberId: string; expiresAt: number; capacity: number; members: MemberPresence[]; clockOffset: number; resumed: boolean }
   | { type: 'status'; status: ConnectionStatus }
-  | { type: 'message'; seq: number; id: string; from: string; time: number; name: string | null; text: string | null; hello: boolean; at: number }
+  | { type: 'message'; seq: number; id: string; from: string; time: number; name: string | null; text: string | null; hello: boolean }
   | { type: 'outgoing'; id: string; from: string; name: string; text: string; time: number }
   | { type: 'ack'; id: string; seq: number; time: number }
   | { type: 'send-failed'; ids: string[] }

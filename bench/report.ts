@@ -1,0 +1,211 @@
+/**
+ * Turns a run's results into its two records: one JSON line (appended to the
+ * results file) and a Markdown report with ratios to the relay and the
+ * issue's targets marked met or missed. docs/benchmarks.md quotes the latter.
+ */
+import type { BenchOptions } from './options.js';
+import type { FanoutResult } from './scenarios/fanout.js';
+import type { IdleResult } from './scenarios/idle.js';
+import type { RampResult, StepFigures } from './scenarios/ramp.js';
+import type { StormFigures } from './scenarios/storm.js';
+import { round } from './context.js';
+import { TARGET_LABELS, type TargetName } from './targets.js';
+
+export interface Outcome<T> {
+  target: TargetName;
+  result?: T;
+  skipped?: string;
+}
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  memGiB: number;
+  node: string;
+  redis: string;
+  os: string;
+}
+
+export interface BenchReport {
+  kind: 'hush-bench';
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  command: string;
+  gitCommit: string;
+  machine: Machine;
+  /** 1-minute load average before and after, and the busiest other processes at the start. */
+  load: { before: number; after: number; note: string };
+  options: BenchOptions;
+  hushEnv: Readonly<Record<string, string>>;
+  ramp: Array<Outcome<RampResult>>;
+  idle: Array<Outcome<IdleResult>>;
+  storm: Array<Outcome<StormFigures>>;
+  fanout: { result?: FanoutResult; skipped?: string } | undefined;
+  checks: Check[];
+}
+
+export interface Check {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const fmt = (value: number | null | undefined, digits = 3): string =>
+  value === null || value === undefined || !Number.isFinite(value) ? '—' : String(round(value, digits));
+const int = (value: number | null | undefined): string =>
+  value === null || value === undefined || !Number.isFinite(value) ? '—' : Math.round(value).toLocaleString('en-US');
+const ratio = (value: number | undefined, base: number | undefined): number | undefined =>
+  value !== undefined && base !== undefined && base > 0 && Number.isFinite(value) ? value / base : undefined;
+
+function rampOf(report: BenchReport, target: TargetName): RampResult | undefined {
+  return report.ramp.find((outcome) => outcome.target === target)?.result;
+}
+
+/** The issue's targets, from the figures of this run. */
+export function evaluateChecks(report: BenchReport): Check[] {
+  const checks: Check[] = [];
+  const relay = rampOf(report, 'relay');
+  const rateRatio = (target: TargetName) => ratio(rampOf(report, target)?.sustainable?.deliveredRate, relay?.sustainable?.deliveredRate);
+  const cpuRatio = (target: TargetName) => ratio(rampOf(report, target)?.common?.cpuUsPerMsg, relay?.common?.cpuUsPerMsg);
+  const add = (name: string, value: number | undefined, limit: number, atLeast: boolean, unit = '×') => {
+    checks.push({
+      name,
+      target: `${atLeast ? '≥' : '≤'} ${limit}${unit === '×' ? '×' : ` ${unit}`}`,
+      measured: value === undefined ? 'not measured' : `${fmt(value)}${unit === '×' ? '×' : ` ${unit}`}`,
+      met: value === undefined ? null : atLeast ? value >= limit : value <= limit,
+    });
+  };
+  if (report.ramp.length > 0) {
+    add('Memory: sustainable rate / relay', rateRatio('memory'), 0.75, true);
+    add('Memory: CPU per message at the common rate / relay', cpuRatio('memory'), 1.5, false);
+    add('Redis, 1 instance: sustainable rate / relay', rateRatio('redis1'), 0.45, true);
+    add('Redis, 1 instance: CPU per message (Hush + Redis) at the common rate / relay', cpuRatio('redis1'), 2.5, false);
+    add('Memory: p99 at half the sustainable rate', rampOf(report, 'memory')?.half?.p99Ms, 10, false, 'ms');
+    add('Redis, 1 instance: p99 at half the sustainable rate', rampOf(report, 'redis1')?.half?.p99Ms, 10, false, 'ms');
+  }
+  for (const outcome of report.idle) {
+    if (!outcome.result || outcome.target === 'relay') continue;
+    add(`${TARGET_LABELS[outcome.target]}: idle RSS per connection`, outcome.result.kibPerConnection, 12, false, 'KiB');
+    add(`${TARGET_LABELS[outcome.target]}: ${int(outcome.result.connections)} connections, errors`, outcome.result.errors + (outcome.result.connections - outcome.result.open), 0, false, 'errors');
+  }
+  for (const outcome of report.storm) {
+    if (!outcome.result || outcome.target === 'relay') continue;
+    add(`${TARGET_LABELS[outcome.target]}: storm of ${int(outcome.result.clients)} clients, failures`, outcome.result.failures, 0, false, 'failures');
+  }
+  return checks;
+}
+
+function stepCell(step: StepFigures | null | undefined): string {
+  return step ? `${fmt(step.p50Ms)} / ${fmt(step.p99Ms)}` : '—';
+}
+
+function cpuCell(step: StepFigures | null | undefined): string {
+  if (!step) return '—';
+  if (step.redisCpuUsPerMsg === null) return fmt(step.cpuUsPerMsg);
+  return `${fmt(step.cpuUsPerMsg)} (${fmt(step.hushCpuUsPerMsg)} + ${fmt(step.redisCpuUsPerMsg)})`;
+}
+
+export function toMarkdown(report: BenchReport): string {
+  const lines: string[] = [];
+  const { machine, options } = report;
+  lines.push(`Run ${report.startedAt} (${Math.round(report.durationS)} s), commit ${report.gitCommit}: \`${report.command}\``);
+  lines.push('');
+  lines.push(
+    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memGiB} GiB RAM, Node ${machine.node}, redis-server ${machine.redis}, ${machine.os}. ` +
+      `Load average (1 min) ${fmt(report.load.before)} before, ${fmt(report.load.after)} after. ${report.load.note}`,
+  );
+  lines.push('');
+
+  const relay = rampOf(report, 'relay');
+  if (report.ramp.length > 0) {
+    lines.push(
+      `### Ramp — ${int(options.rooms)} rooms × 2 members, 64-character bodies, ${options.generators} generator processes, ` +
+        `${options.stepMs / 1000} s steps; common rate ${int(options.commonRate)} msgs/s`,
+    );
+    lines.push('');
+    lines.push(
+      '| target | sustainable delivered msgs/s | × relay | stopped by | p50 / p99 ms at half | CPU µs/msg at common rate | × relay | CPU µs/msg at sustainable | server cores at sustainable | generator cores at sustainable |',
+    );
+    lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+    for (const outcome of report.ramp) {
+      const label = TARGET_LABELS[outcome.target];
+      const result = outcome.result;
+      if (!result) {
+        lines.push(`| ${label} | skipped: ${outcome.skipped ?? '?'} | | | | | | | | |`);
+        continue;
+      }
+      const best = result.sustainable;
+      const common = result.common;
+      lines.push(
+        `| ${label} | ${int(best?.deliveredRate)} | ${fmt(ratio(best?.deliveredRate, relay?.sustainable?.deliveredRate))} | ${result.limitedBy} | ` +
+          `${stepCell(result.half)} | ${cpuCell(common)}${result.commonAboveSustainable ? ' (above its sustainable rate)' : ''} | ` +
+          `${fmt(ratio(common?.cpuUsPerMsg, relay?.common?.cpuUsPerMsg))} | ${cpuCell(best)} | ${fmt(best?.serverCores)} | ${fmt(best?.generatorCores)} |`,
+      );
+    }
+    lines.push('');
+    lines.push('CPU for Redis targets is Hush + redis-server (the split in brackets). "stopped by": what failed at the next rate — latency (p99 > ' +
+      `${options.p99LimitMs} ms), loss (> ${options.lossLimit * 100} %), errors, or generator (the generators could not offer the rate).`);
+    lines.push('');
+  }
+
+  if (report.idle.length > 0) {
+    lines.push(`### Idle — ${int(options.idleConnections)} member connections in ${int(options.idleConnections / 2)} rooms`);
+    lines.push('');
+    lines.push('| target | open | errors | KiB RSS per connection | incl. rooms and seats | Redis KiB per connection | connect time ms | server `ulimit -n` |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const outcome of report.idle) {
+      const r = outcome.result;
+      if (!r) lines.push(`| ${TARGET_LABELS[outcome.target]} | skipped: ${outcome.skipped ?? '?'} | | | | | | |`);
+      else {
+        lines.push(
+          `| ${TARGET_LABELS[outcome.target]} | ${int(r.open)} | ${r.errors} | ${fmt(r.kibPerConnection)} | ${fmt(r.kibPerConnectionWithRooms)} | ` +
+            `${fmt(r.redisKibPerConnection)} | ${int(r.connectMs)} | ${int(r.serverOpenFileLimit)} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+
+  if (report.storm.length > 0) {
+    lines.push(`### Storm — ${int(options.stormClients)} clients at once (create / join / connect)`);
+    lines.push('');
+    lines.push('| target | clients in | failures | time until all in ms | p50 / p99 per client ms | server CPU ms |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    for (const outcome of report.storm) {
+      const r = outcome.result;
+      if (!r) lines.push(`| ${TARGET_LABELS[outcome.target]} | skipped: ${outcome.skipped ?? '?'} | | | | |`);
+      else lines.push(`| ${TARGET_LABELS[outcome.target]} | ${int(r.ok)} | ${r.failures} | ${int(r.totalMs)} | ${fmt(r.p50Ms)} / ${fmt(r.p99Ms)} | ${int(r.serverCpuMs)} |`);
+    }
+    lines.push('');
+  }
+
+  if (report.fanout) {
+    lines.push(`### Fan-out — Redis, 2 instances, ${int(options.fanoutRooms)} busy rooms (A holds ${int(options.fanoutRooms - 1)}, B holds 1), ${int(options.fanoutRate)} msgs/s for ${options.fanoutMs / 1000} s`);
+    lines.push('');
+    const r = report.fanout.result;
+    if (!r) lines.push(`Skipped: ${report.fanout.skipped ?? '?'}`);
+    else {
+      lines.push('| instance | rooms | messages in its rooms | pub/sub pushes from Redis | bytes from Redis | bytes to Redis | subscriptions |');
+      lines.push('|---|---:|---:|---:|---:|---:|---:|');
+      for (const i of r.instances) {
+        lines.push(`| ${i.instance} | ${int(i.rooms)} | ${int(i.ownMessages)} | ${int(i.pushesFromRedis)} | ${int(i.bytesFromRedis)} | ${int(i.bytesToRedis)} | ${int(i.subscriptions)} |`);
+      }
+      lines.push('');
+      lines.push(`${int(r.sent)} messages sent in all, ${int(r.received)} delivered; B received ${fmt(r.quietShareOfTraffic * 100)} % of them as pushes (1 room of ${int(r.rooms)} = ${fmt(100 / r.rooms)} %).`);
+    }
+    lines.push('');
+  }
+
+  if (report.checks.length > 0) {
+    lines.push('### Targets from issue 6');
+    lines.push('');
+    lines.push('| check | target | measured | met |');
+    lines.push('|---|---:|---:|---|');
+    for (const check of report.checks) lines.push(`| ${check.name} | ${check.target} | ${check.measured} | ${check.met === null ? 'n/a' : check.met ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench`: starts the load generators, then for each scenario runs
+ * every target in turn — each on a fresh process — with the same generator,
+ * and reports the figures with ratios to the relay measured in the same run.
+ * Progress goes to stderr; the Markdown report to stdout, and (unless
+ * --no-save) a JSON line to the results file and the Markdown next to it.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { BenchContext } from './context.js';
+import { GeneratorPool } from './generator-pool.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcome } from './report.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runIdle } from './scenarios/idle.js';
+import { runRamp } from './scenarios/ramp.js';
+import { runStorm } from './scenarios/storm.js';
+import { ensureHushBuild, HUSH_BENCH_ENV, redisServerVersion, REPO_ROOT, startTarget, TARGET_LABELS, type RunningTarget, type TargetName } from './targets.js';
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function describeMachine(): Machine {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    redis: redisServerVersion(),
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+function run(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** What else is using the CPU when the run starts (other people's test suites share the machine). */
+function busiestProcesses(): string {
+  const lines = run('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers']).split('\n').slice(0, 4);
+  const busy = lines.map((line) => line.trim().split(/\s+/)).filter(([cpu]) => Number(cpu) >= 5);
+  return busy.length > 0 ? `Busiest processes at the start: ${busy.map(([cpu, name]) => `${name} ${cpu} %`).join(', ')}.` : '';
+}
+
+const isRedis = (name: TargetName) => name === 'redis1' || name === 'redis2';
+
+async function main(): Promise<void> {
+  let parsed: BenchOptions | 'help';
+  try {
+    parsed = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    log(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const options: BenchOptions = parsed;
+  const startedAt = new Date();
+  const machine = describeMachine();
+  const loadBefore = os.loadavg()[0]!;
+  const busyNote = busiestProcesses();
+  log(`hush bench (${options.mode}): scenarios ${options.scenarios.join(', ')}; targets ${options.targets.join(', ')}`);
+  log(`machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, redis ${machine.redis}; load ${loadBefore.toFixed(2)}. ${busyNote}`);
+
+  if (options.targets.some((name) => name !== 'relay') || options.scenarios.includes('fanout')) ensureHushBuild(log);
+  const pool = GeneratorPool.start(options.generators);
+  const ctx: BenchContext = { options, pool, log };
+  let redisUnavailable: string | undefined;
+
+  async function withTarget<T>(name: TargetName, connections: number | undefined, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
+    if (isRedis(name) && redisUnavailable) return { target: name, skipped: redisUnavailable };
+    let target: RunningTarget;
+    try {
+      const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
+      target = await startTarget(name, { nodeArgs, ...(connections ? { connections } : {}) });
+    } catch (error) {
+      const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+      if (isRedis(name)) {
+        redisUnavailable = `Redis engine not available (${reason})`;
+        log(`  ${name}: skipped — ${redisUnavailable}`);
+        return { target: name, skipped: redisUnavailable };
+      }
+      log(`  ${name}: ${reason}`);
+      return { target: name, skipped: reason };
+    }
+    try {
+      return { target: name, result: await scenario(target) };
+    } catch (error) {
+      const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+      log(`  ${name}: ${reason}`);
+      return { target: name, skipped: reason };
+    } finally {
+      await pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
+      await target.stop();
+    }
+  }
+
+  const report: BenchReport = {
+    kind: 'hush-bench',
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    durationS: 0,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    gitCommit: `${run('git', ['rev-parse', '--short', 'HEAD'])}${run('git', ['status', '--porcelain', '--', 'src/server', 'src/shared', 'bench']) ? ' + uncommitted changes' : ''}`,
+    machine,
+    load: { before: loadBefore, after: 0, note: busyNote },
+    options,
+    hushEnv: HUSH_BENCH_ENV,
+    ramp: [],
+    idle: [],
+    storm: [],
+    fanout: undefined,
+    checks: [],
+  };
+
+  try {
+    for (const scenario of options.scenarios) {
+      log(`— ${scenario}`);
+      if (scenario === 'ramp') {
+        for (const name of options.targets) report.ramp.push(await withTarget(name, undefined, (target) => runRamp(ctx, target)));
+      } else if (scenario === 'idle') {
+        // One instance holds every connection; redis2 would only halve it.
+        for (const name of options.targets.filter((target) => target !== 'redis2')) {
+          report.idle.push(await withTarget(name, options.idleConnections, (target) => runIdle(ctx, target)));
+        }
+      } else if (scenario === 'storm') {
+        for (const name of options.targets.filter((target) => target !== 'redis2')) {
+          report.storm.push(await withTarget(name, options.stormClients, (target) => runStorm(ctx, target)));
+        }
+      } else if (scenario === 'fanout') {
+        if (!options.targets.some(isRedis)) report.fanout = { skipped: 'no Redis target selected' };
+        else if (redisUnavailable) report.fanout = { skipped: redisUnavailable };
+        else {
+          try {
+            report.fanout = { result: await runFanout(ctx) };
+          } catch (error) {
+            const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+            log(`  fan-out: ${reason}`);
+            report.fanout = { skipped: reason };
+          }
+        }
+      }
+    }
+  } finally {
+    pool.close();
+  }
+
+  const finishedAt = new Date();
+  report.finishedAt = finishedAt.toISOString();
+  report.durationS = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+  report.load.after = os.loadavg()[0]!;
+  report.checks = evaluateChecks(report);
+  const markdown = toMarkdown(report);
+  process.stdout.write(`${markdown}\n`);
+  if (options.out) {
+    const out = resolve(REPO_ROOT, options.out);
+    mkdirSync(dirname(out), { recursive: true });
+    appendFileSync(out, `${JSON.stringify(report)}\n`);
+    writeFileSync(join(dirname(out), 'latest.md'), `${markdown}\n`);
+    log(`results appended to ${out}; Markdown in ${join(dirname(out), 'latest.md')}`);
+  }
+  for (const skipped of [...report.ramp, ...report.idle, ...report.storm].filter((outcome) => outcome.skipped)) {
+    log(`note: ${TARGET_LABELS[skipped.target]} skipped — ${skipped.skipped}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,77 @@
+/**
+ * The idle scenario: N open member connections (N/2 rooms of two), no
+ * traffic. Reports the server's RSS per connection: VmRSS after connecting
+ * minus VmRSS once the rooms and seats exist but no socket is open, divided by
+ * the open sockets; the figure including the rooms' own memory is reported
+ * beside it. Also counts every failure and unexpected close (target: none).
+ */
+import type { BenchContext } from '../context.js';
+import { sleep } from '../context.js';
+import type { StatusResult } from '../ipc.js';
+import { openFileLimit, rssKiB } from '../proc-stats.js';
+import type { RunningTarget } from '../targets.js';
+
+export interface IdleResult {
+  target: string;
+  connections: number;
+  rooms: number;
+  open: number;
+  errors: number;
+  firstError?: string;
+  /** KiB: before any room, after rooms and seats, after connecting. */
+  rssStartKiB: number;
+  rssRoomsKiB: number;
+  rssConnectedKiB: number;
+  kibPerConnection: number;
+  /** Including the rooms' and seats' memory (from the very start). */
+  kibPerConnectionWithRooms: number;
+  redisKibPerConnection: number | null;
+  connectMs: number;
+  serverOpenFileLimit: number;
+}
+
+export async function runIdle(ctx: BenchContext, target: RunningTarget): Promise<IdleResult> {
+  const { options, pool, log } = ctx;
+  const endpoint = target.endpoints[0]!;
+  const serverPid = target.serverPids[0]!;
+  const redisRss = () => (target.redisPid ? rssKiB(target.redisPid) : 0);
+  await sleep(1000);
+  const rssStartKiB = rssKiB(serverPid);
+  const rooms = options.idleConnections / 2;
+  const prepared = await pool.addRooms(rooms, { create: endpoint, a: endpoint, b: endpoint });
+  await sleep(1000);
+  const rssRoomsKiB = rssKiB(serverPid);
+  const redisBefore = redisRss();
+  const connectStart = Date.now();
+  const connected = await pool.connectAll();
+  const connectMs = Date.now() - connectStart;
+  await sleep(options.idleHoldMs);
+  const statuses = await pool.all<StatusResult>(() => ({ type: 'status' }));
+  const rssConnectedKiB = rssKiB(serverPid);
+  const redisAfter = redisRss();
+  const open = statuses.reduce((sum, status) => sum + status.open, 0);
+  const errors =
+    prepared.failures * 2 + connected.failures + statuses.reduce((sum, status) => sum + status.unexpectedCloses + status.errorFrames, 0);
+  const firstError = prepared.firstError ?? connected.firstError ?? statuses.find((status) => status.firstError)?.firstError;
+  const result: IdleResult = {
+    target: target.name,
+    connections: options.idleConnections,
+    rooms,
+    open,
+    errors,
+    rssStartKiB,
+    rssRoomsKiB,
+    rssConnectedKiB,
+    kibPerConnection: open > 0 ? (rssConnectedKiB - rssRoomsKiB) / open : Number.NaN,
+    kibPerConnectionWithRooms: open > 0 ? (rssConnectedKiB - rssStartKiB) / open : Number.NaN,
+    redisKibPerConnection: target.redisPid && open > 0 ? (redisAfter - redisBefore) / open : null,
+    connectMs,
+    serverOpenFileLimit: openFileLimit(serverPid).soft,
+  };
+  if (firstError) result.firstError = firstError;
+  log(
+    `  ${target.name.padEnd(7)} idle: ${open}/${options.idleConnections} open in ${connectMs} ms, ${errors} errors, ` +
+      `RSS ${rssStartKiB} → ${rssRoomsKiB} (rooms) → ${rssConnectedKiB} KiB (connected): ${result.kibPerConnection.toFixed(2)} KiB/connection`,
+  );
+  return result;
+}

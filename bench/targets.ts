@@ -1,0 +1,333 @@
+/**
+ * Starts and stops what the benchmark measures, each as its own child process
+ * on a free loopback port: the minimal relay (bench/relay.ts), Hush in memory
+ * mode, and Hush on its own redis-server (never the shared one on 6379), with
+ * one or two instances. Hush runs from a private build of src/server
+ * (node_modules/.cache/hush-bench/dist) so the benchmark never writes the
+ * repository's dist/ that other work may be using.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Endpoint } from './ipc.js';
+import { openFileLimit } from './proc-stats.js';
+
+export const TARGET_NAMES = ['relay', 'memory', 'redis1', 'redis2'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  relay: 'ws relay (ceiling)',
+  memory: 'Hush, memory',
+  redis1: 'Hush + Redis, 1 instance',
+  redis2: 'Hush + Redis, 2 instances',
+};
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_ROOT = join(REPO_ROOT, 'node_modules/.cache/hush-bench');
+const BUILD_DIR = join(BUILD_ROOT, 'dist');
+const HUSH_ENTRY = join(BUILD_DIR, 'server/main.js');
+const RELAY_ENTRY = join(REPO_ROOT, 'bench/relay.ts');
+
+/**
+ * The settings every Hush target runs with. The rate limits are raised so
+ * they do not throttle the load (the limiter still runs on every frame);
+ * everything else — validation, history (HISTORY_LIMIT 500), idempotency,
+ * ordering, acks — stays at its default.
+ */
+export const HUSH_BENCH_ENV: Readonly<Record<string, string>> = {
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  LOG_FORMAT: 'json',
+  MESSAGE_RATE_LIMIT: '1000000',
+  MESSAGE_RATE_WINDOW_SECONDS: '1',
+  ROOM_CREATE_LIMIT: '1000000',
+  ROOM_TTL_SECONDS: '3600',
+  SHUTDOWN_TIMEOUT_MS: '1000',
+};
+
+// ------------------------------------------------------------------ processes
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly exited: boolean;
+  /** The last few KiB of its stdout and stderr. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Open files the process will need; it is started under `ulimit -n` when the inherited soft limit is lower. */
+  openFiles?: number;
+}
+
+export function spawnManaged(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+  let file = command;
+  let argv = args;
+  const limit = openFileLimit();
+  if (options.openFiles && options.openFiles > limit.soft) {
+    if (options.openFiles > limit.hard) {
+      process.stderr.write(`bench: ${name} needs ${options.openFiles} open files but the hard limit is ${limit.hard}; it may fail\n`);
+    }
+    const wanted = Math.min(options.openFiles, limit.hard);
+    // exec keeps the pid, so CPU and memory are still read from the server itself.
+    file = '/bin/sh';
+    argv = ['-c', `ulimit -n ${wanted} && exec "$0" "$@"`, command, ...args];
+  }
+  const child = spawn(file, argv, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  running.add(child);
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((done) =>
+    child.once('exit', () => {
+      exited = true;
+      running.delete(child);
+      done();
+    }),
+  );
+  const pid = child.pid;
+  return {
+    name,
+    pid,
+    get exited() {
+      return exited;
+    },
+    output: () => tail,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((done) => {
+    const request = http.get(url, { timeout: 1000 }, (response) => {
+      response.resume();
+      done(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => done(false));
+  });
+}
+
+async function waitUntil(what: ManagedProcess, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (what.exited) throw new Error(`${what.name} exited during start-up: ${lastLines(what.output())}`);
+    if (await check()) return;
+    await sleep(100);
+  }
+  await what.stop();
+  throw new Error(`${what.name} did not become ready within ${timeoutMs} ms: ${lastLines(what.output())}`);
+}
+
+function lastLines(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.slice(-3).join(' | ') || '(no output)';
+}
+
+// ------------------------------------------------------------------ builds
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Compiles src/server into the private build unless it is newer than the sources. */
+export function ensureHushBuild(log: (line: string) => void): string {
+  const sources = Math.max(newestMtime(join(REPO_ROOT, 'src/server')), newestMtime(join(REPO_ROOT, 'src/shared')));
+  if (existsSync(HUSH_ENTRY) && newestMtime(BUILD_DIR) >= sources) return HUSH_ENTRY;
+  log(`building the server into ${BUILD_DIR} …`);
+  mkdirSync(BUILD_DIR, { recursive: true });
+  // Inside node_modules, Node stops looking for the repository's package.json, so the build says it is ESM itself.
+  writeFileSync(join(BUILD_DIR, 'package.json'), '{ "type": "module" }\n');
+  try {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--outDir', BUILD_DIR], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    // tsc still emits on type errors (in-progress work elsewhere); use the output if there is one.
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
+    if (!existsSync(HUSH_ENTRY)) throw new Error(`server build failed: ${output.slice(0, 2000)}`);
+    log(`warning: tsc reported errors, benchmarking what it emitted:\n${output.split('\n').slice(0, 5).join('\n')}`);
+  }
+  return HUSH_ENTRY;
+}
+
+// ------------------------------------------------------------------ servers
+
+function endpointAt(port: number): Endpoint {
+  return { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
+}
+
+export interface ServerProcess {
+  process: ManagedProcess;
+  endpoint: Endpoint;
+}
+
+export async function startRelay(openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawnManaged('relay', process.execPath, [...nodeArgs, '--import', 'tsx', RELAY_ENTRY], {
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+    ...(openFiles ? { openFiles } : {}),
+  });
+  const endpoint = endpointAt(port);
+  await waitUntil(child, () => httpOk(`${endpoint.http}/healthz`));
+  return { process: child, endpoint };
+}
+
+export async function startHush(name: string, env: Record<string, string> = {}, openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawnManaged(name, process.execPath, [...nodeArgs, HUSH_ENTRY], {
+    // Run outside the repository so a developer's .env cannot change what is measured.
+    cwd: BUILD_DIR,
+    env: { ...HUSH_BENCH_ENV, ...env, PORT: String(port) },
+    ...(openFiles ? { openFiles } : {}),
+  });
+  const endpoint = endpointAt(port);
+  await waitUntil(child, () => httpOk(`${endpoint.http}/healthz`));
+  return { process: child, endpoint };
+}
+
+/** One RESP command over a fresh connection; resolves with the raw reply. */
+export function redisCommand(port: number, ...args: string[]): Promise<string> {
+  return new Promise((done, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(2000, () => socket.destroy(new Error('redis command timed out')));
+    socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      // Simple and bulk replies of the commands used here end with CRLF once complete.
+      const bulk = /^\$(\d+)\r\n/.exec(reply);
+      if (!bulk ? reply.endsWith('\r\n') : reply.length >= bulk[0].length + Number(bulk[1]) + 2) {
+        socket.end();
+        done(bulk ? reply.slice(bulk[0].length, bulk[0].length + Number(bulk[1])) : reply.trim());
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+export interface RedisProcess {
+  process: ManagedProcess;
+  port: number;
+  url: string;
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = spawnManaged('redis-server', 'redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--daemonize', 'no',
+  ]);
+  await waitUntil(child, () => redisCommand(port, 'PING').then((reply) => reply === '+PONG', () => false), 10_000);
+  return { process: child, port, url: `redis://127.0.0.1:${port}` };
+}
+
+// ------------------------------------------------------------------ targets
+
+export interface RunningTarget {
+  name: TargetName;
+  /** One per server instance; redis2 has two. */
+  endpoints: Endpoint[];
+  /** The relay or the Hush instances. */
+  serverPids: number[];
+  /** redis-server, for Redis targets. */
+  redisPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Open connections the target must hold (raises `ulimit -n` in the child if needed). */
+  connections?: number;
+  /** Extra Node.js options for the server processes (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
+export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
+  const openFiles = options.connections ? options.connections + 1024 : undefined;
+  const nodeArgs = options.nodeArgs ?? [];
+  if (name === 'relay') {
+    const relay = await startRelay(openFiles, nodeArgs);
+    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, stop: () => relay.process.stop() };
+  }
+  if (name === 'memory') {
+    const hush = await startHush('hush (memory)', {}, openFiles, nodeArgs);
+    return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, stop: () => hush.process.stop() };
+  }
+  const redis = await startRedis();
+  const instances: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
+      instances.push(await startHush(`hush (redis #${i + 1})`, { REDIS_URL: redis.url }, openFiles, nodeArgs));
+    }
+  } catch (error) {
+    await Promise.all(instances.map((instance) => instance.process.stop()));
+    await redis.process.stop();
+    throw error;
+  }
+  return {
+    name,
+    endpoints: instances.map((instance) => instance.endpoint),
+    serverPids: instances.map((instance) => instance.process.pid),
+    redisPid: redis.process.pid,
+    async stop() {
+      await Promise.all(instances.map((instance) => instance.process.stop()));
+      await redis.process.stop();
+    },
+  };
+}
+
+export function redisServerVersion(): string {
+  try {
+    const text = execFileSync('redis-server', ['--version'], { encoding: 'utf8' });
+    return /v=(\S+)/.exec(text)?.[1] ?? text.trim();
+  } catch {
+    return 'not installed';
+  }
+}

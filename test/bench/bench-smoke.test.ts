@@ -1,0 +1,39 @@
+/**
+ * CI smoke test of the benchmark (issue 6): `npm run bench -- --smoke` runs
+ * every scenario at tiny sizes against the relay and Hush in memory mode and
+ * writes one JSON result line. It asserts only that the benchmark works and
+ * produced a result — never a speed, which CI machines cannot promise.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'hush-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('benchmark smoke (issue 6: npm run bench works)', () => {
+  it('runs every scenario at tiny sizes and writes a result line and a Markdown table', () => {
+    const out = join(dir, 'results.jsonl');
+    const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--smoke', '--out', out], {
+      encoding: 'utf8',
+      timeout: 150_000,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    expect(run.status, `bench exited with ${run.status}:\n${run.stderr.slice(-3000)}`).toBe(0);
+
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!);
+    expect(report.kind).toBe('hush-bench');
+    for (const scenario of ['ramp', 'idle', 'storm']) {
+      const outcomes = report[scenario] as Array<{ target: string; result?: unknown; skipped?: string }>;
+      expect(outcomes.map((outcome) => outcome.target)).toEqual(['relay', 'memory']);
+      for (const outcome of outcomes) expect(outcome.skipped, `${scenario} ${outcome.target}`).toBeUndefined();
+    }
+    expect(report.ramp[1].result.common.received).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('| Hush, memory |');
+    expect(run.stdout).toContain('### Ramp');
+  }, 180_000);
+});

@@ -1,20 +1,23 @@
 /**
- * Issue 3: "a 2-second room expires for both", with a live countdown synced
- * to the server's expiresAt, and every member landing on the lobby with a
- * banner saying why.
+ * The client against the server's limits, on a server configured to reach
+ * them quickly. Issue 3: "a 2-second room expires for both", with a live
+ * countdown synced to the server's expiresAt and every member landing on the
+ * lobby with a banner saying why; and "Optimistic sending … can be retried if
+ * it fails; the same id is reused so a retry never duplicates" (a rate-limited
+ * message fails, and its retry keeps its id).
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
-import { waitForBanner, waitInRoom } from './support/room-actions.js';
+import { createRoom, joinByLink, roomIdOf, sendMessage, waitForBanner, waitInRoom, WAIT_MS } from './support/room-actions.js';
 
 let hush: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [hush, browser] = await Promise.all([startServer({ ROOM_TTL_MIN_SECONDS: 1 }), launchBrowser()]);
+  [hush, browser] = await Promise.all([startServer({ ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 4, MESSAGE_RATE_WINDOW_SECONDS: 2, RATE_LIMIT_STRIKES: 100 }), launchBrowser()]);
 });
 
 afterAll(async () => {
@@ -25,7 +28,7 @@ afterAll(async () => {
 describe('self-destruction', () => {
   it('counts a 2-second room down and sends both members to the lobby with an "expired" banner', async () => {
     const people = await Promise.all([newPerson(browser), newPerson(browser)]);
-    // Load the app once first, so the two seconds are spent joining, not downloading the bundle.
+    // Load the app once first, so the two seconds are spent in the room, not downloading the bundle.
     await Promise.all(people.map((person) => person.page.goto(`${hush.baseUrl}/`)));
 
     const created = await fetch(`${hush.baseUrl}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 2 }) });
@@ -34,10 +37,12 @@ describe('self-destruction', () => {
     // The browser makes the key when it creates a room; a room made through the API gets one made here the same way.
     const link = `${hush.baseUrl}/r/${roomId}#${randomBytes(32).toString('base64url')}`;
 
+    // Joined through the lobby's "Join with a link" form: no page load, so the two seconds are enough
+    // even on a busy machine (chat.test.ts covers opening a link and pressing Join).
     await Promise.all(
       people.map(async ({ page }) => {
-        await page.goto(link);
-        await page.getByTestId('join-room').click();
+        await page.getByTestId('join-link').fill(link);
+        await page.getByTestId('join-link-submit').click();
         await waitInRoom(page);
       }),
     );
@@ -53,5 +58,39 @@ describe('self-destruction', () => {
     for (const { page } of people) expect(new URL(page.url()).pathname).toBe('/');
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 50);
     expect(await hush.server.engine.store.getRoom(roomId)).toBeNull();
+  });
+});
+
+describe('optimistic sending', () => {
+  it('shows a rate-limited message as not sent, and its retry delivers it once under the same id', async () => {
+    const [alice, bob] = await Promise.all([newPerson(browser), newPerson(browser)]);
+    const link = await createRoom(alice.page, hush.baseUrl);
+    await joinByLink(bob.page, link);
+    const texts = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    for (const text of texts) await sendMessage(alice.page, text);
+
+    const failed = alice.page.locator('[data-testid="message"][data-status="failed"]');
+    await failed.first().waitFor({ timeout: WAIT_MS });
+    const failedIds = await failed.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-message-id')));
+    expect(failedIds.length).toBeGreaterThan(0);
+
+    // Retry like a person would: wait out the server's 2-second window (not an assertion), retry what
+    // failed, and again if some hit the limit once more.
+    for (let round = 0; round < 4 && (await failed.count()) > 0; round++) {
+      await alice.page.waitForTimeout(2_100);
+      const retries = alice.page.getByTestId('retry');
+      // Each click turns its message pending, so the next failed one is always first.
+      for (let left = await retries.count(); left > 0 && (await retries.count()) > 0; left--) await retries.first().click();
+      await alice.page.locator('[data-testid="message"][data-status="pending"]').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+    }
+    expect(await alice.page.locator('[data-testid="message"]:not([data-status="sent"])').count()).toBe(0);
+
+    // Each text once on the other side; the retried ones under the id they were first sent with.
+    await bob.page.waitForFunction((count) => document.querySelectorAll('[data-testid="message"]').length === count, texts.length, { timeout: WAIT_MS });
+    expect((await bob.page.getByTestId('message-text').allTextContents()).sort()).toEqual(texts);
+    for (const id of failedIds) expect(await bob.page.locator(`[data-testid="message"][data-message-id="${id}"]`).count()).toBe(1);
+    const stored = await hush.server.engine.store.readMessages(roomIdOf(link), 0, 100);
+    const ids = stored.messages.map((message) => message.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -178,10 +178,10 @@ export class RoomConnection {
           clockOffset: frame.serverTime - Date.now(),
           resumed: frame.resumed,
         });
+        for (const id of this.outbox.keys()) this.transmit(id);
         if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.kind === 'hello')) {
           await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
         }
-        for (const id of this.outbox.keys()) this.transmit(id);
         return;
       }
       case 'message': {

@@ -206,6 +206,8 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
         ...state,
         outbox: state.outbox.filter((line) => line !== pending),
         messages: insertBySeq(state.messages, { ...pending, seq: action.seq, time: action.time, status: 'sent' }),
+        // A message went through: whatever went wrong before (rate limit…) is over.
+        notice: null,
       };
     }
     case 'send-failed':

@@ -16,6 +16,12 @@ interface MemoryRoom {
   lastSeq: number;
   /** message id → its seq and time, for exactly-once sends; bounded by DEDUP_RECORDS_PER_ROOM. */
   sentIds: Map<string, { seq: number; sentAt: number }>;
+  /**
+   * The keys of sentIds in insertion order, as a ring once full; `sentOldest` indexes the oldest.
+   * Evicting through the Map's own iterator would rescan its deleted slots on every message.
+   */
+  sentOrder: string[];
+  sentOldest: number;
   timer: NodeJS.Timeout;
 }
 
@@ -38,6 +44,8 @@ export class MemoryRoomStore implements RoomStore {
       history: [],
       lastSeq: 0,
       sentIds: new Map(),
+      sentOrder: [],
+      sentOldest: 0,
       timer,
     });
   }
@@ -89,11 +97,16 @@ export class MemoryRoomStore implements RoomStore {
     if (previous) return { kind: 'duplicate', ...previous };
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
     room.history.push(message);
-    if (room.history.length > historyLimit) room.history.splice(0, room.history.length - historyLimit);
+    // shift() drops one from the front without copying the array; splice(0, n) copies it every time.
+    if (room.history.length === historyLimit + 1) room.history.shift();
+    else if (room.history.length > historyLimit) room.history.splice(0, room.history.length - historyLimit);
     room.sentIds.set(dedupKey, { seq: message.seq, sentAt: message.sentAt });
-    if (room.sentIds.size > DEDUP_RECORDS_PER_ROOM) {
-      const oldest = room.sentIds.keys().next();
-      if (!oldest.done) room.sentIds.delete(oldest.value);
+    if (room.sentOrder.length < DEDUP_RECORDS_PER_ROOM) {
+      room.sentOrder.push(dedupKey);
+    } else {
+      room.sentIds.delete(room.sentOrder[room.sentOldest]!);
+      room.sentOrder[room.sentOldest] = dedupKey;
+      room.sentOldest = (room.sentOldest + 1) % DEDUP_RECORDS_PER_ROOM;
     }
     return { kind: 'appended', message };
   }

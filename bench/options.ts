@@ -21,6 +21,8 @@ export interface BenchOptions {
   growth: number;
   maxSteps: number;
   refineSteps: number;
+  /** Times a failed step is measured again before the ramp accepts the failure. */
+  retries: number;
   stepMs: number;
   drainMs: number;
   /** Duration of the half-rate and common-rate measurements. */
@@ -51,6 +53,7 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     growth: 1.25,
     maxSteps: 16,
     refineSteps: 2,
+    retries: 1,
     stepMs: 5000,
     drainMs: 2000,
     measureMs: 10_000,
@@ -71,6 +74,7 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     growth: 1.6,
     maxSteps: 5,
     refineSteps: 0,
+    retries: 0,
     stepMs: 1000,
     drainMs: 1000,
     measureMs: 1500,
@@ -91,6 +95,7 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     growth: 2,
     maxSteps: 2,
     refineSteps: 0,
+    retries: 0,
     stepMs: 500,
     drainMs: 1000,
     measureMs: 500,
@@ -116,6 +121,7 @@ export const USAGE = `npm run bench -- [options]
   --rooms N                                ramp: rooms of two members (default 500)
   --start-rate N  --growth X               ramp: first offered rate (msgs/s) and factor per step
   --step-ms N  --max-steps N               ramp: duration and number of steps
+  --retries N                              ramp: times a failed step is measured again (default 1; quick 0)
   --common-rate N                          ramp: rate at which CPU per message is compared (default 11000)
   --connections N                          idle: open member connections (default 10000)
   --storm-clients N                        storm: clients (default 2000)
@@ -140,6 +146,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       growth: { type: 'string' },
       'step-ms': { type: 'string' },
       'max-steps': { type: 'string' },
+      retries: { type: 'string' },
       'common-rate': { type: 'string' },
       connections: { type: 'string' },
       'storm-clients': { type: 'string' },
@@ -185,6 +192,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     growth: number(values.growth, sizes.growth, 1.05, 4, 'growth'),
     stepMs: number(values['step-ms'], sizes.stepMs, 200, 120_000, 'step-ms'),
     maxSteps: Math.round(number(values['max-steps'], sizes.maxSteps, 1, 40, 'max-steps')),
+    retries: Math.round(number(values.retries, sizes.retries, 0, 3, 'retries')),
     commonRate: number(values['common-rate'], sizes.commonRate, 10, 1_000_000, 'common-rate'),
     idleConnections: Math.round(connections / 2) * 2,
     stormClients: Math.round(number(values['storm-clients'], sizes.stormClients, 2, 10_000, 'storm-clients') / 2) * 2,

@@ -17,7 +17,18 @@ import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRamp } from './scenarios/ramp.js';
 import { runStorm } from './scenarios/storm.js';
-import { ensureHushBuild, HUSH_BENCH_ENV, redisServerVersion, REPO_ROOT, startTarget, TARGET_LABELS, type RunningTarget, type TargetName } from './targets.js';
+import {
+  ensureHushBuild,
+  freePort,
+  HUSH_BENCH_ENV,
+  redisServerVersion,
+  REPO_ROOT,
+  startTarget,
+  TARGET_LABELS,
+  type RunningTarget,
+  type TargetName,
+  type TargetOptions,
+} from './targets.js';
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -77,12 +88,12 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { options, pool, log };
   let redisUnavailable: string | undefined;
 
-  async function withTarget<T>(name: TargetName, connections: number | undefined, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
+  async function withTarget<T>(name: TargetName, startOptions: TargetOptions, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
     if (isRedis(name) && redisUnavailable) return { target: name, skipped: redisUnavailable };
     let target: RunningTarget;
     try {
       const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
-      target = await startTarget(name, { nodeArgs, ...(connections ? { connections } : {}) });
+      target = await startTarget(name, { nodeArgs, ...startOptions });
     } catch (error) {
       const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
       if (isRedis(name)) {
@@ -128,15 +139,16 @@ async function main(): Promise<void> {
     for (const scenario of options.scenarios) {
       log(`— ${scenario}`);
       if (scenario === 'ramp') {
-        for (const name of options.targets) report.ramp.push(await withTarget(name, undefined, (target) => runRamp(ctx, target)));
+        for (const name of options.targets) report.ramp.push(await withTarget(name, {}, (target) => runRamp(ctx, target)));
       } else if (scenario === 'idle') {
         // One instance holds every connection; redis2 would only halve it.
         for (const name of options.targets.filter((target) => target !== 'redis2')) {
-          report.idle.push(await withTarget(name, options.idleConnections, (target) => runIdle(ctx, target)));
+          const startOptions = { connections: options.idleConnections, inspectPort: await freePort() };
+          report.idle.push(await withTarget(name, startOptions, (target) => runIdle(ctx, target)));
         }
       } else if (scenario === 'storm') {
         for (const name of options.targets.filter((target) => target !== 'redis2')) {
-          report.storm.push(await withTarget(name, options.stormClients, (target) => runStorm(ctx, target)));
+          report.storm.push(await withTarget(name, { connections: options.stormClients }, (target) => runStorm(ctx, target)));
         }
       } else if (scenario === 'fanout') {
         if (!options.targets.some(isRedis)) report.fanout = { skipped: 'no Redis target selected' };

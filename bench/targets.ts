@@ -279,6 +279,8 @@ export interface RunningTarget {
   serverPids: number[];
   /** redis-server, for Redis targets. */
   redisPid: number | undefined;
+  /** Inspector port of the first server process, when asked for. */
+  inspectPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -287,24 +289,28 @@ export interface TargetOptions {
   connections?: number;
   /** Extra Node.js options for the server processes (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Start the first server process with its V8 inspector on this loopback port (to force GC before reading RSS). */
+  inspectPort?: number;
 }
 
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
   const openFiles = options.connections ? options.connections + 1024 : undefined;
   const nodeArgs = options.nodeArgs ?? [];
+  const { inspectPort } = options;
+  const firstArgs = inspectPort ? [...nodeArgs, `--inspect=127.0.0.1:${inspectPort}`] : nodeArgs;
   if (name === 'relay') {
-    const relay = await startRelay(openFiles, nodeArgs);
-    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, stop: () => relay.process.stop() };
+    const relay = await startRelay(openFiles, firstArgs);
+    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, inspectPort, stop: () => relay.process.stop() };
   }
   if (name === 'memory') {
-    const hush = await startHush('hush (memory)', {}, openFiles, nodeArgs);
-    return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, stop: () => hush.process.stop() };
+    const hush = await startHush('hush (memory)', {}, openFiles, firstArgs);
+    return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, inspectPort, stop: () => hush.process.stop() };
   }
   const redis = await startRedis();
   const instances: ServerProcess[] = [];
   try {
     for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
-      instances.push(await startHush(`hush (redis #${i + 1})`, { REDIS_URL: redis.url }, openFiles, nodeArgs));
+      instances.push(await startHush(`hush (redis #${i + 1})`, { REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs));
     }
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.process.stop()));
@@ -316,6 +322,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     endpoints: instances.map((instance) => instance.endpoint),
     serverPids: instances.map((instance) => instance.process.pid),
     redisPid: redis.process.pid,
+    inspectPort,
     async stop() {
       await Promise.all(instances.map((instance) => instance.process.stop()));
       await redis.process.stop();

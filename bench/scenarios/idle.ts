@@ -3,10 +3,14 @@
  * traffic. Reports the server's RSS per connection: VmRSS after connecting
  * minus VmRSS once the rooms and seats exist but no socket is open, divided by
  * the open sockets; the figure including the rooms' own memory is reported
- * beside it. Also counts every failure and unexpected close (target: none).
+ * beside it. Before each reading the server is made to collect its garbage
+ * (through its inspector), so the figures hold live memory, not garbage left
+ * by the HTTP and WebSocket handshakes. Also counts every failure and
+ * unexpected close (target: none).
  */
 import type { BenchContext } from '../context.js';
 import { sleep } from '../context.js';
+import { connectGarbageCollector, type GarbageCollector } from '../inspector-gc.js';
 import type { StatusResult } from '../ipc.js';
 import { openFileLimit, rssKiB } from '../proc-stats.js';
 import type { RunningTarget } from '../targets.js';
@@ -31,23 +35,37 @@ export interface IdleResult {
 }
 
 export async function runIdle(ctx: BenchContext, target: RunningTarget): Promise<IdleResult> {
+  const gc = target.inspectPort ? await connectGarbageCollector(target.inspectPort) : undefined;
+  try {
+    return await measureIdle(ctx, target, gc);
+  } finally {
+    gc?.close();
+  }
+}
+
+async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: GarbageCollector | undefined): Promise<IdleResult> {
   const { options, pool, log } = ctx;
   const endpoint = target.endpoints[0]!;
   const serverPid = target.serverPids[0]!;
   const redisRss = () => (target.redisPid ? rssKiB(target.redisPid) : 0);
+  const settledRss = async () => {
+    await gc?.collect();
+    await sleep(200);
+    return rssKiB(serverPid);
+  };
   await sleep(1000);
-  const rssStartKiB = rssKiB(serverPid);
+  const rssStartKiB = await settledRss();
   const rooms = options.idleConnections / 2;
   const prepared = await pool.addRooms(rooms, { create: endpoint, a: endpoint, b: endpoint });
   await sleep(1000);
-  const rssRoomsKiB = rssKiB(serverPid);
+  const rssRoomsKiB = await settledRss();
   const redisBefore = redisRss();
   const connectStart = Date.now();
   const connected = await pool.connectAll();
   const connectMs = Date.now() - connectStart;
   await sleep(options.idleHoldMs);
   const statuses = await pool.all<StatusResult>(() => ({ type: 'status' }));
-  const rssConnectedKiB = rssKiB(serverPid);
+  const rssConnectedKiB = await settledRss();
   const redisAfter = redisRss();
   const open = statuses.reduce((sum, status) => sum + status.open, 0);
   const errors =

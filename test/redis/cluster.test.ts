@@ -69,6 +69,35 @@ suite('Redis Cluster specifics', () => {
     await eventually(async () => (await shardSubscribers(owner)) === 0, 3000, 'instance a unsubscribed');
   });
 
+  it('rooms opened and closed at a quick pace, concurrently, each get their events (no subscription lost on the way)', async () => {
+    // Regression: with auto-pipelining, ioredis sent SSUBSCRIBE on a data connection whose messages nobody read.
+    const bus = a.engine.bus;
+    const received = new Map<string, number>();
+    const original = (roomId: string) => received.set(roomId, (received.get(roomId) ?? 0) + 1);
+    const hubListener = (bus as unknown as { listener: Parameters<typeof bus.setListener>[0] }).listener;
+    bus.setListener((roomId, event) => {
+      original(roomId);
+      hubListener(roomId, event);
+    });
+    try {
+      const lost: string[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, worker) => {
+          for (let i = 0; i < 25; i++) {
+            const roomId = `churn${worker}x${i}`.padEnd(22, 'A');
+            await bus.subscribe(roomId);
+            await bus.publish(roomId, { type: 'typing', from: 'nobody' });
+            await eventually(() => received.has(roomId), 2000, `event of ${roomId}`).catch(() => lost.push(roomId));
+            await bus.unsubscribe(roomId);
+          }
+        }),
+      );
+      expect(lost).toEqual([]);
+    } finally {
+      bus.setListener(hubListener);
+    }
+  });
+
   it('rooms spread over the masters', async () => {
     const rooms = await Promise.all(Array.from({ length: 12 }, () => a.newClient().createRoom()));
     const owners = new Set<number>();

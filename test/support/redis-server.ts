@@ -39,18 +39,24 @@ export class RedisServer {
   private exited: Promise<void> = Promise.resolve();
   private constructor(
     readonly port: number,
-    private readonly dir: string,
+    /** The server's working directory (where it would write RDB/AOF files, if it wrote any). */
+    readonly dir: string,
     private readonly extraArgs: string[],
+    private readonly configFile: string | undefined,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a redis-server on a free loopback port and waits until it answers PING. */
-  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+  /**
+   * Starts a redis-server on a free loopback port and waits until it answers PING.
+   * Without `configFile` it keeps nothing on disk by command-line flags; with one
+   * (e.g. deploy/redis.conf), that file decides, only port, bind and dir overridden.
+   */
+  static async start(extraArgs: string[] = [], configFile?: string): Promise<RedisServer> {
     if (!REDIS_SERVER) throw new Error(redisSkipReason);
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'hush-redis-')), extraArgs);
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'hush-redis-')), extraArgs, configFile);
     await server.restart();
     return server;
   }
@@ -58,9 +64,10 @@ export class RedisServer {
   /** (Re)starts the server on the same port; resolves once it answers. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
+    const persistence = this.configFile ? [] : ['--save', '', '--appendonly', 'no'];
     const child = spawn(
       REDIS_SERVER!,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning', ...this.extraArgs],
+      [...(this.configFile ? [this.configFile] : []), '--port', String(this.port), '--bind', '127.0.0.1', ...persistence, '--dir', this.dir, '--loglevel', 'warning', ...this.extraArgs],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -87,9 +94,20 @@ export class RedisServer {
     await withTimeout(this.exited, 5000, 'redis-server exit');
   }
 
+  /** Asks the server to shut down the way an operator's `redis-cli shutdown` does (no forced save). */
+  async shutdown(): Promise<void> {
+    const client = new Redis(this.port, '127.0.0.1', { retryStrategy: () => null });
+    client.on('error', () => undefined);
+    await client.call('SHUTDOWN').catch(() => undefined); // the connection drops instead of a reply
+    client.disconnect();
+    await withTimeout(this.exited, 5000, 'redis-server shutdown');
+  }
+
   /** A fresh client on this server, for a test's own reads. */
   client(): Redis {
-    return new Redis(this.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    const client = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined); // a test that kills the server expects its clients to lose it
+    return client;
   }
 
   async stop(): Promise<void> {

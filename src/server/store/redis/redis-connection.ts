@@ -100,6 +100,9 @@ function openCluster(text: string, tuning: RedisTuning): RedisConnections {
   const cluster = new Cluster(seed.nodes, {
     enableOfflineQueue: false,
     enableAutoPipelining: true,
+    // ioredis 6 would auto-pipeline these onto a data connection instead of the sharded subscriber,
+    // which then receives the channel's messages and drops them (no listener there).
+    autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
     // SSUBSCRIBE goes to the master owning the channel's slot (the room's slot): traffic stays on its shard.
     shardedSubscribers: true,
     scripts: HUSH_SCRIPTS,

@@ -37,6 +37,13 @@ describe('a conversation between two browsers', () => {
     expect(await seatsTaken()).toBe(1);
   });
 
+  it('copies the full share link with the copy button', async () => {
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hush.baseUrl });
+    await alice.page.getByTestId('copy-link').click();
+    await alice.page.locator('[data-testid="copy-link"][data-state="copied"]').waitFor({ timeout: WAIT_MS });
+    expect(await alice.page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+  });
+
   it('does not take a seat when a share link is merely opened, by a crawler or by a browser', async () => {
     const crawler = await fetch(link.split('#')[0]!, { headers: { accept: 'text/html' } });
     expect(crawler.status).toBe(200);

@@ -144,12 +144,14 @@ export class RedisRoomBus implements RoomBus {
 
   /** After the subscriber reconnected: subscribe again to every room held, then catch up. */
   private async restore(): Promise<void> {
-    const channels = [...this.rooms].map(roomChannel);
+    const roomIds = [...this.rooms];
     try {
-      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH) {
-        await this.connections.subscriber.subscribe(...channels.slice(i, i + RESUBSCRIBE_BATCH));
+      for (let i = 0; i < roomIds.length; i += RESUBSCRIBE_BATCH) {
+        // Filtered when sent: a room left while an earlier batch was on its way is not subscribed again.
+        const channels = roomIds.slice(i, i + RESUBSCRIBE_BATCH).filter((roomId) => this.rooms.has(roomId)).map(roomChannel);
+        if (channels.length > 0) await this.connections.subscriber.subscribe(...channels);
       }
-      this.logger.info({ rooms: channels.length }, 'Redis subscriptions restored');
+      this.logger.info({ rooms: this.rooms.size }, 'Redis subscriptions restored');
     } catch (error) {
       // The connection dropped again; the next 'ready' starts over.
       this.logger.warn({ err: describeError(error) }, 'restoring Redis subscriptions failed');

@@ -24,7 +24,7 @@ const sourcesChanged = (output, inputs) =>
   !existsSync(output) || Math.max(...inputs.map(newestMtime)) > newestMtime(output);
 
 if (sourcesChanged(serverEntry, ['src/server', 'src/shared'])) run('build:server');
-if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['src/client', 'src/shared', 'index.html'])) run('build:client');
+if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['src/client', 'src/shared', 'vite.config.ts', 'package-lock.json'])) run('build:client');
 
 // The server handles SIGTERM/SIGINT itself (graceful shutdown); pass them on and exit with its code.
 const server = spawn(process.execPath, [serverEntry, ...process.argv.slice(2)], { stdio: 'inherit' });

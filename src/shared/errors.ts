@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   invalid_frame: 400,
   unknown_type: 400,
   unauthorized: 401,
+  forbidden: 403,
   forbidden_origin: 403,
   not_a_member: 403,
   room_not_found: 404,

@@ -126,4 +126,5 @@ export type ServerFrame =
   | { type: 'presence'; members: MemberPresence[] }
   | { type: 'typing'; from: string }
   | { type: 'destroyed'; reason: EndReason }
-  | { type: 'error'; code: ErrorCode; message: string };
+  /** `id` is present when the error refuses a `send` with that id (rate limit, invalid field, store down). */
+  | { type: 'error'; code: ErrorCode; message: string; id?: string };

@@ -541,6 +541,8 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         socket.send(text);
         const error = await socket.next('error');
         expect(error.code).toBe(code);
+        // A refused send that had a usable id is named, so the client knows which message failed.
+        if (text.includes('"id":"x"')) expect(error.id).toBe('x');
         expect(error.message.length).toBeGreaterThan(0);
         socket.send({ type: 'send', id: 'after-error', body: 'still works' });
         expect(await socket.next('ack')).toMatchObject({ id: 'after-error', seq: 1 });
@@ -584,8 +586,8 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         for (let i = 0; i < 5; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
         await socket.waitForCount('ack', 5);
         socket.send({ type: 'send', id: 'over', body: 'x' });
-        expect((await socket.next('error')).code).toBe('rate_limited');
-        socket.send({ type: 'typing' });
+        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited', id: 'over' });
+        socket.send({ type: 'send', id: 'over1', body: 'x' });
         socket.send({ type: 'send', id: 'over2', body: 'x' });
         expect((await socket.waitClosed()).code).toBe(1008);
         expect(socket.ofType('ack')).toHaveLength(5);
@@ -593,6 +595,20 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const viaHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'h', body: 'x' });
         expect(viaHttp.status).toBe(429);
         expect(viaHttp.body.error.code).toBe('rate_limited');
+      });
+
+      it('typing has its own budget: it never uses up the message rate limit', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        const other = await connect(limited, members[1]!, roomId);
+        for (let i = 0; i < 5; i++) socket.send({ type: 'typing' });
+        await other.socket.waitForCount('typing', 5);
+        for (let i = 0; i < 5; i++) socket.send({ type: 'send', id: `t${i}`, body: 'x' });
+        await socket.waitForCount('ack', 5);
+        socket.send({ type: 'typing' });
+        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited' });
+        expect(socket.ofType('error')).toHaveLength(1);
       });
 
       it('room creation is rate-limited per client IP with 429 rate_limited', async () => {

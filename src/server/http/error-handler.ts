@@ -17,6 +17,11 @@ function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
   switch (error.statusCode) {
     case 400:
       return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+    case 403:
+      return 'forbidden';
+    case 404:
+    case 405:
+      return 'not_found';
     case 413:
       return 'payload_too_large';
     case 415:

@@ -2,10 +2,11 @@
  * Parsing of client frames at the edge: JSON, then the shared zod schema. Every
  * failure becomes a typed error code the client can show; nothing throws.
  */
-import { CLIENT_FRAME_TYPES, clientFrameSchema, type ClientFrame, type ServerFrame } from '../../shared/protocol.js';
+import { CLIENT_FRAME_TYPES, clientFrameSchema, messageIdSchema, type ClientFrame, type ServerFrame } from '../../shared/protocol.js';
 import type { ErrorCode } from '../../shared/errors.js';
 
-export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string };
+/** A refusal carries the frame's `id` when it had a usable one, so the client knows which send failed. */
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string };
 
 export function parseClientFrame(text: string): ParsedFrame {
   let value: unknown;
@@ -25,11 +26,13 @@ export function parseClientFrame(text: string): ParsedFrame {
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') || 'frame';
-    return { ok: false, code: 'invalid_frame', message: `Invalid "${field}": ${issue?.message ?? 'invalid'}.` };
+    const id = messageIdSchema.safeParse((value as { id?: unknown }).id);
+    return { ok: false, code: 'invalid_frame', message: `Invalid "${field}": ${issue?.message ?? 'invalid'}.`, ...(id.success ? { id: id.data } : {}) };
   }
   return { ok: true, frame: result.data };
 }
 
-export function errorFrame(code: ErrorCode, message: string): string {
-  return JSON.stringify({ type: 'error', code, message } satisfies ServerFrame);
+/** An `error` frame; `id` names the `send` it refuses, when it answers one. */
+export function errorFrame(code: ErrorCode, message: string, id?: string): string {
+  return JSON.stringify((id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id }) satisfies ServerFrame);
 }

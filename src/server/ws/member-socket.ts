@@ -186,15 +186,18 @@ export class MemberSocket implements HubConnection {
     }
     const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
-      this.send(errorFrame(parsed.code, parsed.message));
+      this.send(errorFrame(parsed.code, parsed.message, parsed.id));
       return;
     }
-    if (!(await this.withinRateLimit())) return;
     const { frame } = parsed;
     if (frame.type === 'typing') {
-      await this.deps.service.typing(this.member).catch((error: unknown) => this.reportError(error));
+      // Typing has its own bucket, so a chatty keyboard never eats into the message budget.
+      if (await this.withinRateLimit(`${this.roomId}:${this.memberId}:typing`)) {
+        await this.deps.service.typing(this.member).catch((error: unknown) => this.reportError(error));
+      }
       return;
     }
+    if (!(await this.withinRateLimit(`${this.roomId}:${this.memberId}`, frame.id))) return;
     this.awaitingAck.add(frame.id);
     try {
       const result = await this.deps.service.send(this.member, frame.id, frame.body);
@@ -207,36 +210,37 @@ export class MemberSocket implements HubConnection {
       }
     } catch (error) {
       this.awaitingAck.delete(frame.id);
-      this.reportError(error);
+      this.reportError(error, frame.id);
     }
   }
 
-  private async withinRateLimit(): Promise<boolean> {
+  /** Consumes one point of `key`'s budget; on refusal tells the client (naming `id`) and counts a strike. */
+  private async withinRateLimit(key: string, id?: string): Promise<boolean> {
     try {
-      await this.deps.rateLimiter.consume(`${this.roomId}:${this.memberId}`);
+      await this.deps.rateLimiter.consume(key);
       this.strikes = 0;
       return true;
     } catch (rejection) {
       if (rejection instanceof Error) {
         // The limiter's store failed (Redis down): refuse rather than let traffic through unmetered.
         this.deps.logger.warn({ err: rejection }, 'rate limiter unavailable');
-        this.send(errorFrame('unavailable', 'The server cannot reach its store right now; try again shortly.'));
+        this.send(errorFrame('unavailable', 'The server cannot reach its store right now; try again shortly.', id));
         return false;
       }
       this.deps.metrics.rateLimited('message');
-      this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.'));
+      this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.', id));
       if (++this.strikes >= this.deps.rateLimitStrikes) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
       return false;
     }
   }
 
-  private reportError(error: unknown): void {
+  private reportError(error: unknown, id?: string): void {
     if (error instanceof HushError) {
-      this.send(errorFrame(error.code, error.message));
+      this.send(errorFrame(error.code, error.message, id));
       return;
     }
     this.deps.logger.error({ err: error }, 'frame failed');
-    this.send(errorFrame('internal_error', 'The server failed to handle this frame.'));
+    this.send(errorFrame('internal_error', 'The server failed to handle this frame.', id));
   }
 
   // ------------------------------------------------------------- outbound

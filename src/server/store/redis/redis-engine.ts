@@ -49,17 +49,19 @@ export async function createRedisEngine(
   const log = logger.child({ redis: connections.description, redisMode: connections.mode });
   const stats: EngineStats = { errors: 0, reconnects: 0 };
 
+  const clock = new RedisClock(options.localClock ?? systemClock);
   try {
     await connections.ready(options.startupTimeoutMs ?? 10_000);
+    await clock.sync(connections.client);
   } catch (error) {
     await connections.close();
     throw new Error(`cannot reach Redis at ${connections.description}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const watch = watchConnection(connections, log, stats);
-
-  const clock = new RedisClock(options.localClock ?? systemClock);
-  await clock.sync(connections.client);
   log.info({ clockOffsetMs: clock.offset }, 'connected to Redis');
+  if (Math.abs(clock.offset) > 1000) {
+    log.warn({ clockOffsetMs: clock.offset }, "this host's clock differs from Redis's; rooms follow Redis's clock");
+  }
   const clockTimer = setInterval(() => {
     clock.sync(connections.client).catch((error: unknown) => log.debug({ err: describeError(error) }, 'clock sync with Redis failed; keeping the last offset'));
   }, options.clockSyncIntervalMs ?? 60_000);

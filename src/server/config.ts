@@ -26,6 +26,8 @@ interface Setting {
   schema: z.ZodType;
   default?: string;
   help: string;
+  /** May hold a credential: an error names the variable but never echoes its value. */
+  secret?: boolean;
 }
 
 /** Every environment variable Hush reads, with its default and a one-line description. */
@@ -49,11 +51,11 @@ export const SETTINGS = {
   SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: '10000', help: 'On SIGTERM/SIGINT, how long open sockets get to close before the process exits.' },
   TRUST_PROXY: { schema: bool, default: 'false', help: 'Trust X-Forwarded-For/-Proto from a reverse proxy (for client IPs and https).' },
-  REDIS_URL: { schema: redisUrl, help: 'redis://… (or rediss://) to keep state in Redis and fan out over pub/sub (scale-out mode).' },
-  REDIS_CLUSTER_NODES: { schema: clusterNodes, help: 'host:port,host:port,… of a Redis Cluster (instead of REDIS_URL): cluster mode, sharded pub/sub.' },
+  REDIS_URL: { schema: redisUrl, secret: true, help: 'redis://… (or rediss://) to keep state in Redis and fan out over pub/sub (scale-out mode).' },
+  REDIS_CLUSTER_NODES: { schema: clusterNodes, secret: true, help: 'host:port,host:port,… of a Redis Cluster (instead of REDIS_URL): cluster mode, sharded pub/sub.' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', help: 'json, pretty, or auto: pretty on a terminal unless NODE_ENV=production.' },
-  METRICS_TOKEN: { schema: optionalText, help: 'If set, GET /metrics requires "Authorization: Bearer <token>".' },
+  METRICS_TOKEN: { schema: optionalText, secret: true, help: 'If set, GET /metrics requires "Authorization: Bearer <token>".' },
   TLS_CERT_FILE: { schema: optionalText, help: 'PEM certificate (chain) to serve HTTPS/WSS directly; needs TLS_KEY_FILE.' },
   TLS_KEY_FILE: { schema: optionalText, help: 'PEM private key for TLS_CERT_FILE.' },
 } satisfies Record<string, Setting>;
@@ -93,7 +95,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const result = setting.schema.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new ConfigError(name, `${issue ? describeIssue(issue) : 'invalid'} (got ${JSON.stringify(raw)})`);
+      const got = setting.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+      throw new ConfigError(name, `${issue ? describeIssue(issue) : 'invalid'}${got}`);
     }
     parsed[name] = result.data;
   }

@@ -191,12 +191,14 @@ describe('start-up configuration', () => {
     [{ ROOM_TTL_SECONDS: '10' }, /ROOM_TTL_SECONDS: must be between 60 and 86400/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error/],
     [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_KEY_FILE: must be set together/],
+    [{ REDIS_URL: 'http://user:hunter2@127.0.0.1:6390' }, /REDIS_URL: /],
   ])('a wrong value %j stops the process with exit code 2 and one clear line', async (env, message) => {
     const hush = spawnHush({ PORT: String(await freePort()), ...env });
     expect(await hush.exited).toBe(2);
     const lines = hush.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+    expect(lines[0]).not.toContain('hunter2'); // a credential in a setting is never echoed
   });
 
   it('reads settings from a .env file in the working directory; the environment wins over it', async () => {

@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Endpoint, GeneratorCommand, GeneratorReply, GeneratorResult, SetupResult } from './ipc.js';
+import type { Endpoint, GeneratorCommand, GeneratorReply, GeneratorResult, SetupResult, StepResult } from './ipc.js';
 import { REPO_ROOT } from './targets.js';
 
 interface Pending {
@@ -17,11 +17,10 @@ interface Pending {
 export class GeneratorPool {
   private readonly pending = new Map<number, Pending>();
   private nextRequest = 0;
-  /** Rooms each generator holds, for splitting an offered rate in proportion. */
-  readonly rooms: number[];
+  /** Rooms each generator holds, per group, for splitting an offered rate in proportion. */
+  private readonly rooms = new Map<string, number[]>();
 
   private constructor(private readonly children: ChildProcess[]) {
-    this.rooms = children.map(() => 0);
     for (const child of children) {
       child.on('message', (reply: GeneratorReply) => {
         const pending = this.pending.get(reply.requestId);
@@ -87,12 +86,28 @@ export class GeneratorPool {
     return this.children.map((_, i) => Math.floor(total / this.size) + (i < total % this.size ? 1 : 0));
   }
 
-  /** Creates rooms (two members each) split across the generators, then opens every socket. */
-  async addRooms(total: number, endpoints: { create: Endpoint; a: Endpoint; b: Endpoint }, onlyGenerator?: number): Promise<SetupResult> {
+  /** Rooms of `group` held by each generator. */
+  roomsOf(group: string): number[] {
+    return this.rooms.get(group) ?? this.children.map(() => 0);
+  }
+
+  /** Creates rooms (two members each) of `group`, split across the generators (or all in one); sockets come with connectAll. */
+  async addRooms(group: string, total: number, endpoints: { create: Endpoint; a: Endpoint; b: Endpoint }, onlyGenerator?: number): Promise<SetupResult> {
     const shares = onlyGenerator === undefined ? this.split(total) : this.children.map((_, i) => (i === onlyGenerator ? total : 0));
-    const prepared = await this.all<SetupResult>((i) => (shares[i]! > 0 ? { type: 'prepare', count: shares[i]!, concurrency: 32, ...endpoints } : undefined));
-    shares.forEach((share, i) => (this.rooms[i]! += share));
+    const prepared = await this.all<SetupResult>((i) => (shares[i]! > 0 ? { type: 'prepare', group, count: shares[i]!, concurrency: 32, ...endpoints } : undefined));
+    const held = this.roomsOf(group);
+    this.rooms.set(group, held.map((rooms, i) => rooms + shares[i]!));
     return sumSetup(prepared);
+  }
+
+  /** Runs one step on `group`'s rooms: each generator offers its share of `rate` (in proportion to its rooms). */
+  async step(group: string, step: number, rate: number, durationMs: number, drainMs: number): Promise<StepResult[]> {
+    const held = this.roomsOf(group);
+    const total = held.reduce((sum, rooms) => sum + rooms, 0);
+    return this.all<StepResult>(
+      (i) => (held[i]! > 0 ? { type: 'step', group, step, rate: (rate * held[i]!) / total, durationMs, drainMs } : undefined),
+      durationMs + drainMs + 60_000,
+    );
   }
 
   async connectAll(): Promise<SetupResult> {
@@ -101,7 +116,7 @@ export class GeneratorPool {
 
   async reset(): Promise<void> {
     await this.all(() => ({ type: 'reset' }), 60_000);
-    this.rooms.fill(0);
+    this.rooms.clear();
   }
 
   close(): void {

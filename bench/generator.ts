@@ -34,6 +34,8 @@ interface Client {
 }
 
 interface Pair {
+  /** Which target the room belongs to (several may be held at once). */
+  group: string;
   roomId: string;
   a: Client;
   b: Client;
@@ -191,7 +193,13 @@ async function prepare(command: Extract<GeneratorCommand, { type: 'prepare' }>):
     try {
       const roomId = await createRoom(command.create, 30_000);
       const [cookieA, cookieB] = [await join(command.a, roomId, 30_000), await join(command.b, roomId, 30_000)];
-      pairs.push({ roomId, a: { endpoint: command.a, cookie: cookieA, ws: undefined }, b: { endpoint: command.b, cookie: cookieB, ws: undefined }, turn: 0 });
+      pairs.push({
+        group: command.group,
+        roomId,
+        a: { endpoint: command.a, cookie: cookieA, ws: undefined },
+        b: { endpoint: command.b, cookie: cookieB, ws: undefined },
+        turn: 0,
+      });
       result.ok++;
     } catch (error) {
       result.failures++;
@@ -235,7 +243,7 @@ async function runStep(command: Extract<GeneratorCommand, { type: 'step' }>): Pr
   errorFrames = 0;
   firstError = undefined;
   latency.reset();
-  const live = pairs.filter((pair) => pair.a.ws && pair.b.ws);
+  const live = pairs.filter((pair) => pair.group === command.group && pair.a.ws && pair.b.ws);
   let sent = 0;
   let sendFailures = 0;
   let cursor = 0;
@@ -293,7 +301,13 @@ async function storm(command: Extract<GeneratorCommand, { type: 'storm' }>): Pro
       } catch (error) {
         return fail(error, 2);
       }
-      const pair: Pair = { roomId, a: { endpoint: command.endpoint, cookie: '', ws: undefined }, b: { endpoint: command.endpoint, cookie: '', ws: undefined }, turn: 0 };
+      const pair: Pair = {
+        group: 'storm',
+        roomId,
+        a: { endpoint: command.endpoint, cookie: '', ws: undefined },
+        b: { endpoint: command.endpoint, cookie: '', ws: undefined },
+        turn: 0,
+      };
       pairs.push(pair);
       await Promise.all(
         [pair.a, pair.b].map(async (client) => {

@@ -16,12 +16,12 @@ export interface SparseHistogram {
 }
 
 export type GeneratorCommand =
-  /** Creates `count` rooms through `create` and seats two members in each (HTTP only; no socket yet). */
-  | { type: 'prepare'; count: number; create: Endpoint; a: Endpoint; b: Endpoint; concurrency: number }
+  /** Creates `count` rooms through `create` and seats two members in each (HTTP only; no socket yet), tagged `group`. */
+  | { type: 'prepare'; group: string; count: number; create: Endpoint; a: Endpoint; b: Endpoint; concurrency: number }
   /** Opens the sockets of every prepared member and waits for each `welcome`. */
   | { type: 'connect'; concurrency: number }
-  /** Sends at `rate` messages/s across this generator's rooms for `durationMs`, then waits up to `drainMs` for deliveries. */
-  | { type: 'step'; step: number; rate: number; durationMs: number; drainMs: number }
+  /** Sends at `rate` messages/s across this generator's rooms of `group` for `durationMs`, then waits up to `drainMs` for deliveries. */
+  | { type: 'step'; group: string; step: number; rate: number; durationMs: number; drainMs: number }
   | { type: 'status' }
   /** `pairs` rooms, each: one client creates it, then both join and connect, all at once. */
   | { type: 'storm'; pairs: number; endpoint: Endpoint; timeoutMs: number }

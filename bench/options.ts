@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { TARGET_NAMES, type TargetName } from './targets.js';
 
-export const SCENARIO_NAMES = ['ramp', 'idle', 'storm', 'fanout'] as const;
+export const SCENARIO_NAMES = ['ramp', 'cpu', 'idle', 'storm', 'fanout'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export type Mode = 'full' | 'quick' | 'smoke';
 
@@ -28,8 +28,12 @@ export interface BenchOptions {
   /** Duration of the half-rate and common-rate measurements. */
   measureMs: number;
   commonRate: number;
+  /** Rounds of the common-rate measurement (each target once per round). */
+  commonRounds: number;
   p99LimitMs: number;
   lossLimit: number;
+  /** Before each ramp step, wait up to this long for other processes to leave the CPUs mostly idle. */
+  quietWaitMs: number;
   // idle
   idleConnections: number;
   idleHoldMs: number;
@@ -58,8 +62,10 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     drainMs: 2000,
     measureMs: 10_000,
     commonRate: 11_000,
+    commonRounds: 3,
     p99LimitMs: 100,
     lossLimit: 0.001,
+    quietWaitMs: 60_000,
     idleConnections: 10_000,
     idleHoldMs: 5000,
     stormClients: 2000,
@@ -79,8 +85,10 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     drainMs: 1000,
     measureMs: 1500,
     commonRate: 4000,
+    commonRounds: 1,
     p99LimitMs: 100,
     lossLimit: 0.001,
+    quietWaitMs: 0,
     idleConnections: 1000,
     idleHoldMs: 1000,
     stormClients: 200,
@@ -100,8 +108,10 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
     drainMs: 1000,
     measureMs: 500,
     commonRate: 400,
+    commonRounds: 1,
     p99LimitMs: 100,
     lossLimit: 0.001,
+    quietWaitMs: 0,
     idleConnections: 100,
     idleHoldMs: 300,
     stormClients: 20,
@@ -113,7 +123,9 @@ const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 
 
 export const USAGE = `npm run bench -- [options]
 
-  --scenario ramp|idle|storm|fanout|all   scenarios to run, comma-separated (default all)
+  --scenario ramp|cpu|idle|storm|fanout|all
+                                           scenarios to run, comma-separated (default all); cpu is
+                                           CPU per message at the common rate, all targets interleaved
   --targets relay,memory,redis1,redis2     targets to run (default all; relay is always added)
   --quick                                  small sizes, under two minutes
   --smoke                                  tiny sizes for CI (default targets relay,memory)
@@ -122,7 +134,10 @@ export const USAGE = `npm run bench -- [options]
   --start-rate N  --growth X               ramp: first offered rate (msgs/s) and factor per step
   --step-ms N  --max-steps N               ramp: duration and number of steps
   --retries N                              ramp: times a failed step is measured again (default 1; quick 0)
-  --common-rate N                          ramp: rate at which CPU per message is compared (default 11000)
+  --common-rate N  --rounds N              cpu: rate at which CPU per message is compared (default 11000)
+                                           and rounds per target (default 3; the median is reported)
+  --quiet-wait S                           ramp: before each step, wait up to S seconds for other processes
+                                           to leave the CPUs mostly idle (default 60; quick 0)
   --connections N                          idle: open member connections (default 10000)
   --storm-clients N                        storm: clients (default 2000)
   --fanout-rooms N  --fanout-rate N        fanout: busy rooms and total msgs/s
@@ -148,6 +163,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'max-steps': { type: 'string' },
       retries: { type: 'string' },
       'common-rate': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       'storm-clients': { type: 'string' },
       'fanout-rooms': { type: 'string' },
@@ -194,6 +211,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     maxSteps: Math.round(number(values['max-steps'], sizes.maxSteps, 1, 40, 'max-steps')),
     retries: Math.round(number(values.retries, sizes.retries, 0, 3, 'retries')),
     commonRate: number(values['common-rate'], sizes.commonRate, 10, 1_000_000, 'common-rate'),
+    commonRounds: Math.round(number(values.rounds, sizes.commonRounds, 1, 9, 'rounds')),
+    quietWaitMs: number(values['quiet-wait'], sizes.quietWaitMs / 1000, 0, 600, 'quiet-wait') * 1000,
     idleConnections: Math.round(connections / 2) * 2,
     stormClients: Math.round(number(values['storm-clients'], sizes.stormClients, 2, 10_000, 'storm-clients') / 2) * 2,
     fanoutRooms: Math.round(number(values['fanout-rooms'], sizes.fanoutRooms, 2, 10_000, 'fanout-rooms')),

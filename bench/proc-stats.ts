@@ -75,3 +75,30 @@ export class CpuMeter {
     };
   }
 }
+
+/** CPU time the whole machine has spent busy (all CPUs: user, nice, system, irq, softirq, steal), in µs. */
+export function machineBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1_000_000) / clockTicks();
+}
+
+/**
+ * Measures how busy the rest of the machine is: CPU used by every process
+ * except `ours`, in cores, over the time since construction. Other people's
+ * test suites on a shared machine show up here.
+ */
+export class OtherLoadMeter {
+  private readonly machineStart = machineBusyMicros();
+  private readonly ours: CpuMeter;
+
+  constructor(ours: readonly number[]) {
+    this.ours = new CpuMeter(ours);
+  }
+
+  /** Cores used by other processes since construction. */
+  read(): number {
+    const { cpuMicros, wallMicros } = this.ours.read();
+    return Math.max(0, machineBusyMicros() - this.machineStart - cpuMicros) / wallMicros;
+  }
+}

@@ -6,7 +6,9 @@
 import type { BenchOptions } from './options.js';
 import type { FanoutResult } from './scenarios/fanout.js';
 import type { IdleResult } from './scenarios/idle.js';
-import type { RampResult, StepFigures } from './scenarios/ramp.js';
+import type { CommonRateFigures, CommonRateResult } from './scenarios/common-rate.js';
+import type { RampResult } from './scenarios/ramp.js';
+import type { StepFigures } from './scenarios/step.js';
 import type { StormFigures } from './scenarios/storm.js';
 import { round } from './context.js';
 import { TARGET_LABELS, type TargetName } from './targets.js';
@@ -40,6 +42,8 @@ export interface BenchReport {
   options: BenchOptions;
   hushEnv: Readonly<Record<string, string>>;
   ramp: Array<Outcome<RampResult>>;
+  /** CPU per message at the common rate, every target interleaved; targets that could not start are listed. */
+  cpu: { result?: CommonRateResult; skipped: Array<{ target: TargetName; reason: string }> } | undefined;
   idle: Array<Outcome<IdleResult>>;
   storm: Array<Outcome<StormFigures>>;
   fanout: { result?: FanoutResult; skipped?: string } | undefined;
@@ -64,25 +68,40 @@ function rampOf(report: BenchReport, target: TargetName): RampResult | undefined
   return report.ramp.find((outcome) => outcome.target === target)?.result;
 }
 
+function cpuOf(report: BenchReport, target: TargetName): CommonRateFigures | undefined {
+  return report.cpu?.result?.targets.find((figures) => figures.target === target);
+}
+
+/** The common rate was above the target's sustainable rate (when both were measured). */
+function aboveSustainable(report: BenchReport, target: TargetName): boolean {
+  const sustainable = rampOf(report, target)?.sustainable?.deliveredRate;
+  return report.cpu?.result !== undefined && sustainable !== undefined && report.cpu.result.rate > sustainable;
+}
+
 /** The issue's targets, from the figures of this run. */
 export function evaluateChecks(report: BenchReport): Check[] {
   const checks: Check[] = [];
   const relay = rampOf(report, 'relay');
   const rateRatio = (target: TargetName) => ratio(rampOf(report, target)?.sustainable?.deliveredRate, relay?.sustainable?.deliveredRate);
-  const cpuRatio = (target: TargetName) => ratio(rampOf(report, target)?.common?.cpuUsPerMsg, relay?.common?.cpuUsPerMsg);
-  const add = (name: string, value: number | undefined, limit: number, atLeast: boolean, unit = '×') => {
+  const cpuRatio = (target: TargetName) => ratio(cpuOf(report, target)?.cpuUsPerMsg, cpuOf(report, 'relay')?.cpuUsPerMsg);
+  const add = (name: string, value: number | undefined, limit: number, atLeast: boolean, unit = '×', note = '') => {
     checks.push({
       name,
       target: `${atLeast ? '≥' : '≤'} ${limit}${unit === '×' ? '×' : ` ${unit}`}`,
-      measured: value === undefined ? 'not measured' : `${fmt(value)}${unit === '×' ? '×' : ` ${unit}`}`,
-      met: value === undefined ? null : atLeast ? value >= limit : value <= limit,
+      measured: value === undefined || !Number.isFinite(value) ? 'not measured' : `${fmt(value)}${unit === '×' ? '×' : ` ${unit}`}${note}`,
+      met: value === undefined || !Number.isFinite(value) ? null : atLeast ? value >= limit : value <= limit,
     });
   };
+  const aboveNote = (target: TargetName) => (aboveSustainable(report, target) ? ' (common rate above its sustainable rate)' : '');
   if (report.ramp.length > 0) {
     add('Memory: sustainable rate / relay', rateRatio('memory'), 0.75, true);
-    add('Memory: CPU per message at the common rate / relay', cpuRatio('memory'), 1.5, false);
     add('Redis, 1 instance: sustainable rate / relay', rateRatio('redis1'), 0.45, true);
-    add('Redis, 1 instance: CPU per message (Hush + Redis) at the common rate / relay', cpuRatio('redis1'), 2.5, false);
+  }
+  if (report.cpu?.result) {
+    add('Memory: CPU per message at the common rate / relay', cpuRatio('memory'), 1.5, false, '×', aboveNote('memory'));
+    add('Redis, 1 instance: CPU per message (Hush + Redis) at the common rate / relay', cpuRatio('redis1'), 2.5, false, '×', aboveNote('redis1'));
+  }
+  if (report.ramp.length > 0) {
     add('Memory: p99 at half the sustainable rate', rampOf(report, 'memory')?.half?.p99Ms, 10, false, 'ms');
     add('Redis, 1 instance: p99 at half the sustainable rate', rampOf(report, 'redis1')?.half?.p99Ms, 10, false, 'ms');
   }
@@ -102,11 +121,13 @@ function stepCell(step: StepFigures | null | undefined): string {
   return step ? `${fmt(step.p50Ms)} / ${fmt(step.p99Ms)}` : '—';
 }
 
-function cpuCell(step: StepFigures | null | undefined): string {
-  if (!step) return '—';
-  if (step.redisCpuUsPerMsg === null) return fmt(step.cpuUsPerMsg);
-  return `${fmt(step.cpuUsPerMsg)} (${fmt(step.hushCpuUsPerMsg)} + ${fmt(step.redisCpuUsPerMsg)})`;
+function cpuCell(figures: Pick<StepFigures, 'cpuUsPerMsg' | 'hushCpuUsPerMsg' | 'redisCpuUsPerMsg'> | null | undefined): string {
+  if (!figures) return '—';
+  if (figures.redisCpuUsPerMsg === null) return fmt(figures.cpuUsPerMsg);
+  return `${fmt(figures.cpuUsPerMsg)} (${fmt(figures.hushCpuUsPerMsg)} + ${fmt(figures.redisCpuUsPerMsg)})`;
 }
+
+const meanOf = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 
 export function toMarkdown(report: BenchReport): string {
   const lines: string[] = [];
@@ -123,11 +144,11 @@ export function toMarkdown(report: BenchReport): string {
   if (report.ramp.length > 0) {
     lines.push(
       `### Ramp — ${int(options.rooms)} rooms × 2 members, 64-character bodies, ${options.generators} generator processes, ` +
-        `${options.stepMs / 1000} s steps; common rate ${int(options.commonRate)} msgs/s`,
+        `${options.stepMs / 1000} s steps`,
     );
     lines.push('');
     lines.push(
-      '| target | sustainable delivered msgs/s | × relay | stopped by | p50 / p99 ms at half | CPU µs/msg at common rate | × relay | CPU µs/msg at sustainable | server cores at sustainable | generator cores at sustainable |',
+      '| target | sustainable delivered msgs/s | × relay | stopped by | p50 / p99 ms at half | CPU µs/msg at sustainable | × relay | server cores at sustainable | generator cores at sustainable | other processes, cores (mean / max) |',
     );
     lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const outcome of report.ramp) {
@@ -138,16 +159,42 @@ export function toMarkdown(report: BenchReport): string {
         continue;
       }
       const best = result.sustainable;
-      const common = result.common;
+      const others = [...result.steps, ...(result.half ? [result.half] : [])].map((step) => step.otherCores ?? 0);
       lines.push(
         `| ${label} | ${int(best?.deliveredRate)} | ${fmt(ratio(best?.deliveredRate, relay?.sustainable?.deliveredRate))} | ${result.limitedBy} | ` +
-          `${stepCell(result.half)} | ${cpuCell(common)}${result.commonAboveSustainable ? ' (above its sustainable rate)' : ''} | ` +
-          `${fmt(ratio(common?.cpuUsPerMsg, relay?.common?.cpuUsPerMsg))} | ${cpuCell(best)} | ${fmt(best?.serverCores)} | ${fmt(best?.generatorCores)} |`,
+          `${stepCell(result.half)} | ${cpuCell(best)} | ${fmt(ratio(best?.cpuUsPerMsg, relay?.sustainable?.cpuUsPerMsg))} | ` +
+          `${fmt(best?.serverCores)} | ${fmt(best?.generatorCores)} | ${fmt(meanOf(others), 2)} / ${fmt(Math.max(0, ...others), 2)} |`,
       );
     }
     lines.push('');
     lines.push('CPU for Redis targets is Hush + redis-server (the split in brackets). "stopped by": what failed at the next rate — latency (p99 > ' +
-      `${options.p99LimitMs} ms), loss (> ${options.lossLimit * 100} %), errors, or generator (the generators could not offer the rate).`);
+      `${options.p99LimitMs} ms), loss (> ${options.lossLimit * 100} %), errors, or generator (the generators could not offer the rate). ` +
+      '"other processes": CPU used by everything else on the machine during the steps (other people\'s test suites) — the noise.');
+    lines.push('');
+  }
+
+  if (report.cpu) {
+    const cpu = report.cpu.result;
+    lines.push(
+      `### CPU per delivered message at a common rate — ${int(options.commonRate)} msgs/s, ${int(options.rooms)} rooms per target, ` +
+        `every target running, measured in turn, ${options.commonRounds} round(s) of ${options.measureMs / 1000} s; medians`,
+    );
+    lines.push('');
+    if (!cpu) lines.push(`Not measured: ${report.cpu.skipped.map((skip) => `${skip.target}: ${skip.reason}`).join('; ') || '?'}`);
+    else {
+      const base = cpu.targets.find((figures) => figures.target === 'relay')?.cpuUsPerMsg;
+      lines.push('| target | CPU µs per delivered message | × relay | rounds (µs/msg) | p50 / p99 ms | worst loss | other processes, cores (mean) |');
+      lines.push('|---|---:|---:|---|---:|---:|---:|');
+      for (const figures of cpu.targets) {
+        const note = aboveSustainable(report, figures.target) ? ' (above its sustainable rate)' : '';
+        lines.push(
+          `| ${TARGET_LABELS[figures.target]}${note} | ${cpuCell(figures)} | ${fmt(ratio(figures.cpuUsPerMsg, base))} | ` +
+            `${figures.rounds.map((round) => fmt(round.cpuUsPerMsg)).join(', ')} | ${fmt(figures.p50Ms)} / ${fmt(figures.p99Ms)} | ` +
+            `${fmt(figures.maxLossRatio * 100)} % | ${fmt(meanOf(figures.rounds.map((round) => round.otherCores)), 2)} |`,
+        );
+      }
+      for (const skip of report.cpu.skipped) lines.push(`| ${TARGET_LABELS[skip.target]} | skipped: ${skip.reason} | | | | | |`);
+    }
     lines.push('');
   }
 

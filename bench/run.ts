@@ -13,6 +13,7 @@ import type { BenchContext } from './context.js';
 import { GeneratorPool } from './generator-pool.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcome } from './report.js';
+import { runCommonRate } from './scenarios/common-rate.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRamp } from './scenarios/ramp.js';
@@ -88,22 +89,27 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { options, pool, log };
   let redisUnavailable: string | undefined;
 
-  async function withTarget<T>(name: TargetName, startOptions: TargetOptions, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
-    if (isRedis(name) && redisUnavailable) return { target: name, skipped: redisUnavailable };
-    let target: RunningTarget;
+  /** Starts a target, or says why not (a Redis target that cannot start marks the Redis engine unavailable for the run). */
+  async function start(name: TargetName, startOptions: TargetOptions): Promise<RunningTarget | string> {
+    if (isRedis(name) && redisUnavailable) return redisUnavailable;
     try {
       const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
-      target = await startTarget(name, { nodeArgs, ...startOptions });
+      return await startTarget(name, { nodeArgs, ...startOptions });
     } catch (error) {
       const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
       if (isRedis(name)) {
         redisUnavailable = `Redis engine not available (${reason})`;
         log(`  ${name}: skipped — ${redisUnavailable}`);
-        return { target: name, skipped: redisUnavailable };
+        return redisUnavailable;
       }
       log(`  ${name}: ${reason}`);
-      return { target: name, skipped: reason };
+      return reason;
     }
+  }
+
+  async function withTarget<T>(name: TargetName, startOptions: TargetOptions, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
+    const target = await start(name, startOptions);
+    if (typeof target === 'string') return { target: name, skipped: target };
     try {
       return { target: name, result: await scenario(target) };
     } catch (error) {
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
     options,
     hushEnv: HUSH_BENCH_ENV,
     ramp: [],
+    cpu: undefined,
     idle: [],
     storm: [],
     fanout: undefined,
@@ -140,6 +147,24 @@ async function main(): Promise<void> {
       log(`— ${scenario}`);
       if (scenario === 'ramp') {
         for (const name of options.targets) report.ramp.push(await withTarget(name, {}, (target) => runRamp(ctx, target)));
+      } else if (scenario === 'cpu') {
+        const running: RunningTarget[] = [];
+        const skipped: Array<{ target: TargetName; reason: string }> = [];
+        try {
+          for (const name of options.targets) {
+            const target = await start(name, {});
+            if (typeof target === 'string') skipped.push({ target: name, reason: target });
+            else running.push(target);
+          }
+          report.cpu = { result: await runCommonRate(ctx, running), skipped };
+        } catch (error) {
+          const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+          log(`  cpu: ${reason}`);
+          report.cpu = { skipped: [...skipped, ...running.map((target) => ({ target: target.name, reason }))] };
+        } finally {
+          await pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
+          await Promise.all(running.map((target) => target.stop()));
+        }
       } else if (scenario === 'idle') {
         // One instance holds every connection; redis2 would only halve it.
         for (const name of options.targets.filter((target) => target !== 'redis2')) {

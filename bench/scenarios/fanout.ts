@@ -8,7 +8,6 @@
  */
 import type { BenchContext } from '../context.js';
 import { sleep } from '../context.js';
-import type { StepResult } from '../ipc.js';
 import { startCountingProxy, type ProxyCounters } from '../redis-proxy.js';
 import { redisCommand, startHush, startRedis } from '../targets.js';
 
@@ -46,8 +45,8 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutResult> {
     servers.push(await startHush('hush (fan-out A)', { REDIS_URL: `redis://127.0.0.1:${proxyA.port}` }));
     servers.push(await startHush('hush (fan-out B)', { REDIS_URL: `redis://127.0.0.1:${proxyB.port}` }));
     const [a, b] = servers.map((server) => server.endpoint) as [typeof servers[0]['endpoint'], typeof servers[0]['endpoint']];
-    const busy = await pool.addRooms(options.fanoutRooms - 1, { create: a, a, b: a });
-    const quiet = await pool.addRooms(1, { create: b, a: b, b }, 0);
+    const busy = await pool.addRooms('fanout', options.fanoutRooms - 1, { create: a, a, b: a });
+    const quiet = await pool.addRooms('fanout', 1, { create: b, a: b, b }, 0);
     const connected = await pool.connectAll();
     const failures = busy.failures + quiet.failures + connected.failures;
     if (failures > 0) throw new Error(`fan-out setup: ${failures} failures: ${busy.firstError ?? quiet.firstError ?? connected.firstError}`);
@@ -55,14 +54,7 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutResult> {
 
     const beforeA = proxyA.counters();
     const beforeB = proxyB.counters();
-    const totalRooms = pool.rooms.reduce((sum, rooms) => sum + rooms, 0);
-    const results = await pool.all<StepResult>(
-      (i) =>
-        pool.rooms[i]! > 0
-          ? { type: 'step', step: 1_000_000, rate: (options.fanoutRate * pool.rooms[i]!) / totalRooms, durationMs: options.fanoutMs, drainMs: options.drainMs }
-          : undefined,
-      options.fanoutMs + options.drainMs + 60_000,
-    );
+    const results = await pool.step('fanout', 1_000_000, options.fanoutRate, options.fanoutMs, options.drainMs);
     const afterA = proxyA.counters();
     const afterB = proxyB.counters();
     const clients = await redisCommand(redis.port, 'CLIENT', 'LIST');
@@ -70,7 +62,7 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutResult> {
     const sent = results.reduce((sum, result) => sum + result.sent, 0);
     const received = results.reduce((sum, result) => sum + result.received, 0);
     // Every generator round-robins its rooms, so each room carries an equal share (±1) of its generator's messages.
-    const quietMessages = Math.round((results[0]?.sent ?? 0) / (pool.rooms[0] ?? 1));
+    const quietMessages = Math.round((results[0]?.sent ?? 0) / (pool.roomsOf('fanout')[0] ?? 1));
     const describe = (instance: 'A' | 'B', rooms: number, ownMessages: number, before: ProxyCounters, after: ProxyCounters, ports: number[]): FanoutInstance => ({
       instance,
       rooms,

@@ -56,7 +56,7 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Garbage
   await sleep(1000);
   const rssStartKiB = await settledRss();
   const rooms = options.idleConnections / 2;
-  const prepared = await pool.addRooms(rooms, { create: endpoint, a: endpoint, b: endpoint });
+  const prepared = await pool.addRooms(target.name, rooms, { create: endpoint, a: endpoint, b: endpoint });
   await sleep(1000);
   const rssRoomsKiB = await settledRss();
   const redisBefore = redisRss();

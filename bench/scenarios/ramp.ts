@@ -4,46 +4,14 @@
  * latency above the limit (100 ms), more than 0.1 % of messages lost after
  * the drain, error frames, or the generator unable to offer the rate; a failed
  * step is measured again (--retries) before it counts — then bisects between
- * the last good and the first failed rate. Reported: the
- * highest sustainable delivered rate, p50/p99 at half of it, and server CPU µs
- * per delivered message both there and at a common rate shared by every target.
+ * the last good and the first failed rate. Reported: the highest
+ * sustainable delivered rate with the server CPU µs per delivered message
+ * there, and p50/p99 at half of it. (CPU at a common rate: common-rate.ts.)
  */
 import type { BenchContext } from '../context.js';
-import { round, sleep } from '../context.js';
-import { Histogram } from '../histogram.js';
-import type { StepResult } from '../ipc.js';
-import { CpuMeter } from '../proc-stats.js';
+import { sleep } from '../context.js';
 import type { RunningTarget } from '../targets.js';
-
-export type StepVerdict = 'ok' | 'latency' | 'loss' | 'errors' | 'generator';
-
-export interface StepFigures {
-  label: string;
-  offeredRate: number;
-  /** Messages the generators actually sent per second. */
-  sentRate: number;
-  /** Messages that reached the other member, per second of the send window. */
-  deliveredRate: number;
-  sent: number;
-  received: number;
-  lossRatio: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** CPU µs per delivered message: server (relay or Hush instances) + redis-server. */
-  cpuUsPerMsg: number;
-  hushCpuUsPerMsg: number;
-  redisCpuUsPerMsg: number | null;
-  /** Average cores busy, server side (Hush + Redis), over the step. */
-  serverCores: number;
-  /** Average cores busy in the generator processes. */
-  generatorCores: number;
-  generatorCpuUsPerMsg: number;
-  errorFrames: number;
-  sendFailures: number;
-  firstError?: string;
-  verdict: StepVerdict;
-}
+import { measureStep, QUIET_OTHER_CORES, type StepFigures, type StepVerdict } from './step.js';
 
 export interface RampResult {
   target: string;
@@ -54,34 +22,21 @@ export interface RampResult {
   /** Why the ramp stopped at that rate. */
   limitedBy: StepVerdict | 'max-steps' | 'none';
   half: StepFigures | null;
-  common: StepFigures | null;
-  /** The common rate was above this target's sustainable rate. */
-  commonAboveSustainable: boolean;
 }
 
 export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise<RampResult> {
-  const { options, pool, log } = ctx;
+  const { options, pool } = ctx;
   const [first, second] = target.endpoints;
   // With two instances every room spans both, so every message crosses Redis.
   const placement = { create: first!, a: first!, b: second ?? first! };
-  const prepared = await pool.addRooms(options.rooms, placement);
+  const prepared = await pool.addRooms(target.name, options.rooms, placement);
   const connected = await pool.connectAll();
   if (prepared.failures + connected.failures > 0) {
     throw new Error(`setup failed for ${prepared.failures + connected.failures} rooms/members: ${prepared.firstError ?? connected.firstError}`);
   }
   await sleep(300);
 
-  let stepIndex = 0;
-  const measure = async (label: string, rate: number, durationMs: number): Promise<StepFigures> => {
-    const figures = await runStep(ctx, target, label, stepIndex++, rate, durationMs);
-    log(
-      `  ${target.name.padEnd(7)} ${label.padEnd(8)} offered ${Math.round(rate)}/s → delivered ${Math.round(figures.deliveredRate)}/s, ` +
-        `p50 ${round(figures.p50Ms)} ms, p99 ${round(figures.p99Ms)} ms, loss ${round(figures.lossRatio * 100)} %, ` +
-        `${round(figures.cpuUsPerMsg)} µs CPU/msg, server ${round(figures.serverCores)} cores, generator ${round(figures.generatorCores)} cores → ${figures.verdict}`,
-    );
-    await sleep(300);
-    return figures;
-  };
+  const measure = (label: string, rate: number, durationMs: number) => measureStep(ctx, target, { label, rate, durationMs });
 
   // Warm-up (JIT, buffers); not reported.
   await measure('warm-up', options.startRate / 2, Math.min(2000, options.stepMs));
@@ -90,10 +45,13 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
   let rate = options.startRate;
   let best: StepFigures | null = null;
   let failed: StepFigures | null = null;
-  // A failed step is measured once more before it counts: other work on a shared machine can spoil one step.
+  // A failed step is measured again before it counts (--retries), and up to twice more while other
+  // processes were busy during it: other work on a shared machine can spoil a step.
   const stepWithRetry = async (label: string, stepRate: number): Promise<StepFigures> => {
     let step = await measure(label, stepRate, options.stepMs);
-    for (let retry = 1; retry <= options.retries && step.verdict !== 'ok'; retry++) {
+    for (let attempt = 1; step.verdict !== 'ok'; attempt++) {
+      const noisy = step.otherCores > QUIET_OTHER_CORES;
+      if (attempt > options.retries + (noisy ? 2 : 0)) break;
       steps.push(step);
       step = await measure(`${label} again`, stepRate, options.stepMs);
     }
@@ -131,7 +89,6 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
   }
 
   const half = best ? await measure('half', best.deliveredRate / 2, options.measureMs) : null;
-  const common = await measure('common', options.commonRate, options.measureMs);
   return {
     target: target.name,
     rooms: options.rooms,
@@ -139,8 +96,6 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
     sustainable: best,
     limitedBy: failed ? failed.verdict : best ? 'max-steps' : 'none',
     half,
-    common,
-    commonAboveSustainable: !best || options.commonRate > best.deliveredRate,
   };
 }
 
@@ -148,68 +103,3 @@ function pickBest(best: StepFigures | null, step: StepFigures): StepFigures {
   return !best || step.deliveredRate > best.deliveredRate ? step : best;
 }
 
-/** One step: every generator sends its share of `rate` for `durationMs`, then drains. */
-export async function runStep(ctx: BenchContext, target: RunningTarget, label: string, stepIndex: number, rate: number, durationMs: number): Promise<StepFigures> {
-  const { options, pool } = ctx;
-  const totalRooms = pool.rooms.reduce((sum, rooms) => sum + rooms, 0);
-  const hushMeter = new CpuMeter(target.serverPids);
-  const redisMeter = new CpuMeter(target.redisPid ? [target.redisPid] : []);
-  const generatorMeter = new CpuMeter(pool.pids);
-  const results = await pool.all<StepResult>(
-    (i) =>
-      pool.rooms[i]! > 0
-        ? { type: 'step', step: stepIndex, rate: (rate * pool.rooms[i]!) / totalRooms, durationMs, drainMs: options.drainMs }
-        : undefined,
-    durationMs + options.drainMs + 60_000,
-  );
-  const hush = hushMeter.read();
-  const redis = redisMeter.read();
-  const generator = generatorMeter.read();
-
-  const latency = new Histogram();
-  let sent = 0;
-  let received = 0;
-  let errorFrames = 0;
-  let sendFailures = 0;
-  let firstError: string | undefined;
-  for (const result of results) {
-    sent += result.sent;
-    received += result.received;
-    errorFrames += result.errorFrames;
-    sendFailures += result.sendFailures;
-    firstError ??= result.firstError;
-    latency.merge(Histogram.fromSparse(result.latency));
-  }
-  const seconds = durationMs / 1000;
-  const lossRatio = sent === 0 ? 1 : (sent - received) / sent;
-  const p99Ms = latency.percentileMs(0.99);
-  const perMessage = (micros: number) => (received > 0 ? micros / received : Number.NaN);
-  let verdict: StepVerdict = 'ok';
-  if (sent / seconds < rate * 0.95) verdict = 'generator';
-  else if (errorFrames > 0 || sendFailures > 0) verdict = 'errors';
-  else if (lossRatio > options.lossLimit) verdict = 'loss';
-  else if (!(p99Ms <= options.p99LimitMs)) verdict = 'latency';
-  const figures: StepFigures = {
-    label,
-    offeredRate: rate,
-    sentRate: sent / seconds,
-    deliveredRate: received / seconds,
-    sent,
-    received,
-    lossRatio,
-    p50Ms: latency.percentileMs(0.5),
-    p99Ms,
-    maxMs: latency.max / 1000,
-    cpuUsPerMsg: perMessage(hush.cpuMicros + redis.cpuMicros),
-    hushCpuUsPerMsg: perMessage(hush.cpuMicros),
-    redisCpuUsPerMsg: target.redisPid ? perMessage(redis.cpuMicros) : null,
-    serverCores: (hush.cpuMicros + redis.cpuMicros) / hush.wallMicros,
-    generatorCores: generator.cpuMicros / generator.wallMicros,
-    generatorCpuUsPerMsg: perMessage(generator.cpuMicros),
-    errorFrames,
-    sendFailures,
-    verdict,
-  };
-  if (firstError) figures.firstError = firstError;
-  return figures;
-}

@@ -1,0 +1,91 @@
+/**
+ * CPU per delivered message at a common rate: every target runs at the same
+ * time (each on its own processes, with its own rooms), and the same offered
+ * rate is measured on each in turn, round after round; each target's figure
+ * is the median of its rounds. Interleaving means a busy minute on the shared
+ * machine touches every target alike, which makes this the steadiest
+ * comparison the benchmark has. A target above its sustainable rate builds a
+ * backlog, so each round waits (bounded) for it to drain before the next.
+ */
+import type { BenchContext } from '../context.js';
+import { sleep } from '../context.js';
+import type { RunningTarget, TargetName } from '../targets.js';
+import { measureStep, ourPids, type StepFigures } from './step.js';
+
+export interface CommonRateFigures {
+  target: TargetName;
+  rounds: StepFigures[];
+  /** Medians over the rounds. */
+  cpuUsPerMsg: number;
+  hushCpuUsPerMsg: number;
+  redisCpuUsPerMsg: number | null;
+  p50Ms: number;
+  p99Ms: number;
+  /** Worst round's loss (a target above its sustainable rate may not drain in time). */
+  maxLossRatio: number;
+  errorFrames: number;
+}
+
+export interface CommonRateResult {
+  rate: number;
+  rounds: number;
+  roundMs: number;
+  targets: CommonRateFigures[];
+}
+
+export async function runCommonRate(ctx: BenchContext, targets: readonly RunningTarget[]): Promise<CommonRateResult> {
+  const { options, pool } = ctx;
+  for (const target of targets) {
+    const [first, second] = target.endpoints;
+    const prepared = await pool.addRooms(target.name, options.rooms, { create: first!, a: first!, b: second ?? first! });
+    if (prepared.failures > 0) throw new Error(`${target.name}: setup failed for ${prepared.failures} rooms: ${prepared.firstError}`);
+  }
+  const connected = await pool.connectAll();
+  if (connected.failures > 0) throw new Error(`setup failed for ${connected.failures} members: ${connected.firstError}`);
+  await sleep(300);
+
+  const ours = ourPids(ctx, targets);
+  const samples = new Map<TargetName, StepFigures[]>(targets.map((target) => [target.name, []]));
+  // Warm-up, not reported.
+  for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: options.commonRate / 2, durationMs: 1000, ours });
+  for (let round = 1; round <= options.commonRounds; round++) {
+    for (const target of targets) {
+      const figures = await measureStep(ctx, target, {
+        label: `round ${round}`,
+        rate: options.commonRate,
+        durationMs: options.measureMs,
+        // A backlog above the sustainable rate is waited for, so CPU per delivered message covers the work.
+        drainMs: Math.max(options.drainMs, options.measureMs * 3),
+        ours,
+      });
+      samples.get(target.name)!.push(figures);
+    }
+  }
+  return {
+    rate: options.commonRate,
+    rounds: options.commonRounds,
+    roundMs: options.measureMs,
+    targets: targets.map((target) => {
+      const rounds = samples.get(target.name)!;
+      const redis = rounds.map((round) => round.redisCpuUsPerMsg);
+      return {
+        target: target.name,
+        rounds,
+        cpuUsPerMsg: median(rounds.map((round) => round.cpuUsPerMsg)),
+        hushCpuUsPerMsg: median(rounds.map((round) => round.hushCpuUsPerMsg)),
+        redisCpuUsPerMsg: redis.every((value) => value === null) ? null : median(redis.map((value) => value ?? Number.NaN)),
+        p50Ms: median(rounds.map((round) => round.p50Ms)),
+        p99Ms: median(rounds.map((round) => round.p99Ms)),
+        maxLossRatio: Math.max(...rounds.map((round) => round.lossRatio)),
+        errorFrames: rounds.reduce((sum, round) => sum + round.errorFrames, 0),
+      };
+    }),
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -166,28 +166,32 @@ export class RedisRoomBus implements RoomBus {
    * store), its presence, and its end if it ended meanwhile.
    */
   private async resync(): Promise<void> {
-    await Promise.all(
-      [...this.rooms].map(async (roomId) => {
-        try {
-          const room = await this.store.getRoom(roomId);
-          if (this.closed || !this.rooms.has(roomId)) return;
-          if (!room) {
-            this.deliver(roomId, { type: 'destroyed', reason: 'destroyed' });
-            return;
-          }
-          const { lastSeq } = await this.store.readMessages(roomId, Number.MAX_SAFE_INTEGER, 0);
-          const [page, members] = await Promise.all([
-            lastSeq > 0 ? this.store.readMessages(roomId, lastSeq - 1, 1) : undefined,
-            this.store.listMembers(roomId),
-          ]);
-          if (this.closed || !this.rooms.has(roomId)) return;
-          const newest = page?.messages[0];
-          if (newest) this.deliver(roomId, { type: 'message', message: newest });
-          this.deliver(roomId, { type: 'presence', members });
-        } catch (error) {
-          this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed');
-        }
-      }),
-    );
+    await Promise.all([...this.rooms].map((roomId) => this.resyncRoom(roomId, 0)));
+  }
+
+  private async resyncRoom(roomId: string, attempt: number): Promise<void> {
+    try {
+      const room = await this.store.getRoom(roomId);
+      if (this.closed || !this.rooms.has(roomId)) return;
+      if (!room) {
+        this.deliver(roomId, { type: 'destroyed', reason: 'destroyed' });
+        return;
+      }
+      const { lastSeq } = await this.store.readMessages(roomId, Number.MAX_SAFE_INTEGER, 0);
+      const [page, members] = await Promise.all([
+        lastSeq > 0 ? this.store.readMessages(roomId, lastSeq - 1, 1) : undefined,
+        this.store.listMembers(roomId),
+      ]);
+      if (this.closed || !this.rooms.has(roomId)) return;
+      const newest = page?.messages[0];
+      if (newest) this.deliver(roomId, { type: 'message', message: newest });
+      this.deliver(roomId, { type: 'presence', members });
+    } catch (error) {
+      // The subscriber can be back before the command connection is: try again while the room is held.
+      if (this.closed || !this.rooms.has(roomId)) return;
+      if (attempt === 0) this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed; retrying');
+      const retry = setTimeout(() => void this.resyncRoom(roomId, attempt + 1), Math.min(5000, 200 * 2 ** attempt));
+      retry.unref();
+    }
   }
 }

@@ -100,6 +100,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       metrics,
       historyLimit: config.HISTORY_LIMIT,
       rateLimitStrikes: config.RATE_LIMIT_STRIKES,
+      maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
       sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES,
     },
     nodeId,

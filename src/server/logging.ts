@@ -4,10 +4,12 @@
  * status and timing only; the redaction list is a second line of defence so a
  * cookie, token or authorization header can never reach a log line.
  */
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 
 export const REDACTED_PATHS = [
+  // Node's clientError (e.g. headers too large) carries the raw request bytes, cookie included.
+  'err.rawPacket',
   'req.headers.cookie',
   'req.headers.authorization',
   'res.headers["set-cookie"]',
@@ -17,11 +19,22 @@ export const REDACTED_PATHS = [
   'body',
 ];
 
+/**
+ * A room id is a capability (whoever has it can take a free seat), so request
+ * logs keep only its first 4 characters: enough to correlate lines, not to join.
+ */
+export function maskRoomIds(url: string): string {
+  return url.replace(/(\/rooms\/|\/r\/|roomId=)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{18}(?![A-Za-z0-9_-])/g, '$1$2…');
+}
+
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   const pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY && process.env.NODE_ENV !== 'production');
   return {
     level: config.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (request: FastifyRequest) => ({ method: request.method, url: maskRoomIds(request.url), remoteAddress: request.ip }),
+    },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   };
 }

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  too_many_connections: 429,
   internal_error: 500,
   unavailable: 503,
 } as const;

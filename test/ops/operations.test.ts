@@ -83,6 +83,27 @@ describe('health, readiness and metrics', () => {
   });
 });
 
+describe('what logs never hold', () => {
+  it('room ids are masked in request logs, and a malformed request does not log its raw bytes (cookie included)', async () => {
+    const hush = await startHush({ LOG_LEVEL: 'trace' });
+    try {
+      const { roomId, members } = await roomWithMembers(hush, 1);
+      await members[0]!.client.request('GET', `/api/rooms/${roomId}`);
+      const token = members[0]!.client.cookieHeader.split('=')[1]!;
+      // Headers over Node's limit: a clientError whose error object carries the raw request.
+      const oversized = await fetch(`${hush.baseUrl}/api/rooms/${roomId}?pad=${'x'.repeat(20_000)}`, { headers: { cookie: members[0]!.client.cookieHeader } });
+      expect(oversized.status).toBe(431);
+      const logs = hush.logs.join('\n');
+      expect(logs).toContain(`/api/rooms/${roomId.slice(0, 4)}…`);
+      expect(logs).not.toContain(roomId);
+      expect(logs).not.toContain(token);
+      expect(logs).not.toContain(JSON.stringify([...Buffer.from('hush_token')]).slice(1, -1)); // not even as a byte array
+    } finally {
+      await hush.stop();
+    }
+  });
+});
+
 describe('METRICS_TOKEN', () => {
   let hush: RunningHush;
   beforeAll(async () => {

@@ -611,6 +611,72 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(socket.ofType('error')).toHaveLength(1);
       });
 
+      it('a flood of invalid frames is rate-limited like sends, and closed with 1008 if it goes on', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        for (let i = 0; i < 20; i++) socket.send('{"type":"send","id":"x","body":""}');
+        expect((await socket.waitClosed()).code).toBe(1008);
+        // Frames are handled concurrently: once the close has begun, later answers are not sent.
+        expect(socket.ofType('error').length).toBeGreaterThan(0);
+        expect(socket.ofType('error').every((e) => e.code === 'invalid_frame' || e.code === 'rate_limited')).toBe(true);
+      });
+
+      it('an unknown type is named in the error without echoing a large value back', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const { socket } = await connect(hush, members[0]!, roomId);
+        socket.send(JSON.stringify({ type: 'z'.repeat(5000) }));
+        socket.send(JSON.stringify({ type: { nested: 'y'.repeat(5000) } }));
+        const [first, second] = await socket.waitForCount('error', 2);
+        expect(first!.message.length).toBeLessThan(120);
+        expect(second!.message.length).toBeLessThan(120);
+        socket.close();
+      });
+
+      it('a member holds at most MAX_SOCKETS_PER_MEMBER sockets, and its extra tabs do not flood presence', async () => {
+        const capped = await start({ MAX_SOCKETS_PER_MEMBER: 3 });
+        const { roomId, members } = await roomWithMembers(capped, 2);
+        const watcher = await connect(capped, members[1]!, roomId);
+        const tabs = [];
+        for (let i = 0; i < 3; i++) tabs.push(await connect(capped, members[0]!, roomId));
+        const extra = await TestSocket.open(capped.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+        expect((await extra.next('error')).code).toBe('too_many_connections');
+        expect((await extra.waitClosed()).code).toBe(1008);
+        const aOnline = (p: { members: { memberId: string; online: boolean }[] }) => p.members.find((m) => m.memberId === members[0]!.memberId)?.online;
+        await watcher.socket.next('presence', (p) => aOnline(p) === true);
+        const firstOnline = watcher.socket.frames.findIndex((f) => f.type === 'presence' && aOnline(f) === true);
+        for (const tab of tabs.slice(0, 2)) {
+          tab.socket.close();
+          await tab.socket.waitClosed();
+        }
+        await sleep(150);
+        const presenceSince = watcher.socket.frames.slice(firstOnline).filter((f) => f.type === 'presence');
+        expect(presenceSince).toHaveLength(1); // three tabs opened, two closed: one "online", nothing else
+        tabs[2]!.socket.close();
+        await watcher.socket.next('presence', (p) => aOnline(p) === false);
+        watcher.socket.close();
+      });
+
+      it('sockets closed while still starting leave no ghost presence behind', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const closings: Promise<unknown>[] = [];
+        for (let i = 0; i < 40; i++) {
+          const ws = new WebSocket(hush.wsUrl(roomId), { headers: { cookie: members[0]!.client.cookieHeader } });
+          ws.on('error', () => undefined);
+          closings.push(new Promise((resolve) => ws.once('close', resolve)));
+          if (i % 2 === 0) ws.once('open', () => ws.terminate());
+          else setTimeout(() => ws.terminate(), i % 7);
+        }
+        await Promise.all(closings);
+        await eventually(async () => {
+          const view = await members[1]!.client.request('GET', `/api/rooms/${roomId}`);
+          return view.body.members.every((m: { online: boolean }) => !m.online);
+        }, 5000, 'everyone offline');
+        await sleep(300);
+        const view = await members[1]!.client.request('GET', `/api/rooms/${roomId}`);
+        expect(view.body.members.map((m: { online: boolean }) => m.online)).toEqual([false, false]);
+      });
+
       it('room creation is rate-limited per client IP with 429 rate_limited', async () => {
         const limited = await start({ ROOM_CREATE_LIMIT: 3, ROOM_CREATE_WINDOW_SECONDS: 60 });
         const client = limited.newClient();

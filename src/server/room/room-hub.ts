@@ -79,6 +79,19 @@ export class RoomHub {
     this.bus.unsubscribe(roomId).catch((error: unknown) => this.logger.warn({ err: error, roomId }, 'unsubscribe failed'));
   }
 
+  /** Open sockets of one member in one room on this instance. */
+  memberConnectionCount(roomId: string, memberId: string): number {
+    let count = 0;
+    for (const connection of this.rooms.get(roomId)?.connections ?? []) if (connection.memberId === memberId) count++;
+    return count;
+  }
+
+  /** Whether `connection` is the oldest socket of its member in the room on this instance. */
+  isFirstConnectionOfMember(roomId: string, connection: HubConnection): boolean {
+    for (const other of this.rooms.get(roomId)?.connections ?? []) if (other.memberId === connection.memberId) return other === connection;
+    return false;
+  }
+
   /** The local append of `seq` succeeded: make sure it is delivered even if the bus loses it. */
   noteAppended(roomId: string, seq: number): void {
     const room = this.rooms.get(roomId);

@@ -20,7 +20,8 @@ export function parseClientFrame(text: string): ParsedFrame {
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.has(type)) {
-    return { ok: false, code: 'unknown_type', message: `Unknown frame type ${JSON.stringify(type)}; expected "send" or "typing".` };
+    const shown = typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : typeof type;
+    return { ok: false, code: 'unknown_type', message: `Unknown frame type ${shown}; expected "send" or "typing".` };
   }
   const result = clientFrameSchema.safeParse(value);
   if (!result.success) {

@@ -25,6 +25,7 @@ export interface MemberSocketDeps {
   logger: Logger;
   historyLimit: number;
   rateLimitStrikes: number;
+  maxSocketsPerMember: number;
   sendBufferLimitBytes: number;
 }
 
@@ -112,6 +113,11 @@ export class MemberSocket implements HubConnection {
   private async start(): Promise<void> {
     const { hub, store, historyLimit } = this.deps;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
+    if (hub.memberConnectionCount(this.roomId, this.memberId) > this.deps.maxSocketsPerMember) {
+      this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
+      this.ws.close(CLOSE_CODES.policyViolation, 'too many connections');
+      return;
+    }
     const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
     if (members.length === 0) {
       // The room ended between admission and subscription, so its `destroyed` event went by unseen.
@@ -120,7 +126,8 @@ export class MemberSocket implements HubConnection {
       this.endRoom(reason, JSON.stringify({ type: 'destroyed', reason } satisfies ServerFrame));
       return;
     }
-    await hub.publishPresence(this.roomId, members);
+    // Only a member's first socket here can turn it online: extra tabs would otherwise send N² presence frames.
+    if (hub.isFirstConnectionOfMember(this.roomId, this)) await hub.publishPresence(this.roomId, members);
     // History is read after attaching, so replay and live overlap (deduplicated by seq) and never leave a gap.
     const page = await store.readMessages(this.roomId, this.after, historyLimit);
     const { room } = this.member;
@@ -163,10 +170,14 @@ export class MemberSocket implements HubConnection {
     this.startupQueue = undefined;
     this.deps.metrics.connectionClosed();
     this.deps.hub.detach(this.roomId, this);
+    // A socket closed during start() must not mark itself closed before start() marks it open.
+    await this.started.catch(() => undefined);
     if (this.roomEnded) return;
     try {
       const members = await this.deps.store.setConnection(this.roomId, this.memberId, this.connectionId, false);
-      if (members.length > 0) await this.deps.hub.publishPresence(this.roomId, members);
+      // Tell the others only when this close actually took the member offline.
+      const wentOffline = members.some((member) => member.memberId === this.memberId && !member.online);
+      if (wentOffline) await this.deps.hub.publishPresence(this.roomId, members);
     } catch (error) {
       this.deps.logger.debug({ err: error }, 'presence update on close failed');
     }
@@ -186,7 +197,8 @@ export class MemberSocket implements HubConnection {
     }
     const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
-      this.send(errorFrame(parsed.code, parsed.message, parsed.id));
+      // Refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other.
+      if (await this.withinRateLimit(`${this.roomId}:${this.memberId}`, parsed.id)) this.send(errorFrame(parsed.code, parsed.message, parsed.id));
       return;
     }
     const { frame } = parsed;

@@ -47,6 +47,9 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     logger: options.logger ?? loggerOptions(config),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MESSAGE_MAX_BYTES,
+    // An HTTP connection idle this long is closed, so a client that stops reading a response
+    // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
+    connectionTimeout: 30_000,
     requestIdHeader: false,
     genReqId: () => randomBytes(6).toString('base64url'),
   });

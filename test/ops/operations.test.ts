@@ -211,6 +211,7 @@ describe('start-up configuration', () => {
     [{ ROOM_CAPACITY: '50' }, /ROOM_CAPACITY: must be between 2 and 16/],
     [{ ROOM_TTL_SECONDS: '10' }, /ROOM_TTL_SECONDS: must be between 60 and 86400/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error/],
+    [{ ROOM_TTL_MAX_SECONDS: '3000000' }, /ROOM_TTL_MAX_SECONDS: must be at most 2147483/],
     [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_KEY_FILE: must be set together/],
     [{ REDIS_URL: 'http://user:hunter2@127.0.0.1:6390' }, /REDIS_URL: /],
   ])('a wrong value %j stops the process with exit code 2 and one clear line', async (env, message) => {

@@ -381,6 +381,21 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         socket.close();
       });
 
+      it('a history page stops near 1 MiB of bodies; the rest comes by paging with after', async () => {
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const body = 'b'.repeat(15_000);
+        for (let i = 1; i <= 80; i++) {
+          const sent = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: `big${i}`, body });
+          expect(sent.status).toBe(201);
+        }
+        const first = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?limit=500`);
+        const firstSeqs = first.body.messages.map((m: ChatMessage) => m.seq);
+        expect(firstSeqs.length).toBeGreaterThan(60);
+        expect(firstSeqs.length).toBeLessThan(80);
+        const rest = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=${firstSeqs.at(-1)}&limit=500`);
+        expect([...firstSeqs, ...rest.body.messages.map((m: ChatMessage) => m.seq)]).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      });
+
       it('typing reaches the other members only; presence follows connections', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const a = await connect(hush, members[0]!, roomId);

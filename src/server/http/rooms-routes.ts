@@ -83,6 +83,8 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   app.get('/api/rooms/:roomId/messages', async (request: RoomRequest): Promise<ListMessagesResponse> => {
     const member = await requireMember(request);
     const query = parse(listMessagesQuerySchema, request.query);
+    // Reads have their own budget of the same size as sends: history pages are the costliest answer.
+    await consume(deps.messageLimiter, `${member.room.roomId}:${member.memberId}:read`, 'message');
     return { messages: await service.listMessages(member, query.after, query.limit) };
   });
 

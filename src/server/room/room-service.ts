@@ -11,6 +11,9 @@ import { HushError, notAMember, roomNotFound } from './hush-error.js';
 import { hashMemberToken, MEMBER_TOKEN_PATTERN, newMemberId, newRoomId } from './ids.js';
 import type { RoomMetrics } from './room-metrics.js';
 
+/** Rough upper bound of the bodies in one page of GET …/messages (characters ≈ bytes: bodies are base64 text). */
+export const PAGE_MAX_BYTES = 1_048_576;
+
 export interface Member {
   room: RoomRecord;
   memberId: string;
@@ -93,10 +96,22 @@ export class RoomService {
     return { seq: result.message.seq, sentAt: result.message.sentAt, duplicate: false };
   }
 
+  /**
+   * One page of history, oldest first. Besides `limit`, a page stops once its
+   * bodies pass PAGE_MAX_BYTES (it always holds at least one message), so a
+   * reader cannot make the server build megabytes per request; page with `after`.
+   */
   async listMessages(member: Member, after: number, limit: number | undefined): Promise<ChatMessage[]> {
     const cap = Math.min(limit ?? this.rules.HISTORY_LIMIT, this.rules.HISTORY_LIMIT);
     const page = await this.store.readMessages(member.room.roomId, after, cap);
-    return page.messages;
+    let bytes = 0;
+    const messages: ChatMessage[] = [];
+    for (const message of page.messages) {
+      bytes += message.body.length + message.id.length;
+      if (messages.length > 0 && bytes > PAGE_MAX_BYTES) break;
+      messages.push(message);
+    }
+    return messages;
   }
 
   async typing(member: Member): Promise<void> {

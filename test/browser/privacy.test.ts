@@ -2,8 +2,9 @@
  * Issue 3, "Privacy is the product": a canary typed in the browser never
  * appears in anything the server stores, logs or returns; the key stays in
  * the fragment; a missing or wrong key shows a clear page or "could not be
- * decrypted", never garbage; ciphertext moved to another room or id does
- * not decrypt; every page carries a strict CSP and no-referrer; outside a
+ * decrypted", never garbage; ciphertext moved to another room or id, or
+ * relayed under another sender, does not decrypt; the join-link form
+ * follows only http(s) links; every page carries a strict CSP and no-referrer; outside a
  * secure context the app refuses to work.
  */
 import { randomUUID } from 'node:crypto';
@@ -108,6 +109,27 @@ describe('end-to-end encryption', () => {
     expect(await replayed.getByTestId('message-text').textContent()).toContain('this message could not be decrypted');
   });
 
+  it('binds each ciphertext to its sender: Alice’s body and id relayed as from Bob does not decrypt', async () => {
+    // A member re-posting Alice's exact (id, body) gets it stored with from = Bob, just as a
+    // malicious server or store operator relabelling `from` would; the AAD names Alice.
+    const roomId = roomIdOf(link);
+    const aliceId = await alice.page.getByTestId('room').getAttribute('data-member-id');
+    const { messages } = JSON.parse(await rawMessages(bob.page, roomId)) as { messages: { id: string; from: string; body: string }[] };
+    const original = messages.findLast((message) => message.from === aliceId)!;
+    expect(original).toBeDefined();
+    const status = await bob.page.evaluate(
+      ([id, message]) => fetch(`/api/rooms/${id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) }).then((response) => response.status),
+      [roomId, { id: original.id, body: original.body }] as const,
+    );
+    expect(status).toBe(201);
+    const relabelled = alice.page.locator(`[data-testid="message"][data-own="false"][data-message-id="${original.id}"]`);
+    await relabelled.waitFor({ timeout: WAIT_MS });
+    expect(await relabelled.getByTestId('message-text').textContent()).toContain('this message could not be decrypted');
+    // Alice's own line still reads as she wrote it.
+    const own = alice.page.locator(`[data-testid="message"][data-own="true"][data-message-id="${original.id}"]`);
+    expect(await own.getByTestId('message-text').textContent()).toContain(canary);
+  });
+
   it('binds each ciphertext to its room: the same body and id in another room under the same key does not decrypt', async () => {
     const roomId = roomIdOf(link);
     const keyText = link.split('#')[1]!;
@@ -140,6 +162,37 @@ describe('end-to-end encryption', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
     for (const text of all) expect(text).toContain('this message could not be decrypted');
     expect(await bob.page.content()).not.toContain(canary);
+  });
+
+  it('refuses a javascript: "link" in the join form with a message, and follows an http(s) link only as parsed', async () => {
+    const dave = await newPerson(browser);
+    let dialogs = 0;
+    dave.page.on('dialog', (dialog) => {
+      dialogs++;
+      void dialog.dismiss();
+    });
+    await dave.page.goto(`${hush.baseUrl}/`);
+    const lobby = dave.page.url();
+    const key = link.split('#')[1]!;
+    const field = dave.page.getByTestId('join-link');
+    for (const hostile of [`javascript:/r/;alert(document.domain);0?0:0//#${key}`, `data:text/html,hi/r/${roomIdOf(link)}#${key}`]) {
+      await field.fill(hostile);
+      await dave.page.getByTestId('join-link-submit').click();
+      const problem = dave.page.getByTestId('join-link-problem');
+      await problem.waitFor({ timeout: WAIT_MS });
+      expect(await problem.textContent()).toMatch(/only http:\/\/ and https:\/\/ links/i);
+      expect(dave.page.url()).toBe(lobby);
+    }
+    // Nothing was attempted: no dialog, no script, no CSP report of a blocked javascript: navigation.
+    expect(dialogs).toBe(0);
+    expect(dave.problems).toEqual([]);
+
+    // A link to another Hush server is followed, in its normalised form.
+    const port = new URL(hush.baseUrl).port;
+    await field.fill(`  HTTP://HUSH-INSECURE.TEST:${port}/r/${roomIdOf(link)}#${key}  `);
+    await dave.page.getByTestId('join-link-submit').click();
+    await dave.page.waitForURL(`http://${INSECURE_HOST}:${port}/r/${roomIdOf(link)}#${key}`, { timeout: WAIT_MS });
+    await dave.context.close();
   });
 
   it('shows "this link is missing its key" for a link without its key, or with a cut-off one, and takes no seat', async () => {

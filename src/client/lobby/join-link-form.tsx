@@ -1,10 +1,15 @@
 /** Takes a seat in a room from a pasted share link. */
 import { useId, useState, type FormEvent } from 'react';
 import { useNavigation } from '../app/navigation.js';
-import { parseShareLink, roomPath } from '../app/routes.js';
-import { isWellFormedKeyText } from '../crypto/room-key.js';
+import { parseShareLink, roomPath, type ShareLinkResult } from '../app/routes.js';
 import { bannerForError } from './error-banner.js';
 import { joinRoom } from './enter-room.js';
+
+const PROBLEMS: Record<Extract<ShareLinkResult, { ok: false }>['problem'], string> = {
+  'not-a-link': 'That is not a Hush room link (it looks like …/r/<room>#<key>).',
+  'unsupported-scheme': 'Only http:// and https:// links can be opened. This one starts with something else, so it was not followed.',
+  'missing-key': 'This link is missing its key: the part after # was cut off.',
+};
 
 export function JoinLinkForm({ disabled }: { disabled: boolean }) {
   const { navigate, showBanner } = useNavigation();
@@ -15,12 +20,13 @@ export function JoinLinkForm({ disabled }: { disabled: boolean }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const parsed = parseShareLink(link);
-    if (!parsed) return setProblem('That is not a Hush room link (it looks like …/r/<room>#<key>).');
-    if (!isWellFormedKeyText(parsed.keyText)) return setProblem('This link is missing its key: the part after # was cut off.');
+    const result = parseShareLink(link);
+    if (!result.ok) return setProblem(PROBLEMS[result.problem]);
+    const parsed = result.link;
     if (parsed.origin !== window.location.origin) {
       // The room lives on another Hush server: go there, where its own Join button takes the seat.
-      window.location.assign(link.trim());
+      // Only ever the parsed http(s) URL, never the pasted text.
+      window.location.assign(parsed.href);
       return;
     }
     setProblem(null);
@@ -54,7 +60,7 @@ export function JoinLinkForm({ disabled }: { disabled: boolean }) {
           onChange={(event) => setLink(event.target.value)}
         />
         {problem && (
-          <p id={`${id}-problem`} className="text-xs text-red-700 dark:text-red-400">
+          <p id={`${id}-problem`} data-testid="join-link-problem" role="alert" className="text-xs text-red-700 dark:text-red-400">
             {problem}
           </p>
         )}

@@ -28,6 +28,12 @@ export const TYPING_SHOWN_MS = 4_000;
 export interface RoomConnectionOptions {
   roomId: string;
   key: CryptoKey;
+  /**
+   * Our memberId when already known (the join answer); '' when not (a reload
+   * enters with a GET, which does not say it). The `welcome` frame always
+   * tells. Messages are sealed with it in their AAD, so they wait until it is known.
+   */
+  memberId: string;
   dispatch(action: RoomAction): void;
   /** The current display name, read at send time. */
   displayName(): string;
@@ -37,8 +43,12 @@ export interface RoomConnectionOptions {
 }
 
 interface OutgoingMessage {
-  body: string;
+  envelope: Envelope;
   kind: Envelope['kind'];
+  /** The sealed body, once our memberId is known; the same bytes on every re-send. */
+  body: string | null;
+  /** The memberId `body` was sealed for (the sender in its AAD). */
+  sealedFor: string | null;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -58,7 +68,10 @@ export class RoomConnection {
   private readonly seqs = new SeqTracker();
   private readonly outbox = new Map<string, OutgoingMessage>();
   private frames: Promise<void> = Promise.resolve();
+  /** Set by `welcome` on the current socket, null while (re)connecting: the "may send" gate. */
   private memberId: string | null = null;
+  /** Our memberId as last known (join answer or any welcome); kept across drops, used to seal. */
+  private selfId: string | null;
   private lastTypingSent = 0;
   private ended = false;
   /** The OS says the network is back: try now rather than at the end of the current backoff. */
@@ -67,6 +80,7 @@ export class RoomConnection {
   };
 
   constructor(private readonly options: RoomConnectionOptions) {
+    this.selfId = options.memberId || null;
     this.socket = new ReconnectingWebSocket(() => this.nextUrl(), undefined, {
       minReconnectionDelay: RECONNECT.minDelayMs,
       maxReconnectionDelay: RECONNECT.maxDelayMs,
@@ -91,7 +105,7 @@ export class RoomConnection {
     const name = this.options.displayName();
     // Receivers stop showing "typing…" when a message arrives; the next keystroke should say so again.
     this.lastTypingSent = 0;
-    this.options.dispatch({ type: 'outgoing', id, from: this.memberId ?? '', name, text, time: Date.now() });
+    this.options.dispatch({ type: 'outgoing', id, from: this.selfId ?? '', name, text, time: Date.now() });
     await this.enqueue(id, { v: ENVELOPE_VERSION, name, text, kind: 'text', ts: Date.now() });
   }
 
@@ -130,17 +144,31 @@ export class RoomConnection {
   }
 
   private async enqueue(id: string, envelope: Envelope): Promise<void> {
-    const body = await sealEnvelope(this.options.key, this.options.roomId, id, envelope);
-    this.outbox.set(id, { body, kind: envelope.kind, timer: undefined });
+    // Into the outbox first (keeps writing order); sealed as soon as our memberId is known.
+    this.outbox.set(id, { envelope, kind: envelope.kind, body: null, sealedFor: null, timer: undefined });
+    await this.seal(id);
     this.transmit(id);
+  }
+
+  /** Seals an outbox message for our current memberId (the sender bound into its AAD), once. */
+  private async seal(id: string): Promise<void> {
+    const sender = this.selfId;
+    const message = this.outbox.get(id);
+    if (!sender || !message || message.sealedFor === sender) return;
+    const body = await sealEnvelope(this.options.key, { roomId: this.options.roomId, messageId: id, senderMemberId: sender }, message.envelope);
+    // Someone else (a welcome) may have sealed it meanwhile: keep the body that may already be on the wire.
+    if (message.sealedFor === sender || this.selfId !== sender) return;
+    message.body = body;
+    message.sealedFor = sender;
   }
 
   private transmit(id: string): void {
     const message = this.outbox.get(id);
     if (!message) return;
     clearTimeout(message.timer);
-    // Not connected: it stays pending and goes out after the next welcome.
+    // Not connected, or not sealed for who we are: it stays pending and goes out after the next welcome.
     if (this.socket.readyState !== WebSocket.OPEN || this.memberId === null) return;
+    if (message.body === null || message.sealedFor !== this.memberId) return;
     this.write({ type: 'send', id, body: message.body });
     message.timer = setTimeout(() => {
       message.timer = undefined;
@@ -167,6 +195,7 @@ export class RoomConnection {
     switch (frame.type) {
       case 'welcome': {
         this.memberId = frame.memberId;
+        this.selfId = frame.memberId;
         // History older than the cap is gone: resume from what the server still has.
         if (!frame.resumed) this.seqs.skipTo(frame.oldestSeq - 1);
         dispatch({
@@ -178,6 +207,8 @@ export class RoomConnection {
           clockOffset: frame.serverTime - Date.now(),
           resumed: frame.resumed,
         });
+        // Messages written before our memberId was known are sealed now, then everything goes out.
+        for (const id of [...this.outbox.keys()]) await this.seal(id);
         for (const id of this.outbox.keys()) this.transmit(id);
         if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.kind === 'hello')) {
           await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
@@ -187,7 +218,8 @@ export class RoomConnection {
       case 'message': {
         if (!this.seqs.add(frame.seq)) return; // replayed after a reconnect: already shown
         if (frame.from === this.memberId) this.settle(frame.id);
-        const envelope = await openEnvelope(this.options.key, this.options.roomId, frame.id, frame.body);
+        // The relayed `from` is the sender in the AAD: a body relabelled with another sender does not open.
+        const envelope = await openEnvelope(this.options.key, { roomId: this.options.roomId, messageId: frame.id, senderMemberId: frame.from }, frame.body);
         dispatch({
           type: 'message',
           seq: frame.seq,

@@ -2,7 +2,7 @@
  * Everything a room screen shows, as one immutable state and a pure reducer.
  * RoomConnection turns socket frames (already decrypted) into these actions;
  * React renders the result. No I/O here, so the rules are easy to follow:
- * messages are keyed by seq and never shown twice, own messages go
+ * messages are keyed by seq and by (sender, id) and never shown twice, own messages go
  * pending → sent (or failed → retried), presence changes become join/leave lines.
  */
 import type { MemberPresence } from '../../shared/protocol.js';
@@ -131,10 +131,15 @@ function presenceChanges(state: RoomState, next: MemberPresence[], at: number): 
   return lines;
 }
 
-/** Inserts a sequenced line, keeping seq order; returns the same array if the seq is already there. */
+/**
+ * Inserts a sequenced line, keeping seq order. Returns the same array when the
+ * seq is already there (a replay after a reconnect), or when the same sender's
+ * message id is already there under another seq: a ciphertext replayed by the
+ * server (or whoever runs its store) under a new seq. The first copy stays.
+ */
 function insertBySeq(messages: ChatLine[], line: ChatLine): ChatLine[] {
   const seq = line.seq ?? 0;
-  if (messages.some((existing) => existing.seq === seq)) return messages;
+  if (messages.some((existing) => existing.seq === seq || (existing.id === line.id && existing.from === line.from))) return messages;
   const index = messages.findIndex((existing) => (existing.seq ?? 0) > seq);
   if (index === -1) return [...messages, line];
   return [...messages.slice(0, index), line, ...messages.slice(index)];
@@ -205,7 +210,8 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return {
         ...state,
         outbox: state.outbox.filter((line) => line !== pending),
-        messages: insertBySeq(state.messages, { ...pending, seq: action.seq, time: action.time, status: 'sent' }),
+        // Written before our memberId was known, a pending line has from ''; by an ack we know it.
+        messages: insertBySeq(state.messages, { ...pending, from: state.memberId || pending.from, seq: action.seq, time: action.time, status: 'sent' }),
         // A message went through: whatever went wrong before (rate limit…) is over.
         notice: null,
       };

@@ -26,6 +26,8 @@ export function useRoomConnection(roomId: string, key: RoomKey, room: InitialRoo
     const live = new RoomConnection({
       roomId,
       key: key.cryptoKey,
+      // Known when we just joined; otherwise the welcome frame tells.
+      memberId: room.memberId,
       dispatch,
       displayName: () => nameRef.current,
       needsHello: () => !(findSavedRoom(roomId)?.greeted ?? false),

@@ -45,7 +45,8 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   const app = Fastify({
     ...(https ? { https } : {}),
     logger: options.logger ?? loggerOptions(config),
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest to us (proxy-addr semantics).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustNearestHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     bodyLimit: config.MESSAGE_MAX_BYTES,
     // An HTTP connection idle this long is closed, so a client that stops reading a response
     // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
@@ -125,4 +126,8 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       await engine.close();
     },
   };
+}
+
+function trustNearestHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }

@@ -3,12 +3,27 @@
  * start-up and frozen. Each setting's default and meaning live here and nowhere
  * else; `npm start -- --help` and the README table are printed from SETTINGS.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/**
+ * Which proxies to believe, in Fastify's terms: false, true (every hop: only when the proxy
+ * overwrites X-Forwarded-For), a hop count (1 = the nearest proxy's view: safe with proxies
+ * that append), or a comma list of proxy addresses/CIDRs.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, context): boolean | number | string => {
+    if (value === 'true' || value === 'yes') return true;
+    if (value === 'false' || value === 'no' || value === '' || value === '0') return false;
+    if (/^[1-9]\d{0,1}$/.test(value)) return Number(value);
+    const parts = value.split(',').map((part) => part.trim());
+    if (parts.every((part) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part) && (isIP(part.split('/')[0]!) !== 0))) return parts.join(',');
+    context.addIssue({ code: 'custom', message: 'must be true, false, a hop count (1-99), or a comma list of proxy IPs/CIDRs' });
+    return z.NEVER;
+  });
 const optionalText = z
   .string()
   .trim()
@@ -54,7 +69,7 @@ export const SETTINGS = {
   PING_INTERVAL_MS: { schema: int(100, 600_000), default: '30000', help: 'WebSocket ping interval; a peer that misses one is dropped.' },
   SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: '10000', help: 'On SIGTERM/SIGINT, how long open sockets get to close before the process exits.' },
-  TRUST_PROXY: { schema: bool, default: 'false', help: 'Trust X-Forwarded-For/-Proto from a reverse proxy (for client IPs and https).' },
+  TRUST_PROXY: { schema: trustProxy, default: 'false', help: 'Believe X-Forwarded-For/-Proto: true, a hop count (1 = one proxy in front), or proxy IPs/CIDRs.' },
   REDIS_URL: { schema: redisUrl, secret: true, help: 'redis://… (or rediss://) to keep state in Redis and fan out over pub/sub (scale-out mode).' },
   REDIS_CLUSTER_NODES: { schema: clusterNodes, secret: true, help: 'host:port,host:port,… of a Redis Cluster (instead of REDIS_URL): cluster mode, sharded pub/sub.' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },

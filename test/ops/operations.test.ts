@@ -191,6 +191,19 @@ describe('TRUST_PROXY', () => {
     }
   });
 
+  it('TRUST_PROXY=1 believes only the nearest proxy: a client-supplied X-Forwarded-For entry cannot dodge the limit', async () => {
+    const proxied = await startHush({ TRUST_PROXY: 1, ROOM_CREATE_LIMIT: 1 });
+    try {
+      const client = new HttpClient(proxied.baseUrl, null);
+      // What a proxy that appends produces: the client's forged entry, then the address the proxy saw.
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': 'forged-1, 198.51.100.7' })).status).toBe(201);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': 'forged-2, 198.51.100.7' })).status).toBe(429);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': 'forged-2, 198.51.100.8' })).status).toBe(201);
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it('without TRUST_PROXY, forwarded headers are ignored: a client cannot dodge the limit or fake https', async () => {
     const direct = await startHush({ ROOM_CREATE_LIMIT: 1 });
     try {
@@ -212,6 +225,7 @@ describe('start-up configuration', () => {
     [{ ROOM_TTL_SECONDS: '10' }, /ROOM_TTL_SECONDS: must be between 60 and 86400/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error/],
     [{ ROOM_TTL_MAX_SECONDS: '3000000' }, /ROOM_TTL_MAX_SECONDS: must be at most 2147483/],
+    [{ TRUST_PROXY: 'sometimes' }, /TRUST_PROXY: must be true, false, a hop count/],
     [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_KEY_FILE: must be set together/],
     [{ REDIS_URL: 'http://user:hunter2@127.0.0.1:6390' }, /REDIS_URL: /],
   ])('a wrong value %j stops the process with exit code 2 and one clear line', async (env, message) => {

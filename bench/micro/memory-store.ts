@@ -16,7 +16,7 @@ await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 
 const body = 'x'.repeat(64);
 let start = performance.now();
 for (let i = 1; i <= total; i++) {
-  await store.appendMessage(roomId, { id: i.toString(36), from: 'member-1', body }, 500);
+  await store.appendMessage(roomId, { id: i.toString(36), from: 'member-1', body }, { maxMessages: 500, maxBytes: 2_097_152 });
   if (i % window === 0) {
     const now = performance.now();
     const phase = i <= 500 ? 'history filling' : i <= DEDUP_RECORDS_PER_ROOM ? 'history full' : 'history and dedup records full';

@@ -453,6 +453,24 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         again.socket.close();
       });
 
+      it('history is also capped in bytes: big messages push the oldest out, and a resume past them says resumed:false', async () => {
+        const capped = await start({ HISTORY_MAX_BYTES: 50_000 });
+        const { roomId, members } = await roomWithMembers(capped, 2);
+        for (let i = 1; i <= 10; i++) await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: `k${i}`, body: 'k'.repeat(10_000) });
+        const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages`);
+        const seqs = history.body.messages.map((m: ChatMessage) => m.seq);
+        expect(seqs.length).toBeGreaterThanOrEqual(3);
+        expect(seqs.length).toBeLessThanOrEqual(5);
+        expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => 11 - seqs.length + i)); // the newest, contiguous
+        const stale = await connect(capped, members[1]!, roomId, 0);
+        expect(stale.welcome).toMatchObject({ resumed: false, oldestSeq: seqs[0], lastSeq: 10 });
+        // One message larger than the whole budget is still kept: the newest message always is.
+        await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'huge', body: 'h'.repeat(15_000) });
+        const after = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=10`);
+        expect(after.body.messages.map((m: ChatMessage) => m.id)).toEqual(['huge']);
+        stale.socket.close();
+      });
+
       it('when the history cap dropped the asked messages, welcome says resumed:false with the oldest retained seq', async () => {
         const capped = await start({ HISTORY_LIMIT: 5 });
         const { roomId, members } = await roomWithMembers(capped, 2);

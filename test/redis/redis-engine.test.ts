@@ -102,12 +102,12 @@ suite('Redis engine', () => {
       const roomId = randomBytes(16).toString('base64url');
       await store.createRoom({ roomId, capacity: 2, expiresAt: a.engine.clock.now() + 60_000 });
       const total = DEDUP_RECORDS_PER_ROOM + 5;
-      await Promise.all(Array.from({ length: total }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: 'm', body: 'x' }, 10)));
+      await Promise.all(Array.from({ length: total }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })));
       expect(await reader.hlen(`hush:{${roomId}}:sent`)).toBe(DEDUP_RECORDS_PER_ROOM);
       expect(await reader.llen(`hush:{${roomId}}:sent-order`)).toBe(DEDUP_RECORDS_PER_ROOM);
       expect(await reader.llen(`hush:{${roomId}}:history`)).toBe(10);
-      expect(await store.appendMessage(roomId, { id: `d${total - 1}`, from: 'm', body: 'x' }, 10)).toMatchObject({ kind: 'duplicate', seq: total });
-      expect(await store.appendMessage(roomId, { id: 'd0', from: 'm', body: 'x' }, 10)).toMatchObject({ kind: 'appended' });
+      expect(await store.appendMessage(roomId, { id: `d${total - 1}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })).toMatchObject({ kind: 'duplicate', seq: total });
+      expect(await store.appendMessage(roomId, { id: 'd0', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })).toMatchObject({ kind: 'appended' });
       await store.deleteRoom(roomId);
     });
   });
@@ -218,7 +218,7 @@ suite('Redis engine', () => {
       for (let i = 0; i < perRoom; i++) {
         await Promise.all(
           rooms.map(async (busyRoom) => {
-            const appended = await busy.store.appendMessage(busyRoom, { id: `m${i}`, from: 'x', body: 'busy-room-traffic' }, 100);
+            const appended = await busy.store.appendMessage(busyRoom, { id: `m${i}`, from: 'x', body: 'busy-room-traffic' }, { maxMessages: 100, maxBytes: 1_000_000 });
             if (appended.kind === 'appended') await busy.bus.publish(busyRoom, { type: 'message', message: appended.message });
           }),
         );

@@ -27,7 +27,7 @@ export interface SendResult {
 
 type RoomRules = Pick<
   Config,
-  'ROOM_TTL_SECONDS' | 'ROOM_TTL_MIN_SECONDS' | 'ROOM_TTL_MAX_SECONDS' | 'ROOM_CAPACITY' | 'ROOM_CAPACITY_MAX' | 'HISTORY_LIMIT'
+  'ROOM_TTL_SECONDS' | 'ROOM_TTL_MIN_SECONDS' | 'ROOM_TTL_MAX_SECONDS' | 'ROOM_CAPACITY' | 'ROOM_CAPACITY_MAX' | 'HISTORY_LIMIT' | 'HISTORY_MAX_BYTES'
 >;
 
 export class RoomService {
@@ -88,7 +88,8 @@ export class RoomService {
   /** Stores a message (exactly once per sender and id) and fans it out. */
   async send(member: Member, id: string, body: string): Promise<SendResult> {
     const { roomId } = member.room;
-    const result = await this.store.appendMessage(roomId, { id, from: member.memberId, body }, this.rules.HISTORY_LIMIT);
+    const limits = { maxMessages: this.rules.HISTORY_LIMIT, maxBytes: this.rules.HISTORY_MAX_BYTES };
+    const result = await this.store.appendMessage(roomId, { id, from: member.memberId, body }, limits);
     if (result.kind === 'not_found') throw roomNotFound();
     if (result.kind === 'duplicate') return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
     this.metrics.messageAccepted();

@@ -27,6 +27,13 @@ export interface MessageDraft {
   body: string;
 }
 
+/** How much history a room keeps; the oldest messages go first (the newest is always kept). */
+export interface HistoryLimits {
+  maxMessages: number;
+  /** Approximate bytes of retained messages (each counted as its stored JSON size). */
+  maxBytes: number;
+}
+
 export type AppendResult =
   | { kind: 'appended'; message: ChatMessage }
   /** The id was used before in this room: the original message, not stored again. */
@@ -64,9 +71,9 @@ export interface RoomStore {
   setConnection(roomId: string, memberId: string, connectionId: string, open: boolean): Promise<MemberPresence[]>;
   /**
    * Atomically checks (sender, message id) against the room's idempotency records,
-   * assigns the next seq, stores the message and trims history to `historyLimit`.
+   * assigns the next seq, stores the message and trims history to `limits`.
    */
-  appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<AppendResult>;
+  appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult>;
   readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage>;
   /** Removes every trace of the room. True if this call ended it, false if it was already gone. */
   deleteRoom(roomId: string): Promise<boolean>;

@@ -4,7 +4,7 @@
  * synchronous underneath, so each is atomic by construction.
  */
 import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
-import type { AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
+import type { AppendResult, Clock, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
 
 interface MemoryRoom {
   record: RoomRecord;
@@ -13,6 +13,8 @@ interface MemoryRoom {
   /** memberId → ids of its open connections. */
   connections: Map<string, Set<string>>;
   history: ChatMessage[];
+  /** Sum of storedSize() over `history`. */
+  historyBytes: number;
   lastSeq: number;
   /** message id → its seq and time, for exactly-once sends; bounded by DEDUP_RECORDS_PER_ROOM. */
   sentIds: Map<string, { seq: number; sentAt: number }>;
@@ -42,6 +44,7 @@ export class MemoryRoomStore implements RoomStore {
       seats: new Map(),
       connections: new Map(),
       history: [],
+      historyBytes: 0,
       lastSeq: 0,
       sentIds: new Map(),
       sentOrder: [],
@@ -88,7 +91,7 @@ export class MemoryRoomStore implements RoomStore {
     return presenceOf(room);
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<AppendResult> {
+  async appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult> {
     const room = this.live(roomId);
     if (!room) return { kind: 'not_found' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
@@ -97,9 +100,11 @@ export class MemoryRoomStore implements RoomStore {
     if (previous) return { kind: 'duplicate', ...previous };
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
     room.history.push(message);
-    // shift() drops one from the front without copying the array; splice(0, n) copies it every time.
-    if (room.history.length === historyLimit + 1) room.history.shift();
-    else if (room.history.length > historyLimit) room.history.splice(0, room.history.length - historyLimit);
+    room.historyBytes += storedSize(message);
+    // shift() drops one from the front without copying the array; usually one message leaves per append.
+    while (room.history.length > 1 && (room.history.length > limits.maxMessages || room.historyBytes > limits.maxBytes)) {
+      room.historyBytes -= storedSize(room.history.shift()!);
+    }
     room.sentIds.set(dedupKey, { seq: message.seq, sentAt: message.sentAt });
     if (room.sentOrder.length < DEDUP_RECORDS_PER_ROOM) {
       room.sentOrder.push(dedupKey);
@@ -157,4 +162,9 @@ export class MemoryRoomStore implements RoomStore {
 
 function presenceOf(room: MemoryRoom): MemberPresence[] {
   return [...room.seats.values()].map((memberId) => ({ memberId, online: room.connections.has(memberId) }));
+}
+
+/** What a message weighs against HISTORY_MAX_BYTES: about the size of its JSON, as the Redis engine stores it. */
+function storedSize(message: ChatMessage): number {
+  return message.body.length + message.id.length + message.from.length + 64;
 }

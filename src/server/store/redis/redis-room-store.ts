@@ -11,7 +11,7 @@
  */
 import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
 import { DEDUP_RECORDS_PER_ROOM } from '../memory/memory-room-store.js';
-import type { AppendResult, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
+import type { AppendResult, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeError } from './redis-errors.js';
 import { allRoomKeys, historyKey, membersKey, metaKey, presenceKey, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
@@ -85,7 +85,7 @@ export class RedisRoomStore implements RoomStore {
     return members;
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<AppendResult> {
+  async appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult> {
     // Escaped here, not in Redis: JSON work scales with instances, Redis is shared.
     const tail = `,"id":${JSON.stringify(draft.id)},"from":${JSON.stringify(draft.from)},"body":${JSON.stringify(draft.body)},"sentAt":`;
     const reply = await this.run('appendMessage', () =>
@@ -96,8 +96,9 @@ export class RedisRoomStore implements RoomStore {
         sentOrderKey(roomId),
         `${draft.from}\u0000${draft.id}`,
         tail,
-        historyLimit,
+        limits.maxMessages,
         DEDUP_RECORDS_PER_ROOM,
+        limits.maxBytes,
       ),
     );
     if (reply === null) return { kind: 'not_found' };

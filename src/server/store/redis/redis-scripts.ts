@@ -58,7 +58,7 @@ return {'seated', ARGV[2], 1}
 /**
  * KEYS: meta, history, sent, sentOrder.
  * ARGV: dedupField (from\\0id), jsonTail (',"id":…,"from":…,"body":…,"sentAt":'),
- *       historyLimit, dedupLimit.
+ *       historyLimit, dedupLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries).
  * Returns nil (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq, sentAt}.
  * The message's JSON is assembled from a tail the instance escaped, so Redis
  * never parses or escapes a body.
@@ -72,8 +72,15 @@ local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local sent_at = now_ms()
 local seq_text = string.format('%d', seq)
 local sent_at_text = string.format('%d', sent_at)
-redis.call('RPUSH', KEYS[2], '{"seq":' .. seq_text .. ARGV[2] .. sent_at_text .. '}')
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+local entry = '{"seq":' .. seq_text .. ARGV[2] .. sent_at_text .. '}'
+local length = redis.call('RPUSH', KEYS[2], entry)
+local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', #entry)
+local max_messages = tonumber(ARGV[3])
+local max_bytes = tonumber(ARGV[5])
+while length > 1 and (length > max_messages or bytes > max_bytes) do
+  bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -#redis.call('LPOP', KEYS[2]))
+  length = length - 1
+end
 redis.call('HSET', KEYS[3], ARGV[1], seq_text .. ':' .. sent_at_text)
 if redis.call('RPUSH', KEYS[4], ARGV[1]) > tonumber(ARGV[4]) then
   redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
@@ -183,6 +190,7 @@ export interface HushScriptCommands {
     jsonTail: string,
     historyLimit: Arg,
     dedupLimit: Arg,
+    historyMaxBytes: Arg,
   ): Promise<null | [0, string] | [1, number, number]>;
   hushReadMessages(meta: string, history: string, afterSeq: Arg, limit: Arg): Promise<[number, number, string[]]>;
   hushListMembers(members: string, presence: string): Promise<[string[], number[]]>;

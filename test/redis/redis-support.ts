@@ -5,14 +5,9 @@
  * type-aware reads of every key for the "what is in Redis" tests.
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import pino from 'pino';
-import { buildServer } from '../../src/server/app.js';
-import { configWith } from '../../src/server/config.js';
 import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../../src/server/store/redis/redis-engine.js';
-import { HttpClient } from '../support/http-client.js';
-import type { RunningHush, Settings } from '../support/hush-instance.js';
+import { startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
 
 export const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000 };
 
@@ -20,30 +15,14 @@ export interface RedisHush extends RunningHush {
   engine: RedisEngine;
 }
 
-/** A Hush server in this process on an engine the test configures; logs are kept in `logs`. */
+/** A Hush server in this process on a Redis engine the test configures; logs are kept in `logs`. */
 export async function startRedisHush(settings: Settings, engineOptions: RedisEngineOptions = {}): Promise<RedisHush> {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString());
-      done();
-    },
+  let engine: RedisEngine | undefined;
+  const hush = await startHush({ ...RELAXED, ...settings }, async (config, logger) => {
+    engine = await createRedisEngine(config, logger, { startupTimeoutMs: 5000, ...engineOptions });
+    return engine;
   });
-  const merged: Settings = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ...RELAXED, ...settings };
-  const config = configWith(merged);
-  const engine = await createRedisEngine(config, pino({ level: 'debug' }, stream), { startupTimeoutMs: 5000, ...engineOptions });
-  const server = await buildServer(config, { engine, logger: { level: 'debug', stream } });
-  const baseUrl = await server.listen(0);
-  return {
-    server,
-    engine,
-    baseUrl,
-    logs,
-    settings: merged,
-    wsUrl: (roomId, after) => `${baseUrl.replace(/^http/, 'ws')}/ws?roomId=${encodeURIComponent(roomId)}${after === undefined ? '' : `&after=${after}`}`,
-    newClient: () => new HttpClient(baseUrl),
-    stop: () => server.close(2000),
-  };
+  return { ...hush, engine: engine! };
 }
 
 /** Every key with its type, TTL, absolute expiry and content as text. */

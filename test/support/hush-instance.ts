@@ -5,7 +5,10 @@
  */
 import { Writable } from 'node:stream';
 import { buildServer, type HushServer } from '../../src/server/app.js';
-import { configWith, type SettingName } from '../../src/server/config.js';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import { configWith, type Config, type SettingName } from '../../src/server/config.js';
+import type { Engine } from '../../src/server/store/engine.js';
 import { loggerOptions } from '../../src/server/logging.js';
 import type { JoinRoomResponse, WelcomeFrame } from '../../src/shared/protocol.js';
 import { HttpClient } from './http-client.js';
@@ -24,7 +27,10 @@ export interface RunningHush {
   stop(): Promise<void>;
 }
 
-export async function startHush(settings: Settings = {}): Promise<RunningHush> {
+/** Builds the engine a test wants (e.g. Redis with a skewed clock); by default the config picks it. */
+export type EngineFactory = (config: Config, logger: FastifyBaseLogger) => Promise<Engine>;
+
+export async function startHush(settings: Settings = {}, createEngine?: EngineFactory): Promise<RunningHush> {
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -34,8 +40,9 @@ export async function startHush(settings: Settings = {}): Promise<RunningHush> {
   });
   const merged: Settings = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ...settings };
   const config = configWith(merged);
+  const engine = createEngine ? await createEngine(config, pino({ level: 'debug' }, stream)) : undefined;
   // The production logger options (redaction included), writing into memory.
-  const server = await buildServer(config, { logger: { ...(loggerOptions(config) as object), stream } });
+  const server = await buildServer(config, { ...(engine ? { engine } : {}), logger: { ...(loggerOptions(config) as object), stream } });
   const baseUrl = await server.listen(0);
   return {
     server,

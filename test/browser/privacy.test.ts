@@ -130,6 +130,33 @@ describe('end-to-end encryption', () => {
     expect(await own.getByTestId('message-text').textContent()).toContain(canary);
   });
 
+  it('against a server that replays and relabels frames: a (from, id) under a second seq shows once, a forged `from` does not decrypt', async () => {
+    const page = alice.page;
+    const before = await page.getByTestId('message').count();
+    const undecryptableBefore = await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count();
+    const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number }[] };
+    const lastSeq = messages.at(-1)!.seq;
+    // Stand in for a malicious server: every message frame also arrives replayed under a new seq,
+    // and once more with another sender in `from` (a different one each time, so none is a duplicate).
+    await page.routeWebSocket(/\/ws\?/, (socket) => {
+      const server = socket.connectToServer();
+      server.onMessage((data) => {
+        socket.send(data);
+        const frame = JSON.parse(String(data)) as { type: string; seq?: number; from?: string };
+        if (frame.type !== 'message') return;
+        socket.send(JSON.stringify({ ...frame, seq: frame.seq! + 10_000 }));
+        socket.send(JSON.stringify({ ...frame, seq: frame.seq! + 20_000, from: `forged-member-${frame.seq}` }));
+      });
+    });
+    await page.reload();
+    await page.locator(`[data-testid="message"][data-seq="${lastSeq + 20_000}"]`).waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('message-text').filter({ hasText: canary }).count()).toBe(1);
+    expect(await page.locator('[data-testid="message"][data-seq^="1000"]').count()).toBe(0);
+    expect(await page.getByTestId('message').count()).toBe(before + messages.length);
+    expect(await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count()).toBe(undecryptableBefore + messages.length);
+    await page.unrouteAll();
+  });
+
   it('binds each ciphertext to its room: the same body and id in another room under the same key does not decrypt', async () => {
     const roomId = roomIdOf(link);
     const keyText = link.split('#')[1]!;

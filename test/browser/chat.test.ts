@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, type Person } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
-import { createRoom, displayName, joinByLink, messageTexts, roomIdOf, sendMessage, waitForBanner, waitForMessages, WAIT_MS } from './support/room-actions.js';
+import { createRoom, displayName, messageTexts, roomIdOf, sendMessage, waitForBanner, waitForMessages, WAIT_MS } from './support/room-actions.js';
 
 let hush: TestServer;
 let browser: Browser;

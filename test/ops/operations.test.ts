@@ -292,6 +292,17 @@ describe('graceful shutdown', () => {
     expect(hush.output()).toContain('shutting down');
   });
 
+  it('LOG_FORMAT=pretty writes human-readable lines instead of JSON', async () => {
+    const hush = await startHushProcess({ LOG_FORMAT: 'pretty' });
+    await fetch(`${hush.baseUrl}/healthz`);
+    hush.child.kill('SIGTERM');
+    expect(await hush.exited).toBe(0);
+    const serving = hush.output().split('\n').find((line) => line.includes('Hush is serving on'));
+    expect(serving).toBeDefined();
+    expect(serving!.trim().startsWith('{')).toBe(false);
+    expect(serving).toMatch(/INFO/);
+  });
+
   it('SIGINT is handled the same way', async () => {
     const hush = await startHushProcess();
     hush.child.kill('SIGINT');

@@ -68,9 +68,10 @@ export async function createRedisEngine(
   clockTimer.unref();
 
   const failed = () => void stats.errors++;
-  const messageJson = new WeakMap<ChatMessage, string>();
-  const store = new RedisRoomStore(connections.client, { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) }, messageJson, failed);
-  const bus = new RedisRoomBus(connections, store, messageJson, log, failed);
+  const publishedByAppend = new WeakSet<ChatMessage>();
+  const presence = { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) };
+  const store = new RedisRoomStore(connections.client, presence, publishedByAppend, connections.mode === 'cluster', failed);
+  const bus = new RedisRoomBus(connections, store, publishedByAppend, log, failed);
 
   return {
     kind: 'redis',

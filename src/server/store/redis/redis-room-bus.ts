@@ -42,7 +42,8 @@ export class RedisRoomBus implements RoomBus {
   constructor(
     private readonly connections: RedisConnections,
     private readonly store: RedisRoomStore,
-    private readonly messageJson: WeakMap<ChatMessage, string>,
+    /** Messages the store's append script already put on their channel. */
+    private readonly publishedByAppend: WeakSet<ChatMessage>,
     private readonly logger: Logger,
     private readonly onFailure: () => void,
   ) {
@@ -91,7 +92,11 @@ export class RedisRoomBus implements RoomBus {
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
-    const payload = this.encode(event);
+    if (event.type === 'message' && this.publishedByAppend.has(event.message)) {
+      this.stats.published++;
+      return;
+    }
+    const payload = JSON.stringify(event);
     try {
       if (this.sharded) await this.connections.client.spublish(roomChannel(roomId), payload);
       else await this.connections.client.publish(roomChannel(roomId), payload);
@@ -110,14 +115,6 @@ export class RedisRoomBus implements RoomBus {
   /** Rooms this instance is subscribed to. */
   get subscribedRooms(): number {
     return this.rooms.size;
-  }
-
-  private encode(event: RoomEvent): string {
-    if (event.type === 'message') {
-      const json = this.messageJson.get(event.message);
-      if (json) return `{"type":"message","message":${json}}`;
-    }
-    return JSON.stringify(event);
   }
 
   private receive(channel: string, payload: string): void {

@@ -14,7 +14,7 @@ import { DEDUP_RECORDS_PER_ROOM } from '../memory/memory-room-store.js';
 import type { AppendResult, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeError } from './redis-errors.js';
-import { allRoomKeys, historyKey, membersKey, metaKey, presenceKey, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
+import { allRoomKeys, historyKey, membersKey, metaKey, presenceKey, roomChannel, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
 
 export interface PresenceLeaseOptions {
   /** How long a connection counts as open without a renewal. Bounds how long a crashed instance's members look online. */
@@ -32,8 +32,10 @@ export class RedisRoomStore implements RoomStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly presence: PresenceLeaseOptions,
-    /** Messages this store appended → their stored JSON, so the bus publishes them without serialising the body again. */
-    private readonly messageJson: WeakMap<ChatMessage, string>,
+    /** Messages the append script has already published; the bus skips them instead of publishing twice. */
+    private readonly publishedByAppend: WeakSet<ChatMessage>,
+    /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
+    private readonly sharded: boolean,
     private readonly onFailure: () => void,
   ) {
     this.renewTimer = setInterval(() => void this.renewLeases(), presence.renewIntervalMs);
@@ -99,6 +101,8 @@ export class RedisRoomStore implements RoomStore {
         limits.maxMessages,
         DEDUP_RECORDS_PER_ROOM,
         limits.maxBytes,
+        roomChannel(roomId),
+        this.sharded ? 'SPUBLISH' : 'PUBLISH',
       ),
     );
     if (reply === null) return { kind: 'not_found' };
@@ -109,7 +113,7 @@ export class RedisRoomStore implements RoomStore {
     const seq = Number(reply[1]);
     const sentAt = Number(reply[2]);
     const message: ChatMessage = { seq, id: draft.id, from: draft.from, body: draft.body, sentAt };
-    this.messageJson.set(message, `{"seq":${seq}${tail}${sentAt}}`);
+    this.publishedByAppend.add(message);
     return { kind: 'appended', message };
   }
 

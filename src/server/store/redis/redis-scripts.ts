@@ -58,7 +58,10 @@ return {'seated', ARGV[2], 1}
 /**
  * KEYS: meta, history, sent, sentOrder.
  * ARGV: dedupField (from\\0id), jsonTail (',"id":…,"from":…,"body":…,"sentAt":'),
- *       historyLimit, dedupLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries).
+ *       historyLimit, dedupLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries),
+ *       channel, publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot).
+ * Publishing here, in the same atomic step that assigns the seq, puts messages on the channel in
+ * seq order and saves the instance a round trip per message.
  * Returns nil (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq, sentAt}.
  * The message's JSON is assembled from a tail the instance escaped, so Redis
  * never parses or escapes a body.
@@ -81,6 +84,7 @@ while length > 1 and (length > max_messages or bytes > max_bytes) do
   bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -#redis.call('LPOP', KEYS[2]))
   length = length - 1
 end
+redis.call(ARGV[7], ARGV[6], '{"type":"message","message":' .. entry .. '}')
 redis.call('HSET', KEYS[3], ARGV[1], seq_text .. ':' .. sent_at_text)
 if redis.call('RPUSH', KEYS[4], ARGV[1]) > tonumber(ARGV[4]) then
   redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
@@ -191,6 +195,8 @@ export interface HushScriptCommands {
     historyLimit: Arg,
     dedupLimit: Arg,
     historyMaxBytes: Arg,
+    channel: string,
+    publishCommand: 'PUBLISH' | 'SPUBLISH',
   ): Promise<null | [0, string] | [1, number, number]>;
   hushReadMessages(meta: string, history: string, afterSeq: Arg, limit: Arg): Promise<[number, number, string[]]>;
   hushListMembers(members: string, presence: string): Promise<[string[], number[]]>;

@@ -148,7 +148,7 @@ export function toMarkdown(report: BenchReport): string {
     );
     lines.push('');
     lines.push(
-      '| target | sustainable delivered msgs/s | × relay | stopped by | p50 / p99 ms at half | CPU µs/msg at sustainable | × relay | server cores at sustainable | generator cores at sustainable | other processes, cores (mean / max) |',
+      '| target | sustainable delivered msgs/s | × relay | stopped by | p50 / p99 ms at half | CPU µs/msg at sustainable | × relay | server cores at sustainable | generator cores at sustainable | other processes, cores (mean / peak ¼ s) |',
     );
     lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const outcome of report.ramp) {
@@ -159,11 +159,13 @@ export function toMarkdown(report: BenchReport): string {
         continue;
       }
       const best = result.sustainable;
-      const others = [...result.steps, ...(result.half ? [result.half] : [])].map((step) => step.otherCores ?? 0);
+      const measured = [...result.steps, ...(result.half ? [result.half] : [])];
+      const others = measured.map((step) => step.otherCores ?? 0);
+      const peaks = measured.map((step) => step.otherCoresPeak ?? 0);
       lines.push(
         `| ${label} | ${int(best?.deliveredRate)} | ${fmt(ratio(best?.deliveredRate, relay?.sustainable?.deliveredRate))} | ${result.limitedBy} | ` +
           `${stepCell(result.half)} | ${cpuCell(best)} | ${fmt(ratio(best?.cpuUsPerMsg, relay?.sustainable?.cpuUsPerMsg))} | ` +
-          `${fmt(best?.serverCores)} | ${fmt(best?.generatorCores)} | ${fmt(meanOf(others), 2)} / ${fmt(Math.max(0, ...others), 2)} |`,
+          `${fmt(best?.serverCores)} | ${fmt(best?.generatorCores)} | ${fmt(meanOf(others), 2)} / ${fmt(Math.max(0, ...peaks), 2)} |`,
       );
     }
     lines.push('');

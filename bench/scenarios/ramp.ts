@@ -11,7 +11,7 @@
 import type { BenchContext } from '../context.js';
 import { sleep } from '../context.js';
 import type { RunningTarget } from '../targets.js';
-import { measureStep, QUIET_OTHER_CORES, type StepFigures, type StepVerdict } from './step.js';
+import { isNoisy, measureStep, type StepFigures, type StepVerdict } from './step.js';
 
 export interface RampResult {
   target: string;
@@ -50,7 +50,7 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
   const stepWithRetry = async (label: string, stepRate: number): Promise<StepFigures> => {
     let step = await measure(label, stepRate, options.stepMs);
     for (let attempt = 1; step.verdict !== 'ok'; attempt++) {
-      const noisy = step.otherCores > QUIET_OTHER_CORES;
+      const noisy = isNoisy(step);
       if (attempt > options.retries + (noisy ? 2 : 0)) break;
       steps.push(step);
       step = await measure(`${label} again`, stepRate, options.stepMs);
@@ -91,9 +91,9 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
   // Half the sustainable rate, for latency. Measured again (at most twice) while other processes were busy during it;
   // the attempt with the least outside load counts — chosen by the noise, never by the result.
   let half: StepFigures | null = null;
-  for (let attempt = 0; best && attempt < 3 && (!half || half.otherCores > QUIET_OTHER_CORES); attempt++) {
+  for (let attempt = 0; best && attempt < 3 && (!half || isNoisy(half)); attempt++) {
     const figures = await measure(attempt === 0 ? 'half' : 'half again', best.deliveredRate / 2, options.measureMs);
-    if (!half || figures.otherCores < half.otherCores) half = figures;
+    if (!half || figures.otherCoresPeak + figures.otherCores < half.otherCoresPeak + half.otherCores) half = figures;
   }
   return {
     target: target.name,

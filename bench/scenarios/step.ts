@@ -38,8 +38,10 @@ export interface StepFigures {
   errorFrames: number;
   sendFailures: number;
   firstError?: string;
-  /** Cores other processes on the machine used during the step (noise). */
+  /** Cores other processes on the machine used during the step (noise), on average… */
   otherCores: number;
+  /** …and in the busiest quarter-second of it: a short burst is enough to spoil a p99. */
+  otherCoresPeak: number;
   /** Seconds spent waiting for the machine to be quiet before the step. */
   waitedForQuietS: number;
   verdict: StepVerdict;
@@ -47,6 +49,13 @@ export interface StepFigures {
 
 /** Other processes using less than this many cores count as a quiet machine. */
 export const QUIET_OTHER_CORES = 0.25;
+/** A quarter-second in which other processes used more than this many cores makes a step noisy. */
+export const NOISY_PEAK_CORES = 0.6;
+
+/** Whether outside load may have spoiled the step (its failure is then measured again). */
+export function isNoisy(step: Pick<StepFigures, 'otherCores' | 'otherCoresPeak'>): boolean {
+  return step.otherCores > QUIET_OTHER_CORES || step.otherCoresPeak > NOISY_PEAK_CORES;
+}
 
 /** Our own processes: the parent, the generators, and every running target's servers and redis-server. */
 export function ourPids(ctx: BenchContext, targets: readonly RunningTarget[]): number[] {
@@ -88,7 +97,7 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
     `  ${target.name.padEnd(7)} ${request.label.padEnd(8)} offered ${Math.round(request.rate)}/s → delivered ${Math.round(figures.deliveredRate)}/s, ` +
       `p50 ${round(figures.p50Ms)} ms, p99 ${round(figures.p99Ms)} ms, loss ${round(figures.lossRatio * 100)} %, ` +
       `${round(figures.cpuUsPerMsg)} µs CPU/msg, server ${round(figures.serverCores)} cores, generator ${round(figures.generatorCores)} cores, ` +
-      `others ${round(figures.otherCores, 2)} cores${waitedForQuietS > 0 ? ` (waited ${Math.round(waitedForQuietS)} s for quiet)` : ''} → ${figures.verdict}`,
+      `others ${round(figures.otherCores, 2)} cores (peak ${round(figures.otherCoresPeak, 2)})${waitedForQuietS > 0 ? ` (waited ${Math.round(waitedForQuietS)} s for quiet)` : ''} → ${figures.verdict}`,
   );
   await sleep(300);
   return figures;
@@ -107,10 +116,17 @@ export async function runStep(
 ): Promise<StepFigures> {
   const { options, pool } = ctx;
   const others = new OtherLoadMeter(ours);
+  let otherCoresPeak = 0;
+  let window = new OtherLoadMeter(ours);
+  const sampler = setInterval(() => {
+    otherCoresPeak = Math.max(otherCoresPeak, window.read());
+    window = new OtherLoadMeter(ours);
+  }, 250);
   const hushMeter = new CpuMeter(target.serverPids);
   const redisMeter = new CpuMeter(target.redisPid ? [target.redisPid] : []);
   const generatorMeter = new CpuMeter(pool.pids);
   const results = await pool.step(target.name, stepIndex, rate, durationMs, drainMs);
+  clearInterval(sampler);
   const otherCores = others.read();
   const hush = hushMeter.read();
   const redis = redisMeter.read();
@@ -159,6 +175,7 @@ export async function runStep(
     errorFrames,
     sendFailures,
     otherCores,
+    otherCoresPeak,
     waitedForQuietS: 0,
     verdict,
   };

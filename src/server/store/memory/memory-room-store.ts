@@ -16,14 +16,17 @@ interface MemoryRoom {
   /** Sum of storedSize() over `history`. */
   historyBytes: number;
   lastSeq: number;
-  /** message id → its seq and time, for exactly-once sends; bounded by DEDUP_RECORDS_PER_ROOM. */
-  sentIds: Map<string, { seq: number; sentAt: number }>;
   /**
-   * The keys of sentIds in insertion order, as a ring once full; `sentOldest` indexes the oldest.
-   * Evicting through the Map's own iterator would rescan its deleted slots on every message.
+   * Idempotency records of the newest DEDUP_RECORDS_PER_ROOM messages, for exactly-once sends:
+   * sender → message id → seq. Every append adds exactly one record, so the record of seq s also
+   * has slot (s - 1) % DEDUP_RECORDS_PER_ROOM in the rings below, which give its time and, when
+   * the slot is reused, which record to forget. (Flat rings and no object per record: a busy
+   * room keeps 10,000 of these, and each object would be one more thing for the GC to trace.)
    */
-  sentOrder: string[];
-  sentOldest: number;
+  sent: Map<string, Map<string, number>>;
+  sentAt: number[];
+  sentFrom: string[];
+  sentId: string[];
   timer: NodeJS.Timeout;
 }
 
@@ -46,9 +49,10 @@ export class MemoryRoomStore implements RoomStore {
       history: [],
       historyBytes: 0,
       lastSeq: 0,
-      sentIds: new Map(),
-      sentOrder: [],
-      sentOldest: 0,
+      sent: new Map(),
+      sentAt: [],
+      sentFrom: [],
+      sentId: [],
       timer,
     });
   }
@@ -95,9 +99,11 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.live(roomId);
     if (!room) return { kind: 'not_found' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
-    const dedupKey = `${draft.from}\u0000${draft.id}`;
-    const previous = room.sentIds.get(dedupKey);
-    if (previous) return { kind: 'duplicate', ...previous };
+    let senderIds = room.sent.get(draft.from);
+    const previousSeq = senderIds?.get(draft.id);
+    if (previousSeq !== undefined) {
+      return { kind: 'duplicate', seq: previousSeq, sentAt: room.sentAt[(previousSeq - 1) % DEDUP_RECORDS_PER_ROOM]! };
+    }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
     room.history.push(message);
     room.historyBytes += storedSize(message);
@@ -105,14 +111,18 @@ export class MemoryRoomStore implements RoomStore {
     while (room.history.length > 1 && (room.history.length > limits.maxMessages || room.historyBytes > limits.maxBytes)) {
       room.historyBytes -= storedSize(room.history.shift()!);
     }
-    room.sentIds.set(dedupKey, { seq: message.seq, sentAt: message.sentAt });
-    if (room.sentOrder.length < DEDUP_RECORDS_PER_ROOM) {
-      room.sentOrder.push(dedupKey);
-    } else {
-      room.sentIds.delete(room.sentOrder[room.sentOldest]!);
-      room.sentOrder[room.sentOldest] = dedupKey;
-      room.sentOldest = (room.sentOldest + 1) % DEDUP_RECORDS_PER_ROOM;
+    const slot = (message.seq - 1) % DEDUP_RECORDS_PER_ROOM;
+    if (slot < room.sentFrom.length) {
+      // The slot's record is DEDUP_RECORDS_PER_ROOM messages old: forget it.
+      const oldFrom = room.sentFrom[slot]!;
+      const oldIds = room.sent.get(oldFrom);
+      if (oldIds?.delete(room.sentId[slot]!) && oldIds.size === 0) room.sent.delete(oldFrom);
     }
+    room.sentAt[slot] = message.sentAt;
+    room.sentFrom[slot] = draft.from;
+    room.sentId[slot] = draft.id;
+    if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
+    senderIds.set(draft.id, message.seq);
     return { kind: 'appended', message };
   }
 

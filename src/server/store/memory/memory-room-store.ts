@@ -121,6 +121,8 @@ export class MemoryRoomStore implements RoomStore {
     room.sentAt[slot] = message.sentAt;
     room.sentFrom[slot] = draft.from;
     room.sentId[slot] = draft.id;
+    // Looked up again: forgetting the slot's old record may have removed this very sender's map.
+    senderIds = room.sent.get(draft.from);
     if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
     senderIds.set(draft.id, message.seq);
     return { kind: 'appended', message };

@@ -88,8 +88,12 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
     }
   }
 
-  // Half the sustainable rate, for latency. Measured again (at most twice) while other processes were busy during it;
-  // the attempt with the least outside load counts — chosen by the noise, never by the result.
+  // Half the sustainable rate, for latency. The ramp has just overloaded the target, and the garbage
+  // that overload promoted is collected in the next seconds; one untimed pass at the half rate lets
+  // that happen first (it stays in `steps`, labelled "settle"). Then the half step, measured again
+  // (at most twice) while other processes were busy during it; the attempt with the least outside
+  // load counts — chosen by the noise, never by the result.
+  if (best) steps.push(await measure('settle', best.deliveredRate / 2, options.measureMs));
   let half: StepFigures | null = null;
   for (let attempt = 0; best && attempt < 3 && (!half || isNoisy(half)); attempt++) {
     const figures = await measure(attempt === 0 ? 'half' : 'half again', best.deliveredRate / 2, options.measureMs);

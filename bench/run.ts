@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     finishedAt: '',
     durationS: 0,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-    gitCommit: `${run('git', ['rev-parse', '--short', 'HEAD'])}${run('git', ['status', '--porcelain', '--', 'src/server', 'src/shared', 'bench']) ? ' + uncommitted changes' : ''}`,
+    gitCommit: `${run('git', ['rev-parse', '--short', 'HEAD'])}${run('git', ['status', '--porcelain', '--', 'src/server', 'src/shared', 'bench', ':!bench/results']) ? ' + uncommitted changes' : ''}`,
     machine,
     load: { before: loadBefore, after: 0, note: busyNote },
     options,

@@ -69,6 +69,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Open files the process will need; it is started under `ulimit -n` when the inherited soft limit is lower. */
   openFiles?: number;
+  /** How much of its output to keep for output() (default 8 KiB). */
+  keepOutputBytes?: number;
 }
 
 export function spawnManaged(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
@@ -93,7 +95,7 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   running.add(child);
   let tail = '';
   const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-8192);
+    tail = (tail + chunk.toString('utf8')).slice(-(options.keepOutputBytes ?? 8192));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -17,6 +17,7 @@ import type { Config } from '../config.js';
 import { HushError } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
+import { spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 
 export interface RoomsRouteDeps {
@@ -52,13 +53,9 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   }
 
   async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
-    try {
-      await limiter.consume(key);
-    } catch (rejection) {
-      if (rejection instanceof Error) throw new HushError('unavailable', 'The server cannot reach its store right now; try again shortly.');
-      metrics.rateLimited(kind);
-      throw new HushError('rate_limited', kind === 'room_create' ? 'Too many rooms created from your address; wait a minute.' : 'You are sending too fast; slow down.');
-    }
+    if (await spendBudget(limiter, key)) return;
+    metrics.rateLimited(kind);
+    throw new HushError('rate_limited', kind === 'room_create' ? 'Too many rooms created from your address; wait a minute.' : 'You are sending too fast; slow down.');
   }
 
   app.post('/api/rooms', async (request, reply) => {

@@ -7,10 +7,11 @@
  * local sockets when the room expires by the store's clock.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { ChatMessage, EndReason, MemberPresence, ServerFrame } from '../../shared/protocol.js';
+import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
 import type { RoomBus, RoomEvent } from '../store/room-bus.js';
 import type { Clock, RoomStore } from '../store/room-store.js';
 import type { RoomMetrics } from './room-metrics.js';
+import { destroyedFrame, messageFrame, presenceFrame, typingFrame } from './server-frames.js';
 
 /** What the hub needs from a socket; the WebSocket layer implements it. */
 export interface HubConnection {
@@ -27,8 +28,8 @@ export interface HubConnection {
 interface LocalRoom {
   readonly roomId: string;
   readonly connections: Set<HubConnection>;
-  /** Resolves once subscribed and `nextSeq` is known. */
-  readonly ready: Promise<void>;
+  /** Resolves once subscribed and `nextSeq` is known (set right after the room is made). */
+  ready: Promise<void>;
   /** Next seq to deliver; 0 until the subscription is ready. */
   nextSeq: number;
   /** Messages that arrived ahead of `nextSeq`. */
@@ -105,11 +106,13 @@ export class RoomHub {
       case 'message':
         this.receiveMessage(room, event.message);
         return;
-      case 'presence':
-        this.broadcast(room, { type: 'presence', members: event.members });
+      case 'presence': {
+        const frame = presenceFrame(event.members);
+        for (const connection of room.connections) connection.sendFrame(frame);
         return;
+      }
       case 'typing': {
-        const frame = JSON.stringify({ type: 'typing', from: event.from } satisfies ServerFrame);
+        const frame = typingFrame(event.from);
         for (const connection of room.connections) if (connection.memberId !== event.from) connection.sendFrame(frame);
         return;
       }
@@ -135,7 +138,7 @@ export class RoomHub {
       expiryTimer: undefined,
       ended: false,
     };
-    (room as { ready: Promise<void> }).ready = this.subscribe(room);
+    room.ready = this.subscribe(room);
     room.expiryTimer = setTimeout(() => this.expire(room), Math.max(0, expiresAt - this.clock.now()));
     room.expiryTimer.unref();
     this.rooms.set(roomId, room);
@@ -187,14 +190,7 @@ export class RoomHub {
 
   private deliver(room: LocalRoom, message: ChatMessage): void {
     room.nextSeq = message.seq + 1;
-    const frame = JSON.stringify({
-      type: 'message',
-      seq: message.seq,
-      id: message.id,
-      from: message.from,
-      body: message.body,
-      sentAt: message.sentAt,
-    } satisfies ServerFrame);
+    const frame = messageFrame(message);
     for (const connection of room.connections) connection.deliverMessage(message, frame);
     this.metrics.messagesDelivered(room.connections.size);
     this.metrics.fanOutLatency(this.clock.now() - message.sentAt);
@@ -226,11 +222,6 @@ export class RoomHub {
     }
   }
 
-  private broadcast(room: LocalRoom, frame: ServerFrame): void {
-    const text = JSON.stringify(frame);
-    for (const connection of room.connections) connection.sendFrame(text);
-  }
-
   private expire(room: LocalRoom): void {
     this.metrics.roomEnded('expired');
     // Memory mode keeps no one else to tell; with Redis the keys expire by their own TTL.
@@ -240,7 +231,7 @@ export class RoomHub {
 
   private endRoom(room: LocalRoom, reason: EndReason): void {
     if (room.ended) return;
-    const frame = JSON.stringify({ type: 'destroyed', reason } satisfies ServerFrame);
+    const frame = destroyedFrame(reason);
     const connections = [...room.connections];
     this.closeRoom(room);
     for (const connection of connections) connection.endRoom(reason, frame);

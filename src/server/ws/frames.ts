@@ -35,5 +35,5 @@ export function parseClientFrame(text: string): ParsedFrame {
 
 /** An `error` frame; `id` names the `send` it refuses, when it answers one. */
 export function errorFrame(code: ErrorCode, message: string, id?: string): string {
-  return JSON.stringify((id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id }) satisfies ServerFrame);
+  return JSON.stringify({ type: 'error', code, message, id } satisfies ServerFrame); // JSON drops an undefined id
 }

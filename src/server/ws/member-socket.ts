@@ -12,6 +12,8 @@ import { HushError } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
+import { spendBudget } from '../room/rate-budget.js';
+import { ackFrame, destroyedFrame, messageFrame } from '../room/server-frames.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
 
@@ -45,6 +47,9 @@ export class MemberSocket implements HubConnection {
   private strikes = 0;
   private roomEnded = false;
   private readonly roomId: string;
+  /** Rate-limit budgets of this member in this room: sends (shared with HTTP) and typing. */
+  private readonly sendBudget: string;
+  private readonly typingBudget: string;
 
   constructor(
     private readonly ws: WebSocket,
@@ -55,6 +60,8 @@ export class MemberSocket implements HubConnection {
   ) {
     this.memberId = member.memberId;
     this.roomId = member.room.roomId;
+    this.sendBudget = `${this.roomId}:${this.memberId}`;
+    this.typingBudget = `${this.sendBudget}:typing`;
     ws.on('message', (data, isBinary) => void this.onFrame(data as Buffer, isBinary));
     ws.on('pong', () => {
       this.missedPong = false;
@@ -122,8 +129,8 @@ export class MemberSocket implements HubConnection {
     if (members.length === 0) {
       // The room ended between admission and subscription, so its `destroyed` event went by unseen.
       const reason = this.deps.clockNow() >= this.member.room.expiresAt ? 'expired' : 'destroyed';
-      this.deps.hub.detach(this.roomId, this);
-      this.endRoom(reason, JSON.stringify({ type: 'destroyed', reason } satisfies ServerFrame));
+      hub.detach(this.roomId, this);
+      this.endRoom(reason, destroyedFrame(reason));
       return;
     }
     // Only a member's first socket here can turn it online: extra tabs would otherwise send N² presence frames.
@@ -149,7 +156,7 @@ export class MemberSocket implements HubConnection {
     this.cursor = Math.min(this.after, page.lastSeq);
     for (const message of page.messages) {
       this.cursor = message.seq;
-      this.send(JSON.stringify({ type: 'message', ...message } satisfies ServerFrame));
+      this.send(messageFrame(message));
     }
     const queued = this.startupQueue ?? [];
     this.startupQueue = undefined;
@@ -198,18 +205,18 @@ export class MemberSocket implements HubConnection {
     const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
       // Refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other.
-      if (await this.withinRateLimit(`${this.roomId}:${this.memberId}`, parsed.id)) this.send(errorFrame(parsed.code, parsed.message, parsed.id));
+      if (await this.withinRateLimit(this.sendBudget, parsed.id)) this.send(errorFrame(parsed.code, parsed.message, parsed.id));
       return;
     }
     const { frame } = parsed;
     if (frame.type === 'typing') {
       // Typing has its own bucket, so a chatty keyboard never eats into the message budget.
-      if (await this.withinRateLimit(`${this.roomId}:${this.memberId}:typing`)) {
+      if (await this.withinRateLimit(this.typingBudget)) {
         await this.deps.service.typing(this.member).catch((error: unknown) => this.reportError(error));
       }
       return;
     }
-    if (!(await this.withinRateLimit(`${this.roomId}:${this.memberId}`, frame.id))) return;
+    if (!(await this.withinRateLimit(this.sendBudget, frame.id))) return;
     this.awaitingAck.add(frame.id);
     try {
       const result = await this.deps.service.send(this.member, frame.id, frame.body);
@@ -228,22 +235,22 @@ export class MemberSocket implements HubConnection {
 
   /** Consumes one point of `key`'s budget; on refusal tells the client (naming `id`) and counts a strike. */
   private async withinRateLimit(key: string, id?: string): Promise<boolean> {
+    let allowed: boolean;
     try {
-      await this.deps.rateLimiter.consume(key);
-      this.strikes = 0;
-      return true;
-    } catch (rejection) {
-      if (rejection instanceof Error) {
-        // The limiter's store failed (Redis down): refuse rather than let traffic through unmetered.
-        this.deps.logger.warn({ err: rejection }, 'rate limiter unavailable');
-        this.send(errorFrame('unavailable', 'The server cannot reach its store right now; try again shortly.', id));
-        return false;
-      }
-      this.deps.metrics.rateLimited('message');
-      this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.', id));
-      if (++this.strikes >= this.deps.rateLimitStrikes) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+      allowed = await spendBudget(this.deps.rateLimiter, key);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'rate limiter unavailable');
+      this.reportError(error, id);
       return false;
     }
+    if (allowed) {
+      this.strikes = 0;
+      return true;
+    }
+    this.deps.metrics.rateLimited('message');
+    this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.', id));
+    if (++this.strikes >= this.deps.rateLimitStrikes) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+    return false;
   }
 
   private reportError(error: unknown, id?: string): void {
@@ -267,8 +274,4 @@ export class MemberSocket implements HubConnection {
     }
     this.ws.send(text);
   }
-}
-
-function ackFrame(id: string, seq: number): string {
-  return JSON.stringify({ type: 'ack', id, seq } satisfies ServerFrame);
 }

@@ -12,7 +12,7 @@ import { wsQuerySchema } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
 import { MEMBER_COOKIE } from '../http/member-cookie.js';
-import { HushError } from '../room/hush-error.js';
+import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
 import { errorFrame } from './frames.js';
 import { MemberSocket, type MemberSocketDeps } from './member-socket.js';
@@ -66,7 +66,7 @@ export function attachWebSocketGateway(
         return { ok: false, closeCode, frame: errorFrame(error.code, error.message) };
       }
       app.log.warn({ err: error }, 'websocket authentication failed');
-      return { ok: false, closeCode: CLOSE_CODES.tryAgainLater, frame: errorFrame('unavailable', 'The server cannot reach its store right now; retry shortly.') };
+      return { ok: false, closeCode: CLOSE_CODES.tryAgainLater, frame: errorFrame('unavailable', storeUnavailable().message) };
     }
   }
 

@@ -6,12 +6,10 @@
  * way the ioredis error is not passed on: it carries the command's arguments
  * (message bodies, token hashes), which must never reach a log line.
  */
-import { HushError } from '../../room/hush-error.js';
+import { HushError, storeUnavailable } from '../../room/hush-error.js';
 
 /** Server replies that mean "cannot serve now", not "your command is wrong". */
 const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|OOM|READONLY|BUSY|NOREPLICAS|MOVED|ASK)\b/;
-
-export const STORE_UNAVAILABLE_MESSAGE = 'The server cannot reach its store right now; try again shortly.';
 
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof HushError) return error.code === 'unavailable';
@@ -24,7 +22,7 @@ export function isUnavailable(error: unknown): boolean {
 /** The error to throw in place of `error`, raised by `operation` (a store or bus method name). */
 export function storeError(error: unknown, operation: string): Error {
   if (error instanceof HushError) return error;
-  if (isUnavailable(error)) return new HushError('unavailable', STORE_UNAVAILABLE_MESSAGE);
+  if (isUnavailable(error)) return storeUnavailable();
   const detail = error instanceof Error ? error.message : String(error);
   return new Error(`Redis ${operation} failed: ${detail}`);
 }

@@ -85,7 +85,7 @@ export class RoomService {
     return { roomId: room.roomId, expiresAt: room.expiresAt, capacity: room.capacity, members };
   }
 
-  /** Stores a message (exactly once per sender and id) and fans it out. */
+  /** Stores a message (exactly once per sender and id); storing it also fans it out (RoomStore.appendMessage). */
   async send(member: Member, id: string, body: string): Promise<SendResult> {
     const { roomId } = member.room;
     const limits = { maxMessages: this.rules.HISTORY_LIMIT, maxBytes: this.rules.HISTORY_MAX_BYTES };
@@ -93,7 +93,6 @@ export class RoomService {
     if (result.kind === 'not_found') throw roomNotFound();
     if (result.kind === 'duplicate') return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
     this.metrics.messageAccepted();
-    await this.bus.publish(roomId, { type: 'message', message: result.message });
     return { seq: result.message.seq, sentAt: result.message.sentAt, duplicate: false };
   }
 

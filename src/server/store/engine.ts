@@ -40,8 +40,8 @@ export interface Engine {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export function createMemoryEngine(clock: Clock = systemClock): Engine {
-  const store = new MemoryRoomStore(clock);
   const bus = new MemoryRoomBus();
+  const store = new MemoryRoomStore(clock, (roomId, event) => void bus.publish(roomId, event));
   return {
     kind: 'memory',
     store,

@@ -71,7 +71,9 @@ export interface RoomStore {
   setConnection(roomId: string, memberId: string, connectionId: string, open: boolean): Promise<MemberPresence[]>;
   /**
    * Atomically checks (sender, message id) against the room's idempotency records,
-   * assigns the next seq, stores the message and trims history to `limits`.
+   * assigns the next seq, stores the message, trims history to `limits`, and
+   * publishes the message to the room's RoomBus subscribers in that same step,
+   * so the bus carries a room's messages in seq order (a duplicate is not published).
    */
   appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult>;
   readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage>;

@@ -4,6 +4,7 @@
  * synchronous underneath, so each is atomic by construction.
  */
 import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
+import type { RoomEvent } from '../room-bus.js';
 import type { AppendResult, Clock, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
 
 interface MemoryRoom {
@@ -36,7 +37,11 @@ export const DEDUP_RECORDS_PER_ROOM = 10_000;
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, MemoryRoom>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Where an appended message is published (the engine's bus); tests of the store alone pass none. */
+    private readonly publish: (roomId: string, event: RoomEvent) => void = () => undefined,
+  ) {}
 
   async createRoom(record: RoomRecord): Promise<void> {
     const delay = Math.max(0, record.expiresAt - this.clock.now());
@@ -125,6 +130,7 @@ export class MemoryRoomStore implements RoomStore {
     senderIds = room.sent.get(draft.from);
     if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
     senderIds.set(draft.id, message.seq);
+    this.publish(roomId, { type: 'message', message });
     return { kind: 'appended', message };
   }
 

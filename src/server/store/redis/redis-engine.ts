@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { ChatMessage } from '../../../shared/protocol.js';
 import type { Config } from '../../config.js';
 import { systemClock, type Engine, type EngineStats, type RateLimiterOptions } from '../engine.js';
 import type { Clock } from '../room-store.js';
@@ -68,10 +67,9 @@ export async function createRedisEngine(
   clockTimer.unref();
 
   const failed = () => void stats.errors++;
-  const publishedByAppend = new WeakSet<ChatMessage>();
   const presence = { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) };
-  const store = new RedisRoomStore(connections.client, presence, publishedByAppend, connections.mode === 'cluster', failed);
-  const bus = new RedisRoomBus(connections, store, publishedByAppend, log, failed);
+  const store = new RedisRoomStore(connections.client, presence, connections.mode === 'cluster', failed);
+  const bus = new RedisRoomBus(connections, store, log, failed);
 
   return {
     kind: 'redis',

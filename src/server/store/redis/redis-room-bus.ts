@@ -13,7 +13,6 @@
  * notices any gap behind that message and fills it from the store.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { ChatMessage } from '../../../shared/protocol.js';
 import type { RoomBus, RoomEvent, RoomEventListener } from '../room-bus.js';
 import type { RedisConnections } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
@@ -42,8 +41,6 @@ export class RedisRoomBus implements RoomBus {
   constructor(
     private readonly connections: RedisConnections,
     private readonly store: RedisRoomStore,
-    /** Messages the store's append script already put on their channel. */
-    private readonly publishedByAppend: WeakSet<ChatMessage>,
     private readonly logger: Logger,
     private readonly onFailure: () => void,
   ) {
@@ -92,10 +89,6 @@ export class RedisRoomBus implements RoomBus {
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
-    if (event.type === 'message' && this.publishedByAppend.has(event.message)) {
-      this.stats.published++;
-      return;
-    }
     const payload = JSON.stringify(event);
     try {
       if (this.sharded) await this.connections.client.spublish(roomChannel(roomId), payload);

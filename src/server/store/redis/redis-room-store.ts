@@ -32,8 +32,6 @@ export class RedisRoomStore implements RoomStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly presence: PresenceLeaseOptions,
-    /** Messages the append script has already published; the bus skips them instead of publishing twice. */
-    private readonly publishedByAppend: WeakSet<ChatMessage>,
     /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
     private readonly sharded: boolean,
     private readonly onFailure: () => void,
@@ -113,7 +111,6 @@ export class RedisRoomStore implements RoomStore {
     const seq = Number(reply[1]);
     const sentAt = Number(reply[2]);
     const message: ChatMessage = { seq, id: draft.id, from: draft.from, body: draft.body, sentAt };
-    this.publishedByAppend.add(message);
     return { kind: 'appended', message };
   }
 

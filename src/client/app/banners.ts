@@ -3,6 +3,8 @@
  * situation, with the words shown in the banner. Kept in one table so every
  * screen says the same thing for the same event.
  */
+import { ApiError } from '../api/api-error.js';
+
 export type BannerKind =
   | 'room_not_found'
   | 'room_full'
@@ -18,7 +20,7 @@ export interface Banner {
   detail?: string;
 }
 
-export const BANNER_TEXT: Record<BannerKind, string> = {
+const BANNER_TEXT: Record<BannerKind, string> = {
   room_not_found: 'That room does not exist: it may have expired or been destroyed.',
   room_full: 'That room is full: every seat is taken.',
   not_a_member: 'This browser no longer holds a seat in that room.',
@@ -30,4 +32,13 @@ export const BANNER_TEXT: Record<BannerKind, string> = {
 
 export function bannerText(banner: Banner): string {
   return banner.detail ? `${BANNER_TEXT[banner.kind]} ${banner.detail}` : BANNER_TEXT[banner.kind];
+}
+
+/** Maps a failed API call (join, create, view) to the banner that explains it. */
+export function bannerForError(error: unknown): Banner {
+  if (error instanceof ApiError) {
+    if (error.code === 'room_not_found' || error.code === 'room_full' || error.code === 'not_a_member') return { kind: error.code };
+    return { kind: 'failure', detail: error.message };
+  }
+  return { kind: 'failure', detail: error instanceof Error ? error.message : String(error) };
 }

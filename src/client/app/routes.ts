@@ -6,15 +6,16 @@
  * No DOM at import time (`window` is only a default argument), so the
  * parsers here are unit-tested in Node.
  */
+import { matchPagePath } from '../../shared/page-path.js';
 import { isWellFormedKeyText } from '../crypto/room-key.js';
 
 export type Route = { page: 'lobby' } | { page: 'room'; roomId: string; keyText: string } | { page: 'not-found' };
 
 export function parseRoute(pathname: string, hash: string): Route {
-  if (pathname === '/' || pathname === '/index.html') return { page: 'lobby' };
-  const match = /^\/r\/([^/]+)\/?$/.exec(pathname);
-  if (match) return { page: 'room', roomId: decodeURIComponent(match[1]!), keyText: hash.replace(/^#/, '') };
-  return { page: 'not-found' };
+  const page = matchPagePath(pathname);
+  if (page === null) return { page: 'not-found' };
+  if (page.page === 'lobby') return page;
+  return { page: 'room', roomId: decodeURIComponent(page.rawId), keyText: hash.replace(/^#/, '') };
 }
 
 export function roomPath(roomId: string, keyText: string): string {

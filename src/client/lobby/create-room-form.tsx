@@ -1,9 +1,9 @@
 /** Creates a room with a chosen lifetime and size, takes the first seat, and opens it. */
 import { useId, useState, type FormEvent } from 'react';
+import { bannerForError } from '../app/banners.js';
 import { useNavigation } from '../app/navigation.js';
 import { roomPath } from '../app/routes.js';
 import { createAndJoinRoom } from './enter-room.js';
-import { bannerForError } from './error-banner.js';
 
 const LIFETIMES = [
   { seconds: 5 * 60, label: '5 minutes' },

@@ -3,7 +3,7 @@
  * one (key made here, never sent) and take a seat, or take a seat in a room
  * from a pasted link. Both remember the room (with its key) in this browser.
  */
-import type { CreateRoomRequest } from '../../shared/protocol.js';
+import type { CreateRoomRequest, JoinRoomResponse } from '../../shared/protocol.js';
 import { roomsApi } from '../api/rooms-api.js';
 import { generateRoomKey } from '../crypto/room-key.js';
 import { saveRoom } from '../storage/saved-rooms.js';
@@ -16,13 +16,13 @@ export interface EnteredRoom {
 export async function createAndJoinRoom(request: CreateRoomRequest): Promise<EnteredRoom> {
   const key = await generateRoomKey();
   const created = await roomsApi.create(request);
-  const joined = await roomsApi.join(created.roomId);
-  saveRoom({ roomId: joined.roomId, key: key.text, expiresAt: joined.expiresAt, capacity: joined.capacity });
+  const joined = await joinRoom(created.roomId, key.text);
   return { roomId: joined.roomId, keyText: key.text };
 }
 
-export async function joinRoom(roomId: string, keyText: string): Promise<EnteredRoom> {
+/** Takes (or finds) this browser's seat and remembers the room with its key. */
+export async function joinRoom(roomId: string, keyText: string): Promise<JoinRoomResponse> {
   const joined = await roomsApi.join(roomId);
   saveRoom({ roomId: joined.roomId, key: keyText, expiresAt: joined.expiresAt, capacity: joined.capacity });
-  return { roomId: joined.roomId, keyText };
+  return joined;
 }

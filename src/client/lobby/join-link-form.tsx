@@ -1,8 +1,8 @@
 /** Takes a seat in a room from a pasted share link. */
 import { useId, useState, type FormEvent } from 'react';
+import { bannerForError } from '../app/banners.js';
 import { useNavigation } from '../app/navigation.js';
 import { parseShareLink, roomPath, type ShareLinkResult } from '../app/routes.js';
-import { bannerForError } from './error-banner.js';
 import { joinRoom } from './enter-room.js';
 
 const PROBLEMS: Record<Extract<ShareLinkResult, { ok: false }>['problem'], string> = {
@@ -33,7 +33,7 @@ export function JoinLinkForm({ disabled }: { disabled: boolean }) {
     setBusy(true);
     try {
       const room = await joinRoom(parsed.roomId, parsed.keyText);
-      navigate(roomPath(room.roomId, room.keyText));
+      navigate(roomPath(room.roomId, parsed.keyText));
     } catch (error) {
       showBanner(bannerForError(error));
       setBusy(false);

@@ -19,11 +19,11 @@ import { SeqTracker } from './seq-tracker.js';
 /** Backoff: 0.5 s, 1 s, 2 s … capped at 10 s, each plus up to 50 % random jitter. */
 const RECONNECT = { minDelayMs: 500, maxDelayMs: 10_000, growFactor: 2, jitter: 0.5 } as const;
 /** A message without an ack after this long is shown as failed (it can be retried). */
-export const ACK_TIMEOUT_MS = 10_000;
+const ACK_TIMEOUT_MS = 10_000;
 /** At most one `typing` frame per this interval: they count against the rate limit. */
-export const TYPING_INTERVAL_MS = 3_000;
+const TYPING_INTERVAL_MS = 3_000;
 /** How long "typing…" shows after a `typing` frame. */
-export const TYPING_SHOWN_MS = 4_000;
+const TYPING_SHOWN_MS = 4_000;
 
 export interface RoomConnectionOptions {
   roomId: string;
@@ -44,7 +44,6 @@ export interface RoomConnectionOptions {
 
 interface OutgoingMessage {
   envelope: Envelope;
-  kind: Envelope['kind'];
   /** The sealed body, once our memberId is known; the same bytes on every re-send. */
   body: string | null;
   /** The memberId `body` was sealed for (the sender in its AAD). */
@@ -68,10 +67,10 @@ export class RoomConnection {
   private readonly seqs = new SeqTracker();
   private readonly outbox = new Map<string, OutgoingMessage>();
   private frames: Promise<void> = Promise.resolve();
-  /** Set by `welcome` on the current socket, null while (re)connecting: the "may send" gate. */
-  private memberId: string | null = null;
   /** Our memberId as last known (join answer or any welcome); kept across drops, used to seal. */
   private selfId: string | null;
+  /** A `welcome` arrived on the current socket (so `selfId` is current); false while (re)connecting: the "may send" gate. */
+  private welcomed = false;
   private lastTypingSent = 0;
   private ended = false;
   /** The OS says the network is back: try now rather than at the end of the current backoff. */
@@ -145,7 +144,7 @@ export class RoomConnection {
 
   private async enqueue(id: string, envelope: Envelope): Promise<void> {
     // Into the outbox first (keeps writing order); sealed as soon as our memberId is known.
-    this.outbox.set(id, { envelope, kind: envelope.kind, body: null, sealedFor: null, timer: undefined });
+    this.outbox.set(id, { envelope, body: null, sealedFor: null, timer: undefined });
     await this.seal(id);
     this.transmit(id);
   }
@@ -167,8 +166,8 @@ export class RoomConnection {
     if (!message) return;
     clearTimeout(message.timer);
     // Not connected, or not sealed for who we are: it stays pending and goes out after the next welcome.
-    if (this.socket.readyState !== WebSocket.OPEN || this.memberId === null) return;
-    if (message.body === null || message.sealedFor !== this.memberId) return;
+    if (this.socket.readyState !== WebSocket.OPEN || !this.welcomed) return;
+    if (message.body === null || message.sealedFor !== this.selfId) return;
     this.write({ type: 'send', id, body: message.body });
     message.timer = setTimeout(() => {
       message.timer = undefined;
@@ -185,7 +184,7 @@ export class RoomConnection {
     if (!message) return undefined;
     clearTimeout(message.timer);
     this.outbox.delete(id);
-    if (message.kind === 'hello') this.options.onGreeted();
+    if (message.envelope.kind === 'hello') this.options.onGreeted();
     return message;
   }
 
@@ -194,8 +193,8 @@ export class RoomConnection {
     const { dispatch } = this.options;
     switch (frame.type) {
       case 'welcome': {
-        this.memberId = frame.memberId;
         this.selfId = frame.memberId;
+        this.welcomed = true;
         // History older than the cap is gone: resume from what the server still has.
         if (!frame.resumed) this.seqs.skipTo(frame.oldestSeq - 1);
         dispatch({
@@ -210,14 +209,14 @@ export class RoomConnection {
         // Messages written before our memberId was known are sealed now, then everything goes out.
         for (const id of [...this.outbox.keys()]) await this.seal(id);
         for (const id of this.outbox.keys()) this.transmit(id);
-        if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.kind === 'hello')) {
+        if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.envelope.kind === 'hello')) {
           await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
         }
         return;
       }
       case 'message': {
         if (!this.seqs.add(frame.seq)) return; // replayed after a reconnect: already shown
-        if (frame.from === this.memberId) this.settle(frame.id);
+        if (this.welcomed && frame.from === this.selfId) this.settle(frame.id);
         // The relayed `from` is the sender in the AAD: a body relabelled with another sender does not open.
         const envelope = await openEnvelope(this.options.key, { roomId: this.options.roomId, messageId: frame.id, senderMemberId: frame.from }, frame.body);
         dispatch({
@@ -274,7 +273,7 @@ export class RoomConnection {
       this.frames = this.frames.then(() => this.finish(closeEnd(code)));
       return;
     }
-    this.memberId = null;
+    this.welcomed = false;
     this.options.dispatch({ type: 'status', status: 'reconnecting' });
   }
 

@@ -32,7 +32,7 @@ function RoomEntryView({ roomId, keyText }: { roomId: string; keyText: string })
   const { navigate } = useNavigation();
 
   useEffect(() => {
-    if (entry.step === 'leave') navigate('/', { banner: { kind: entry.banner, ...(entry.detail ? { detail: entry.detail } : {}) }, replace: true });
+    if (entry.step === 'leave') navigate('/', { banner: entry.banner, replace: true });
   }, [entry, navigate]);
 
   switch (entry.step) {

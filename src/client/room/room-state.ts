@@ -238,7 +238,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
 export type TimelineItem = ChatLine | PresenceLine;
 
 /** Messages in seq order with presence lines in their place, then the unsent own messages. */
-export function timelineOf(state: RoomState): TimelineItem[] {
+export function timelineOf(state: Pick<RoomState, 'messages' | 'presenceLines' | 'outbox'>): TimelineItem[] {
   const items: TimelineItem[] = [];
   let lineIndex = 0;
   const lines = state.presenceLines;

@@ -13,7 +13,9 @@ function PresenceItem({ line, name }: { line: PresenceLine; name: string }) {
 }
 
 export function Timeline({ state, onRetry }: { state: RoomState; onRetry(id: string): void }) {
-  const items = useMemo(() => timelineOf(state), [state]);
+  const { messages, presenceLines, outbox } = state;
+  // Only these three arrays make the timeline; typing, presence and status changes leave it alone.
+  const items = useMemo(() => timelineOf({ messages, presenceLines, outbox }), [messages, presenceLines, outbox]);
   const { ref, onScroll, unseen, scrollToBottom } = useStickToBottom<HTMLDivElement>(items.length);
 
   return (

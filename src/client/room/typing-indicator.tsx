@@ -1,17 +1,19 @@
 /** "<name> is typing…" for the members whose last `typing` frame is recent. */
-import { useEffect, useState } from 'react';
+import { useEffect, useReducer } from 'react';
 import { displayNameOf, type RoomState } from './room-state.js';
 
 export function TypingIndicator({ state }: { state: RoomState }) {
-  const [now, setNow] = useState(Date.now);
+  // Bumped when the soonest shown entry expires, so the line disappears on time.
+  const [tick, rerender] = useReducer((n: number) => n + 1, 0);
+  const now = Date.now();
   const active = Object.entries(state.typingUntil).filter(([, until]) => until > now);
+  const soonest = active.length > 0 ? Math.min(...active.map(([, until]) => until)) : null;
 
   useEffect(() => {
-    if (Object.keys(state.typingUntil).length === 0) return;
-    // Re-render when the soonest entry expires, so the line disappears on time.
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, [state.typingUntil]);
+    if (soonest === null) return;
+    const timer = setTimeout(rerender, soonest - Date.now());
+    return () => clearTimeout(timer);
+  }, [soonest, tick]);
 
   const names = active.map(([memberId]) => displayNameOf(state, memberId));
   return (

@@ -7,8 +7,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api/api-error.js';
 import { roomsApi } from '../api/rooms-api.js';
-import type { BannerKind } from '../app/banners.js';
+import { bannerForError, type Banner } from '../app/banners.js';
 import { importRoomKey, type RoomKey } from '../crypto/room-key.js';
+import { joinRoom } from '../lobby/enter-room.js';
 import { saveRoom } from '../storage/saved-rooms.js';
 import type { InitialRoom } from './room-state.js';
 
@@ -17,12 +18,7 @@ export type RoomEntry =
   | { step: 'bad-key' }
   | { step: 'gate'; key: RoomKey; joining: boolean }
   | { step: 'inside'; key: RoomKey; room: InitialRoom }
-  | { step: 'leave'; banner: BannerKind; detail?: string };
-
-function leaveFor(error: unknown): RoomEntry {
-  if (error instanceof ApiError && (error.code === 'room_not_found' || error.code === 'room_full')) return { step: 'leave', banner: error.code };
-  return { step: 'leave', banner: 'failure', detail: error instanceof Error ? error.message : undefined };
-}
+  | { step: 'leave'; banner: Banner };
 
 export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntry; join(): void } {
   const [entry, setEntry] = useState<RoomEntry>({ step: 'checking' });
@@ -46,7 +42,7 @@ export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntr
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.code === 'not_a_member') setEntry({ step: 'gate', key, joining: false });
-        else setEntry(leaveFor(error));
+        else setEntry({ step: 'leave', banner: bannerForError(error) });
       }
     })();
     return () => {
@@ -58,12 +54,9 @@ export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntr
     if (entry.step !== 'gate' || entry.joining) return;
     const { key } = entry;
     setEntry({ step: 'gate', key, joining: true });
-    roomsApi.join(roomId).then(
-      (joined) => {
-        saveRoom({ roomId, key: keyText, expiresAt: joined.expiresAt, capacity: joined.capacity });
-        setEntry({ step: 'inside', key, room: joined });
-      },
-      (error: unknown) => setEntry(leaveFor(error)),
+    joinRoom(roomId, keyText).then(
+      (joined) => setEntry({ step: 'inside', key, room: joined }),
+      (error: unknown) => setEntry({ step: 'leave', banner: bannerForError(error) }),
     );
   }, [entry, roomId, keyText]);
 

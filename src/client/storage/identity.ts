@@ -17,7 +17,7 @@ function randomIndex(size: number): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]! % size;
 }
 
-export function randomDisplayName(): string {
+function randomDisplayName(): string {
   const animal = ANIMALS[randomIndex(ANIMALS.length)]!;
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[randomIndex(SUFFIX_ALPHABET.length)];

@@ -19,7 +19,7 @@ export function saveThemeChoice(choice: ThemeChoice): void {
 
 const systemDark = () => window.matchMedia('(prefers-color-scheme: dark)').matches;
 
-export function resolveTheme(choice: ThemeChoice): 'light' | 'dark' {
+function resolveTheme(choice: ThemeChoice): 'light' | 'dark' {
   return choice === 'system' ? (systemDark() ? 'dark' : 'light') : choice;
 }
 

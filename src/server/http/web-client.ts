@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { matchPagePath } from '../../shared/page-path.js';
 import { ROOM_ID_PATTERN } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 
@@ -41,9 +42,8 @@ const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const SAFE_FILE_PATH = /^\/[A-Za-z0-9._/-]+$/;
 
 function isPagePath(path: string): boolean {
-  if (path === '/' || path === '/index.html') return true;
-  const match = /^\/r\/([^/]+)\/?$/.exec(path);
-  return match !== null && ROOM_ID_PATTERN.test(match[1]!);
+  const page = matchPagePath(path);
+  return page !== null && (page.page === 'lobby' || ROOM_ID_PATTERN.test(page.rawId));
 }
 
 function wantsHtml(request: FastifyRequest): boolean {

@@ -11,10 +11,6 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Rounds for reports: 3 significant digits, no trailing noise. */
 export function round(value: number, digits = 3): number {
   if (!Number.isFinite(value) || value === 0) return value;

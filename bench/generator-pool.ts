@@ -124,7 +124,7 @@ export class GeneratorPool {
   }
 }
 
-export function sumSetup(results: SetupResult[]): SetupResult {
+function sumSetup(results: SetupResult[]): SetupResult {
   const total: SetupResult = { ok: 0, failures: 0 };
   for (const result of results) {
     total.ok += result.ok;

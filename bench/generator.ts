@@ -15,12 +15,13 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { Histogram } from './histogram.js';
 import type { Endpoint, GeneratorCommand, GeneratorReply, GeneratorRequest, GeneratorResult, SetupResult, StatusResult, StepResult, StormResult } from './ipc.js';
 
 /** Bodies are exactly this many characters: `s<step>t<µs>.` padded with `x`. */
-export const BODY_CHARS = 64;
+const BODY_CHARS = 64;
 const PAD = 'x'.repeat(BODY_CHARS);
 const BODY_MARK = Buffer.from('"body":"s');
 // Server frames are JSON objects that start with {"type":"<t>…; byte 9 is the type's first letter.
@@ -339,10 +340,6 @@ async function reset(): Promise<Record<string, never>> {
   firstError = undefined;
   resetting = false;
   return {};
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function handle(command: GeneratorCommand): Promise<GeneratorResult> {

@@ -7,20 +7,12 @@
 const GROWTH = 1.02;
 const LOG_GROWTH = Math.log(GROWTH);
 /** 1.02^1000 µs ≈ 400 s: far beyond any step's drain period. */
-export const BUCKETS = 1000;
+const BUCKETS = 1000;
 
 export class Histogram {
-  readonly counts: Uint32Array;
+  readonly counts = new Uint32Array(BUCKETS);
   count = 0;
   max = 0;
-
-  constructor(counts?: ArrayLike<number>) {
-    this.counts = new Uint32Array(BUCKETS);
-    if (counts) {
-      for (let i = 0; i < BUCKETS; i++) this.counts[i] = counts[i] ?? 0;
-      for (const value of this.counts) this.count += value;
-    }
-  }
 
   record(micros: number): void {
     const bucket = micros <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(micros) / LOG_GROWTH));

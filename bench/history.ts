@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { round } from './context.js';
-import type { BenchReport } from './report.js';
+import { cpuOf, fmt, rampOf, ratio, type BenchReport } from './report.js';
 import { REPO_ROOT, type TargetName } from './targets.js';
 
 const args = process.argv.slice(2);
@@ -19,22 +18,20 @@ const reports = readFileSync(file, 'utf8')
   .map((line) => JSON.parse(line) as BenchReport)
   .filter((report) => !mode || report.options.mode === mode);
 
-const fmt = (value: number | undefined, digits = 3) => (value === undefined || !Number.isFinite(value) ? '—' : String(round(value, digits)));
 const lines = [
   '| run (UTC) | commit | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const report of reports) {
-  const rate = (target: TargetName) => report.ramp.find((outcome) => outcome.target === target)?.result?.sustainable?.deliveredRate;
-  const half = (target: TargetName) => report.ramp.find((outcome) => outcome.target === target)?.result?.half?.p99Ms;
-  const cpu = (target: TargetName) => report.cpu?.result?.targets.find((figures) => figures.target === target)?.cpuUsPerMsg;
+  const rate = (target: TargetName) => rampOf(report, target)?.sustainable?.deliveredRate;
+  const half = (target: TargetName) => rampOf(report, target)?.half?.p99Ms;
+  const cpu = (target: TargetName) => cpuOf(report, target)?.cpuUsPerMsg;
   const relayRate = rate('relay');
   const relayCpu = cpu('relay');
-  const over = (value: number | undefined, base: number | undefined) => (value !== undefined && base ? value / base : undefined);
   lines.push(
     `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
-      `${fmt(over(rate('memory'), relayRate))} | ${fmt(over(rate('redis1'), relayRate))} | ${fmt(over(rate('redis2'), relayRate))} | ` +
-      `${fmt(over(cpu('memory'), relayCpu))} | ${fmt(over(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
+      `${fmt(ratio(rate('memory'), relayRate))} | ${fmt(ratio(rate('redis1'), relayRate))} | ${fmt(ratio(rate('redis2'), relayRate))} | ` +
+      `${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -57,18 +57,18 @@ export interface Check {
   met: boolean | null;
 }
 
-const fmt = (value: number | null | undefined, digits = 3): string =>
+export const fmt = (value: number | null | undefined, digits = 3): string =>
   value === null || value === undefined || !Number.isFinite(value) ? '—' : String(round(value, digits));
 const int = (value: number | null | undefined): string =>
   value === null || value === undefined || !Number.isFinite(value) ? '—' : Math.round(value).toLocaleString('en-US');
-const ratio = (value: number | undefined, base: number | undefined): number | undefined =>
+export const ratio = (value: number | undefined, base: number | undefined): number | undefined =>
   value !== undefined && base !== undefined && base > 0 && Number.isFinite(value) ? value / base : undefined;
 
-function rampOf(report: BenchReport, target: TargetName): RampResult | undefined {
+export function rampOf(report: BenchReport, target: TargetName): RampResult | undefined {
   return report.ramp.find((outcome) => outcome.target === target)?.result;
 }
 
-function cpuOf(report: BenchReport, target: TargetName): CommonRateFigures | undefined {
+export function cpuOf(report: BenchReport, target: TargetName): CommonRateFigures | undefined {
   return report.cpu?.result?.targets.find((figures) => figures.target === target);
 }
 

@@ -20,7 +20,6 @@ import { runRamp } from './scenarios/ramp.js';
 import { runStorm } from './scenarios/storm.js';
 import {
   ensureHushBuild,
-  freePort,
   HUSH_BENCH_ENV,
   redisServerVersion,
   REPO_ROOT,
@@ -30,9 +29,14 @@ import {
   type TargetName,
   type TargetOptions,
 } from './targets.js';
+import { freePort } from '../test/support/free-port.js';
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function describeMachine(): Machine {
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseOptions(process.argv.slice(2));
   } catch (error) {
-    log(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    log(`bench: ${messageOf(error)}\n\n${USAGE}`);
     process.exit(2);
   }
   if (parsed === 'help') {
@@ -84,9 +88,12 @@ async function main(): Promise<void> {
   log(`hush bench (${options.mode}): scenarios ${options.scenarios.join(', ')}; targets ${options.targets.join(', ')}`);
   log(`machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, redis ${machine.redis}; load ${loadBefore.toFixed(2)}. ${busyNote}`);
 
-  if (options.targets.some((name) => name !== 'relay') || options.scenarios.includes('fanout')) ensureHushBuild(log);
+  // Only the relay runs without the Hush build (fan-out runs only when a Redis target is selected).
+  if (options.targets.some((name) => name !== 'relay')) ensureHushBuild(log);
   const pool = GeneratorPool.start(options.generators);
   const ctx: BenchContext = { options, pool, log };
+  /** Clears the generators' rooms and connections after a scenario; a failure is logged, not thrown. */
+  const resetPool = () => pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
   let redisUnavailable: string | undefined;
 
   /** Starts a target, or says why not (a Redis target that cannot start marks the Redis engine unavailable for the run). */
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
       const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
       return await startTarget(name, { nodeArgs, ...startOptions });
     } catch (error) {
-      const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = `could not start: ${messageOf(error)}`;
       if (isRedis(name)) {
         redisUnavailable = `Redis engine not available (${reason})`;
         log(`  ${name}: skipped — ${redisUnavailable}`);
@@ -113,11 +120,11 @@ async function main(): Promise<void> {
     try {
       return { target: name, result: await scenario(target) };
     } catch (error) {
-      const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = `failed: ${messageOf(error)}`;
       log(`  ${name}: ${reason}`);
       return { target: name, skipped: reason };
     } finally {
-      await pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
+      await resetPool();
       await target.stop();
     }
   }
@@ -158,11 +165,11 @@ async function main(): Promise<void> {
           }
           report.cpu = { result: await runCommonRate(ctx, running), skipped };
         } catch (error) {
-          const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+          const reason = `failed: ${messageOf(error)}`;
           log(`  cpu: ${reason}`);
           report.cpu = { skipped: [...skipped, ...running.map((target) => ({ target: target.name, reason }))] };
         } finally {
-          await pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
+          await resetPool();
           await Promise.all(running.map((target) => target.stop()));
         }
       } else if (scenario === 'idle') {
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
           try {
             report.fanout = { result: await runFanout(ctx) };
           } catch (error) {
-            const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+            const reason = `failed: ${messageOf(error)}`;
             log(`  fan-out: ${reason}`);
             report.fanout = { skipped: reason };
           }

@@ -7,11 +7,14 @@
  * repository's dist/ that other work may be using.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { sourcesChanged } from '../scripts/build-freshness.mjs';
+import { freePort } from '../test/support/free-port.js';
 import type { Endpoint } from './ipc.js';
 import { openFileLimit } from './proc-stats.js';
 
@@ -69,8 +72,6 @@ export interface SpawnOptions {
   cwd?: string;
   /** Open files the process will need; it is started under `ulimit -n` when the inherited soft limit is lower. */
   openFiles?: number;
-  /** How much of its output to keep for output() (default 8 KiB). */
-  keepOutputBytes?: number;
 }
 
 export function spawnManaged(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
@@ -95,7 +96,7 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   running.add(child);
   let tail = '';
   const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-(options.keepOutputBytes ?? 8192));
+    tail = (tail + chunk.toString('utf8')).slice(-8192);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -123,22 +124,6 @@ export function spawnManaged(name: string, command: string, args: string[], opti
       clearTimeout(timer);
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 function httpOk(url: string): Promise<boolean> {
@@ -170,19 +155,9 @@ function lastLines(text: string): string {
 
 // ------------------------------------------------------------------ builds
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
 /** Compiles src/server into the private build unless it is newer than the sources. */
-export function ensureHushBuild(log: (line: string) => void): string {
-  const sources = Math.max(newestMtime(join(REPO_ROOT, 'src/server')), newestMtime(join(REPO_ROOT, 'src/shared')));
-  if (existsSync(HUSH_ENTRY) && newestMtime(BUILD_DIR) >= sources) return HUSH_ENTRY;
+export function ensureHushBuild(log: (line: string) => void): void {
+  if (existsSync(HUSH_ENTRY) && !sourcesChanged(BUILD_DIR, [join(REPO_ROOT, 'src/server'), join(REPO_ROOT, 'src/shared')])) return;
   log(`building the server into ${BUILD_DIR} …`);
   mkdirSync(BUILD_DIR, { recursive: true });
   // Inside node_modules, Node stops looking for the repository's package.json, so the build says it is ESM itself.
@@ -198,7 +173,6 @@ export function ensureHushBuild(log: (line: string) => void): string {
     if (!existsSync(HUSH_ENTRY)) throw new Error(`server build failed: ${output.slice(0, 2000)}`);
     log(`warning: tsc reported errors, benchmarking what it emitted:\n${output.split('\n').slice(0, 5).join('\n')}`);
   }
-  return HUSH_ENTRY;
 }
 
 // ------------------------------------------------------------------ servers
@@ -212,7 +186,7 @@ export interface ServerProcess {
   endpoint: Endpoint;
 }
 
-export async function startRelay(openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+async function startRelay(openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawnManaged('relay', process.execPath, [...nodeArgs, '--import', 'tsx', RELAY_ENTRY], {
     env: { PORT: String(port), HOST: '127.0.0.1' },
@@ -281,6 +255,8 @@ export interface RunningTarget {
   serverPids: number[];
   /** redis-server, for Redis targets. */
   redisPid: number | undefined;
+  /** [redisPid], or none: for CPU meters. */
+  redisPids: number[];
   /** Inspector port of the first server process, when asked for. */
   inspectPort: number | undefined;
   stop(): Promise<void>;
@@ -302,11 +278,11 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const firstArgs = inspectPort ? [...nodeArgs, `--inspect=127.0.0.1:${inspectPort}`] : nodeArgs;
   if (name === 'relay') {
     const relay = await startRelay(openFiles, firstArgs);
-    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, inspectPort, stop: () => relay.process.stop() };
+    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => relay.process.stop() };
   }
   if (name === 'memory') {
     const hush = await startHush('hush (memory)', {}, openFiles, firstArgs);
-    return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, inspectPort, stop: () => hush.process.stop() };
+    return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => hush.process.stop() };
   }
   const redis = await startRedis();
   const instances: ServerProcess[] = [];
@@ -324,6 +300,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     endpoints: instances.map((instance) => instance.endpoint),
     serverPids: instances.map((instance) => instance.process.pid),
     redisPid: redis.process.pid,
+    redisPids: [redis.process.pid],
     inspectPort,
     async stop() {
       await Promise.all(instances.map((instance) => instance.process.stop()));

@@ -2,17 +2,8 @@
 // older than the sources, then runs the server. Keeps `npm install && npm start`
 // a one-step install with no separate build command to remember.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
+import { existsSync } from 'node:fs';
+import { sourcesChanged } from './build-freshness.mjs';
 
 function run(script) {
   const result = spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
@@ -20,8 +11,6 @@ function run(script) {
 }
 
 const serverEntry = 'dist/server/main.js';
-const sourcesChanged = (output, inputs) =>
-  !existsSync(output) || Math.max(...inputs.map(newestMtime)) > newestMtime(output);
 
 if (sourcesChanged(serverEntry, ['src/server', 'src/shared'])) run('build:server');
 if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['src/client', 'src/shared', 'vite.config.ts', 'package-lock.json'])) run('build:client');

@@ -7,8 +7,8 @@
  * comparison the benchmark has. A target above its sustainable rate builds a
  * backlog, so each round waits (bounded) for it to drain before the next.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { sleep } from '../context.js';
 import type { RunningTarget, TargetName } from '../targets.js';
 import { measureStep, ourPids, type StepFigures } from './step.js';
 
@@ -83,7 +83,7 @@ export async function runCommonRate(ctx: BenchContext, targets: readonly Running
   };
 }
 
-export function median(values: number[]): number {
+function median(values: number[]): number {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);

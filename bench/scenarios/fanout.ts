@@ -6,8 +6,8 @@
  * an instance only receives its own rooms' traffic (B ≈ 1/N of the total) or
  * everything (B ≈ A).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { sleep } from '../context.js';
 import { startCountingProxy, type ProxyCounters } from '../redis-proxy.js';
 import { redisCommand, startHush, startRedis } from '../targets.js';
 

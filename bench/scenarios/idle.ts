@@ -8,8 +8,8 @@
  * by the HTTP and WebSocket handshakes. Also counts every failure and
  * unexpected close (target: none).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { sleep } from '../context.js';
 import { connectGarbageCollector, type GarbageCollector } from '../inspector-gc.js';
 import type { StatusResult } from '../ipc.js';
 import { openFileLimit, rssKiB } from '../proc-stats.js';

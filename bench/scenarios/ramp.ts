@@ -8,8 +8,8 @@
  * sustainable delivered rate with the server CPU µs per delivered message
  * there, and p50/p99 at half of it. (CPU at a common rate: common-rate.ts.)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { sleep } from '../context.js';
 import type { RunningTarget } from '../targets.js';
 import { isNoisy, measureStep, type StepFigures, type StepVerdict } from './step.js';
 

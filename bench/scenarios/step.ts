@@ -5,8 +5,9 @@
  * the generators (counts, latency) and from /proc (CPU of the target's
  * processes, of the generators, and of everything else on the machine).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { round, sleep } from '../context.js';
+import { round } from '../context.js';
 import { Histogram } from '../histogram.js';
 import { CpuMeter, OtherLoadMeter } from '../proc-stats.js';
 import type { RunningTarget } from '../targets.js';
@@ -48,9 +49,9 @@ export interface StepFigures {
 }
 
 /** Other processes using less than this many cores count as a quiet machine. */
-export const QUIET_OTHER_CORES = 0.25;
+const QUIET_OTHER_CORES = 0.25;
 /** A quarter-second in which other processes used more than this many cores makes a step noisy. */
-export const NOISY_PEAK_CORES = 0.6;
+const NOISY_PEAK_CORES = 0.6;
 
 /** Whether outside load may have spoiled the step (its failure is then measured again). */
 export function isNoisy(step: Pick<StepFigures, 'otherCores' | 'otherCoresPeak'>): boolean {
@@ -60,12 +61,12 @@ export function isNoisy(step: Pick<StepFigures, 'otherCores' | 'otherCoresPeak'>
 /** Our own processes: the parent, the generators, and every running target's servers and redis-server. */
 export function ourPids(ctx: BenchContext, targets: readonly RunningTarget[]): number[] {
   const pids = [process.pid, ...ctx.pool.pids];
-  for (const target of targets) pids.push(...target.serverPids, ...(target.redisPid ? [target.redisPid] : []));
+  for (const target of targets) pids.push(...target.serverPids, ...target.redisPids);
   return pids;
 }
 
 /** Waits (in 1 s looks, at most --quiet-wait seconds) until other processes leave the CPUs mostly idle; returns seconds waited. */
-export async function waitForQuiet(ctx: BenchContext, ours: readonly number[]): Promise<number> {
+async function waitForQuiet(ctx: BenchContext, ours: readonly number[]): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < ctx.options.quietWaitMs) {
     const meter = new OtherLoadMeter(ours);
@@ -104,7 +105,7 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
 }
 
 /** One step: every generator sends its share of `rate` for `durationMs`, then drains for up to `drainMs`. */
-export async function runStep(
+async function runStep(
   ctx: BenchContext,
   target: RunningTarget,
   label: string,
@@ -123,7 +124,7 @@ export async function runStep(
     window = new OtherLoadMeter(ours);
   }, 250);
   const hushMeter = new CpuMeter(target.serverPids);
-  const redisMeter = new CpuMeter(target.redisPid ? [target.redisPid] : []);
+  const redisMeter = new CpuMeter(target.redisPids);
   const generatorMeter = new CpuMeter(pool.pids);
   const results = await pool.step(target.name, stepIndex, rate, durationMs, drainMs);
   clearInterval(sampler);

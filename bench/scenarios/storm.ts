@@ -4,8 +4,8 @@
  * every client has its `welcome`, per-client percentiles, and failures
  * (target: zero). Each client has its own time bound; nothing retries.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { sleep } from '../context.js';
 import { Histogram } from '../histogram.js';
 import type { StormResult } from '../ipc.js';
 import { CpuMeter } from '../proc-stats.js';
@@ -24,13 +24,13 @@ export interface StormFigures {
   serverCpuMs: number;
 }
 
-export const STORM_CLIENT_TIMEOUT_MS = 30_000;
+const STORM_CLIENT_TIMEOUT_MS = 30_000;
 
 export async function runStorm(ctx: BenchContext, target: RunningTarget): Promise<StormFigures> {
   const { options, pool, log } = ctx;
   await sleep(500);
   const shares = pool.split(options.stormClients / 2);
-  const meter = new CpuMeter([...target.serverPids, ...(target.redisPid ? [target.redisPid] : [])]);
+  const meter = new CpuMeter([...target.serverPids, ...target.redisPids]);
   const results = await pool.all<StormResult>(
     (i) => (shares[i]! > 0 ? { type: 'storm', pairs: shares[i]!, endpoint: target.endpoints[0]!, timeoutMs: STORM_CLIENT_TIMEOUT_MS } : undefined),
     STORM_CLIENT_TIMEOUT_MS * 3 + 10_000,

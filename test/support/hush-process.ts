@@ -4,10 +4,11 @@
  * configuration. Output is captured; the process is killed if a test leaves it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 const REPO = resolve(import.meta.dirname, '../..');
 // Absolute, so the child can run from another working directory (e.g. one holding its own .env).
@@ -27,15 +28,6 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Spawns the server with `env` on top of a minimal environment; does not wait for it to listen. */
 export function spawnHush(env: Record<string, string>, args: string[] = [], cwd: string = REPO): HushProcess {

@@ -5,23 +5,17 @@
  * worker builds, the others wait and then find the build fresh.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sourcesChanged } from '../../../scripts/build-freshness.mjs';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const builtIndex = join(repo, 'dist/client/index.html');
 const lockDir = join(repo, 'dist/.client-build-lock');
 const SOURCES = ['src/client', 'src/shared', 'vite.config.ts', 'package-lock.json'];
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), stat.mtimeMs);
-}
-
 function isFresh(): boolean {
-  return existsSync(builtIndex) && statSync(builtIndex).mtimeMs >= Math.max(...SOURCES.map((source) => newestMtime(join(repo, source))));
+  return !sourcesChanged(builtIndex, SOURCES.map((source) => join(repo, source)));
 }
 
 async function withLock<T>(work: () => T): Promise<T> {

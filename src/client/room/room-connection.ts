@@ -246,22 +246,19 @@ export class RoomConnection {
         this.finish(frame.reason);
         return;
       case 'error':
-        this.handleError(frame.code, frame.message);
+        this.handleError(frame.id, frame.message);
         return;
     }
   }
 
-  private handleError(code: string, message: string): void {
-    // An error frame names no message; mark every in-flight one failed. An ack that still
-    // arrives for one of them wins and turns it into sent.
-    if (code === 'rate_limited' || code === 'payload_too_large' || code === 'invalid_frame' || code === 'unavailable') {
-      const ids = [...this.outbox.entries()].filter(([, entry]) => entry.timer !== undefined).map(([id]) => id);
-      for (const id of ids) {
-        const entry = this.outbox.get(id);
-        clearTimeout(entry?.timer);
-        if (entry) entry.timer = undefined;
-      }
-      if (ids.length > 0) this.options.dispatch({ type: 'send-failed', ids });
+  /** An error that answers a `send` names its id (see ServerFrame): only that message failed. */
+  private handleError(id: string | undefined, message: string): void {
+    const entry = id === undefined ? undefined : this.outbox.get(id);
+    if (id !== undefined && entry?.timer !== undefined) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      // An ack that still arrives for it wins and turns it into sent.
+      this.options.dispatch({ type: 'send-failed', ids: [id] });
     }
     this.options.dispatch({ type: 'notice', text: message });
   }

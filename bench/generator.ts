@@ -13,6 +13,7 @@
  * then skips applying (the server still unmasks; that cost is the same for
  * every target).
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +25,12 @@ import type { Endpoint, GeneratorCommand, GeneratorReply, GeneratorRequest, Gene
 const BODY_CHARS = 64;
 const PAD = 'x'.repeat(BODY_CHARS);
 const BODY_MARK = Buffer.from('"body":"s');
+/**
+ * Message ids are shaped like the web client's (crypto.randomUUID(): 36 characters): a random
+ * prefix per process and a counter in the last 12 hex digits, so they are unique and cheap to make.
+ * (Very short ids would be a different workload: V8 interns JSON string values of up to 10 characters.)
+ */
+const ID_PREFIX = randomUUID().slice(0, 24);
 // Server frames are JSON objects that start with {"type":"<t>…; byte 9 is the type's first letter.
 const TYPE_OFFSET = 9;
 const CHAR = { a: 97, e: 101, m: 109, s: 115, t: 116, w: 119, dot: 46 } as const;
@@ -232,7 +239,7 @@ function sendOne(pair: Pair, step: number): boolean {
   const ws = client.ws;
   if (!ws || ws.readyState !== WebSocket.OPEN) return false;
   const head = `s${step}t${nowMicros()}.`;
-  ws.send(`{"type":"send","id":"${(messageCounter++).toString(36)}","body":"${head}${PAD.slice(head.length)}"}`);
+  ws.send(`{"type":"send","id":"${ID_PREFIX}${(messageCounter++).toString(16).padStart(12, '0')}","body":"${head}${PAD.slice(head.length)}"}`);
   return true;
 }
 

@@ -175,6 +175,30 @@ export function ensureHushBuild(log: (line: string) => void): void {
   }
 }
 
+/**
+ * Builds the server as it was at git revision `rev` into its own directory
+ * (for A/B runs of bench/steady.ts against the working tree); returns its entry
+ * point. Built once per commit; uses the repository's node_modules.
+ */
+export function buildHushRevision(rev: string, log: (line: string) => void): string {
+  const commit = execFileSync('git', ['rev-parse', '--short', rev], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  const root = join(BUILD_ROOT, `rev-${commit}`);
+  const entry = join(root, 'dist/server/main.js');
+  if (existsSync(entry)) return entry;
+  log(`building the server of ${rev} (${commit}) into ${root} …`);
+  mkdirSync(root, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.server.json | tar -x -C "${root}"`], { cwd: REPO_ROOT });
+  writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
+  execFileSync('ln', ['-sfn', join(REPO_ROOT, 'node_modules'), join(root, 'node_modules')]);
+  try {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--outDir', join(root, 'dist')], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    if (!existsSync(entry)) throw new Error(`build of ${rev} failed: ${String((error as { stdout?: Buffer }).stdout ?? error).slice(0, 2000)}`);
+  }
+  writeFileSync(join(root, 'dist/package.json'), '{ "type": "module" }\n');
+  return entry;
+}
+
 // ------------------------------------------------------------------ servers
 
 function endpointAt(port: number): Endpoint {
@@ -197,11 +221,17 @@ async function startRelay(openFiles?: number, nodeArgs: string[] = []): Promise<
   return { process: child, endpoint };
 }
 
-export async function startHush(name: string, env: Record<string, string> = {}, openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startHush(
+  name: string,
+  env: Record<string, string> = {},
+  openFiles?: number,
+  nodeArgs: string[] = [],
+  entry = HUSH_ENTRY,
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawnManaged(name, process.execPath, [...nodeArgs, HUSH_ENTRY], {
+  const child = spawnManaged(name, process.execPath, [...nodeArgs, entry], {
     // Run outside the repository so a developer's .env cannot change what is measured.
-    cwd: BUILD_DIR,
+    cwd: dirname(entry),
     env: { ...HUSH_BENCH_ENV, ...env, PORT: String(port) },
     ...(openFiles ? { openFiles } : {}),
   });
@@ -269,6 +299,10 @@ export interface TargetOptions {
   nodeArgs?: string[];
   /** Start the first server process with its V8 inspector on this loopback port (to force GC before reading RSS). */
   inspectPort?: number;
+  /** Hush's entry point (default: the private build of the working tree; see buildHushRevision). */
+  entry?: string;
+  /** Extra environment of the Hush processes (settings to compare). */
+  env?: Record<string, string>;
 }
 
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
@@ -281,14 +315,14 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => relay.process.stop() };
   }
   if (name === 'memory') {
-    const hush = await startHush('hush (memory)', {}, openFiles, firstArgs);
+    const hush = await startHush('hush (memory)', { ...options.env }, openFiles, firstArgs, options.entry);
     return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => hush.process.stop() };
   }
   const redis = await startRedis();
   const instances: ServerProcess[] = [];
   try {
     for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
-      instances.push(await startHush(`hush (redis #${i + 1})`, { REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs));
+      instances.push(await startHush(`hush (redis #${i + 1})`, { ...options.env, REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry));
     }
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.process.stop()));

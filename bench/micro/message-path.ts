@@ -76,6 +76,8 @@ for (let r = 0; r < rooms; r++) {
 await new Promise((resolve) => setTimeout(resolve, 100));
 
 const body = 'x'.repeat(64);
+// Ids shaped like the web client's (randomUUID()), as bench/generator.ts sends them.
+const ID_PREFIX = '2f0c1a52-8d7e-4b9a-a1c3-';
 let delivered = 0;
 let expected = 0;
 let wake: (() => void) | undefined;
@@ -94,7 +96,7 @@ async function burst(count: number, counter: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const pair = pairs[i % pairs.length]!;
     const sender = (counter + i) % 2 === 0 ? pair.a : pair.b;
-    sender.emit('message', Buffer.from(`{"type":"send","id":"${(counter + i).toString(36)}","body":"${body}"}`), false);
+    sender.emit("message", Buffer.from(`{"type":"send","id":"${ID_PREFIX}${(counter + i).toString(16).padStart(12, "0")}","body":"${body}"}`), false);
   }
   await done;
 }

@@ -1,0 +1,154 @@
+/**
+ * A steady load for looking inside one target while it works: starts the
+ * relay and the named targets, gives each the same rooms, and runs the same
+ * offered rate on them in turn, step after step, printing each step's figures
+ * (and, with --perf, the syscalls each server process made per delivered
+ * message, counted by `perf stat`). A developer's tool, not a report: use
+ * `npm run bench` for figures that go in docs/.
+ *
+ *   npx tsx bench/steady.ts --targets memory,redis1 --rate 11000 --steps 3 --step-ms 5000 [--perf] [--perf-record DIR]
+ *
+ * --variant K=V,K2=V2 (repeatable) also runs every Hush target with those extra settings.
+ * --compare REV also runs every Hush target as built from git revision REV, interleaved with
+ * the working tree's, so a change is measured against its baseline in the same minutes.
+ * --perf-record DIR samples the first server process of each target during step 1
+ * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
+ */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import type { BenchContext } from './context.js';
+import { round } from './context.js';
+import { GeneratorPool } from './generator-pool.js';
+import { parseOptions } from './options.js';
+import { measureStep, ourPids } from './scenarios/step.js';
+import { buildHushRevision, ensureHushBuild, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
+
+const { values } = parseArgs({
+  options: {
+    targets: { type: 'string', default: 'memory' },
+    rate: { type: 'string', default: '11000' },
+    rooms: { type: 'string', default: '500' },
+    steps: { type: 'string', default: '3' },
+    'step-ms': { type: 'string', default: '5000' },
+    perf: { type: 'boolean', default: false },
+    'perf-record': { type: 'string' },
+    compare: { type: 'string' },
+    variant: { type: 'string', multiple: true, default: [] },
+  },
+});
+
+const names = ['relay', ...values.targets.split(',').filter((name) => name !== 'relay')] as TargetName[];
+for (const name of names) if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown target ${name}`);
+const rate = Number(values.rate);
+const stepMs = Number(values['step-ms']);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Counts the syscalls of `pids` for `ms` with perf (tracepoints), or resolves null when perf is unavailable. */
+function countSyscalls(pids: number[], ms: number): Promise<Map<string, number> | null> {
+  return new Promise((resolve) => {
+    const events = ['raw_syscalls:sys_enter', 'syscalls:sys_enter_writev', 'syscalls:sys_enter_write', 'syscalls:sys_enter_read', 'syscalls:sys_enter_epoll_wait'];
+    const child = spawn('perf', ['stat', '-x', ',', '-e', events.join(','), '-p', pids.join(','), '--', 'sleep', String(ms / 1000)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.on('error', () => resolve(null));
+    child.on('close', () => {
+      const counts = new Map<string, number>();
+      for (const line of text.split('\n')) {
+        const [value, , event] = line.split(',');
+        if (event && Number.isFinite(Number(value))) counts.set(event.replace(/^.*:(sys_enter_)?/, ''), Number(value));
+      }
+      resolve(counts.size > 0 ? counts : null);
+    });
+  });
+}
+
+/** Samples `pid` with `perf record` for `ms` into `file` (needs the target started with --perf-basic-prof for JS names). */
+function recordProfile(pid: number, ms: number, file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, '-p', String(pid), '--', 'sleep', String(ms / 1000)], { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  });
+}
+
+function quartiles(values: number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]!;
+  return [at(0.25), at(0.5), at(0.75)];
+}
+
+async function main(): Promise<void> {
+  const options = { ...(parseOptions(['--rooms', values.rooms, '--quiet-wait', '0']) as Exclude<ReturnType<typeof parseOptions>, 'help'>) };
+  ensureHushBuild(log);
+  const pool = GeneratorPool.start(options.generators);
+  const ctx: BenchContext = { options, pool, log };
+  const targets: RunningTarget[] = [];
+  try {
+    // With --compare REV, every Hush target also runs as built from REV, in the same steps (A/B).
+    const baselineEntry = values.compare ? buildHushRevision(values.compare, log) : undefined;
+    // With --variant KEY=VALUE[,KEY=VALUE…], every Hush target also runs with those settings.
+    const settings = values.variant.map((text) => Object.fromEntries(text.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])));
+    const variants: Array<{ name: TargetName; label: string; entry?: string; env?: Record<string, string> }> = [];
+    for (const name of names) {
+      if (baselineEntry && name !== 'relay') variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
+      variants.push({ name, label: name });
+      if (name !== 'relay') values.variant.forEach((text, i) => variants.push({ name, label: `${name}[${text}]`, env: settings[i]! }));
+    }
+    for (const { name, label, entry, env } of variants) {
+      // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).
+      const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
+      const nodeArgs = [...(values['perf-record'] ? ['--perf-basic-prof'] : []), ...(extraNodeArgs ? extraNodeArgs.split(' ') : [])];
+      const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings });
+      // The generators group rooms by target name; a variant gets its own group.
+      target.name = label as TargetName;
+      targets.push(target);
+      const [first, second] = target.endpoints;
+      const prepared = await pool.addRooms(label, options.rooms, { create: first!, a: first!, b: second ?? first! });
+      if (prepared.failures > 0) throw new Error(`${label}: ${prepared.firstError}`);
+      log(`${label}: pids ${[...target.serverPids, ...target.redisPids].join(' ')}`);
+    }
+    await pool.connectAll();
+    const ours = ourPids(ctx, targets);
+    for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: rate / 2, durationMs: 1000, ours });
+    const ratios = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+    const cpu = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+    for (let step = 1; step <= Number(values.steps); step++) {
+      // The order rotates every step, so no target always runs right after the same one.
+      const order = targets.map((_, i) => targets[(i + step - 1) % targets.length]!);
+      const stepCpu = new Map<string, number>();
+      for (const target of order) {
+        const counting = values.perf ? countSyscalls([...target.serverPids, ...target.redisPids], stepMs - 500) : Promise.resolve(null);
+        const recording = values['perf-record'] && step === 1
+          ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
+          : Promise.resolve();
+        const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
+        await recording;
+        stepCpu.set(target.name, figures.cpuUsPerMsg);
+        const counts = await counting;
+        if (counts) {
+          const perMessage = [...counts].map(([event, count]) => `${event} ${round(count / (figures.deliveredRate * ((stepMs - 500) / 1000)))}`);
+          log(`          syscalls per delivered message: ${perMessage.join(', ')}`);
+        }
+      }
+      for (const [name, value] of stepCpu) {
+        cpu.get(name)!.push(value);
+        ratios.get(name)!.push(value / stepCpu.get('relay')!);
+      }
+    }
+    // Medians over the steps, and each target's ratio to the relay measured in the same step.
+    log('\nCPU µs per delivered message (median, quartiles) and × relay in the same step (median, quartiles):');
+    for (const target of targets) {
+      const [q1, median, q3] = quartiles(cpu.get(target.name)!);
+      const [r1, ratio, r3] = quartiles(ratios.get(target.name)!);
+      log(`  ${target.name.padEnd(28)} ${round(median!)} (${round(q1!)}–${round(q3!)})  ×${round(ratio!)} (${round(r1!)}–${round(r3!)})`);
+    }
+  } finally {
+    pool.close();
+    await Promise.all(targets.map((target) => target.stop()));
+  }
+}
+
+main().catch((error: unknown) => {
+  log(String(error instanceof Error ? error.stack : error));
+  process.exit(1);
+});

@@ -4,7 +4,8 @@
  * hooks; process metrics (CPU, memory, event-loop lag) come from prom-client's
  * default collectors, all under the `hush_` prefix.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.js';
 import type { EndReason } from '../shared/protocol.js';
 import type { RoomMetrics } from './room/room-metrics.js';
 import type { EngineStats } from './store/engine.js';
@@ -28,12 +29,12 @@ export function createPrometheusMetrics(engineStats: () => EngineStats | undefin
   });
   const accepted = new Counter({ name: 'hush_messages_accepted_total', help: 'Messages stored through this instance (duplicates excluded).', registers: [registry] });
   const delivered = new Counter({ name: 'hush_messages_delivered_total', help: 'Message frames handed to local sockets (one per receiving socket, acks included).', registers: [registry] });
-  const fanOut = new Histogram({
-    name: 'hush_fanout_latency_seconds',
-    help: 'From a message being accepted by the store to its delivery to the last local socket.',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const fanOut = new BucketHistogram(
+    'hush_fanout_latency_seconds',
+    'From a message being accepted by the store to its delivery to the last local socket.',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registry,
+  );
   const rejected = new Counter({ name: 'hush_joins_rejected_total', help: 'Refused joins and connections, by reason.', labelNames: ['reason'], registers: [registry] });
   const limited = new Counter({ name: 'hush_rate_limited_total', help: 'Requests or frames refused by a rate limit, by kind.', labelNames: ['kind'], registers: [registry] });
   new Counter({

@@ -9,7 +9,7 @@
  */
 import { DEDUP_RECORDS_PER_ROOM, MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
 
-const limits = { maxMessages: 500, maxBytes: 2_097_152 };
+const limits = { maxMessages: 500, maxBytes: 2_097_152, sendBudget: { points: Number.MAX_SAFE_INTEGER, windowMs: 1000 } };
 const body = 'x'.repeat(64);
 const senders = ['AbCdEfGhIjKl', 'MnOpQrStUvWx'];
 // Ids as a client sends them: short strings that come out of JSON.parse, shared with nothing else.

@@ -5,6 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessageFrame } from '../../src/server/room/server-frames.js';
 import { launchBrowser, newPerson } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
 import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForMessages, WAIT_MS } from './support/room-actions.js';
@@ -62,11 +63,11 @@ describe('network drop', () => {
     expect(resumedFrom.at(-1)).toBe(storedBeforeDrop);
 
     // And the server holds each message once: the resent one was not stored twice.
-    const stored = await hush.server.engine.store.readMessages(roomId, 0, 1000);
-    const ids = stored.messages.map((message) => `${message.from}:${message.id}`);
+    const stored = (await hush.server.engine.store.readMessages(roomId, 0, 1000)).frames.map(parseMessageFrame);
+    const ids = stored.map((message) => `${message.from}:${message.id}`);
     expect(new Set(ids).size).toBe(ids.length);
     // 6 chat lines plus one `hello` per member.
-    expect(stored.messages).toHaveLength(everything.length + 2);
+    expect(stored).toHaveLength(everything.length + 2);
     expect(alice.problems).toEqual([]);
   });
 });

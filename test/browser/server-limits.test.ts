@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessageFrame } from '../../src/server/room/server-frames.js';
 import { launchBrowser, newPerson } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
 import { createRoom, joinByLink, roomIdOf, sendMessage, waitForBanner, waitInRoom, WAIT_MS } from './support/room-actions.js';
@@ -90,7 +91,7 @@ describe('optimistic sending', () => {
     expect((await bob.page.getByTestId('message-text').allTextContents()).sort()).toEqual(texts);
     for (const id of failedIds) expect(await bob.page.locator(`[data-testid="message"][data-message-id="${id}"]`).count()).toBe(1);
     const stored = await hush.server.engine.store.readMessages(roomIdOf(link), 0, 100);
-    const ids = stored.messages.map((message) => message.id);
+    const ids = stored.frames.map((frame) => parseMessageFrame(frame).id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -630,6 +630,25 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(viaHttp.body.error.code).toBe('rate_limited');
       });
 
+      it('the send budget is per member and renews when its window ends', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 2, MESSAGE_RATE_WINDOW_SECONDS: 1 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        const other = await connect(limited, members[1]!, roomId);
+        socket.send({ type: 'send', id: 'a1', body: 'x' });
+        socket.send({ type: 'send', id: 'a2', body: 'x' });
+        await socket.waitForCount('ack', 2);
+        socket.send({ type: 'send', id: 'a3', body: 'x' });
+        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited', id: 'a3' });
+        // The other member's budget is its own.
+        other.socket.send({ type: 'send', id: 'b1', body: 'x' });
+        expect(await other.socket.next('ack')).toMatchObject({ id: 'b1' });
+        // A new window: the refused send goes through when retried with the same id.
+        await sleep(1100);
+        socket.send({ type: 'send', id: 'a3', body: 'x' });
+        expect((await socket.waitForCount('ack', 3))[2]).toMatchObject({ id: 'a3', seq: 4 });
+      });
+
       it('typing has its own budget: it never uses up the message rate limit', async () => {
         const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60 });
         const { roomId, members } = await roomWithMembers(limited, 2);

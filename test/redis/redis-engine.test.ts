@@ -18,6 +18,9 @@ import { freePort } from '../support/hush-process.js';
 import { RedisServer, redisSkipReason, scanKeys } from '../support/redis-server.js';
 import { dumpKeys, startRedisHush, type RedisHush } from './redis-support.js';
 
+/** A send budget that never refuses, for tests of the store itself. */
+const UNLIMITED = { points: Number.MAX_SAFE_INTEGER, windowMs: 1000 };
+
 if (redisSkipReason) console.warn(`[redis] engine tests SKIPPED: ${redisSkipReason}`);
 const suite = redisSkipReason ? describe.skip : describe;
 const silent = pino({ level: 'silent' });
@@ -102,12 +105,12 @@ suite('Redis engine', () => {
       const roomId = randomBytes(16).toString('base64url');
       await store.createRoom({ roomId, capacity: 2, expiresAt: a.engine.clock.now() + 60_000 });
       const total = DEDUP_RECORDS_PER_ROOM + 5;
-      await Promise.all(Array.from({ length: total }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })));
+      await Promise.all(Array.from({ length: total }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })));
       expect(await reader.hlen(`hush:{${roomId}}:sent`)).toBe(DEDUP_RECORDS_PER_ROOM);
       expect(await reader.llen(`hush:{${roomId}}:sent-order`)).toBe(DEDUP_RECORDS_PER_ROOM);
       expect(await reader.llen(`hush:{${roomId}}:history`)).toBe(10);
-      expect(await store.appendMessage(roomId, { id: `d${total - 1}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })).toMatchObject({ kind: 'duplicate', seq: total });
-      expect(await store.appendMessage(roomId, { id: 'd0', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000 })).toMatchObject({ kind: 'appended' });
+      expect(await store.appendMessage(roomId, { id: `d${total - 1}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })).toMatchObject({ kind: 'duplicate', seq: total });
+      expect(await store.appendMessage(roomId, { id: 'd0', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })).toMatchObject({ kind: 'appended' });
       await store.deleteRoom(roomId);
     });
   });
@@ -219,7 +222,7 @@ suite('Redis engine', () => {
         await Promise.all(
           rooms.map(async (busyRoom) => {
             // Appending publishes the message on the room's channel.
-            await busy.store.appendMessage(busyRoom, { id: `m${i}`, from: 'x', body: 'busy-room-traffic' }, { maxMessages: 100, maxBytes: 1_000_000 });
+            await busy.store.appendMessage(busyRoom, { id: `m${i}`, from: 'x', body: 'busy-room-traffic' }, { maxMessages: 100, maxBytes: 1_000_000, sendBudget: UNLIMITED });
           }),
         );
         one.socket.send({ type: 'send', id: `q${i}`, body: 'quiet-room-traffic' });

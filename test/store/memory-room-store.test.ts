@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEDUP_RECORDS_PER_ROOM, MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
 
-const limits = { maxMessages: 500, maxBytes: 2_097_152 };
+const limits = { maxMessages: 500, maxBytes: 2_097_152, sendBudget: { points: 1_000_000, windowMs: 1000 } };
 
 describe('memory store idempotency records', () => {
   it('a sender whose only record is the one being forgotten keeps the record of its new message', async () => {

@@ -14,7 +14,7 @@ import {
   type SendMessageResponse,
 } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
-import { HushError } from '../room/hush-error.js';
+import { HushError, rateLimited } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
 import { spendBudget } from '../room/rate-budget.js';
@@ -24,7 +24,7 @@ export interface RoomsRouteDeps {
   config: Config;
   service: RoomService;
   metrics: RoomMetrics;
-  /** Per-member message limiter shared with the WebSocket path. */
+  /** Per-member limiter of history reads (sends are budgeted by the store, see RoomService.send). */
   messageLimiter: RateLimiterAbstract;
   /** Per-IP room-creation limiter (shared across instances on Redis). */
   roomCreateLimiter: RateLimiterAbstract;
@@ -55,7 +55,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
     if (await spendBudget(limiter, key)) return;
     metrics.rateLimited(kind);
-    throw new HushError('rate_limited', kind === 'room_create' ? 'Too many rooms created from your address; wait a minute.' : 'You are sending too fast; slow down.');
+    throw kind === 'room_create' ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.') : rateLimited();
   }
 
   app.post('/api/rooms', async (request, reply) => {
@@ -88,7 +88,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   app.post('/api/rooms/:roomId/messages', async (request: RoomRequest, reply) => {
     const member = await requireMember(request);
     const body = parse(sendMessageRequestSchema, request.body);
-    await consume(deps.messageLimiter, `${member.room.roomId}:${member.memberId}`, 'message');
+    // The send budget (shared with WebSocket sends) is spent by the store, in the same step as the append.
     const result = await service.send(member, body.id, body.body);
     return reply.code(201).send({ seq: result.seq, sentAt: result.sentAt } satisfies SendMessageResponse);
   });

@@ -3,15 +3,16 @@
  * Hub). It subscribes to a room on the bus when its first local socket arrives
  * and unsubscribes when the last one leaves, restores seq order (the bus may
  * reorder or drop across instances) by buffering and filling gaps from the
- * store, serialises each message once for all its local receivers, and ends
- * local sockets when the room expires by the store's clock.
+ * store, hands each message's stored frame to all its local receivers (no
+ * re-serialisation), and ends local sockets when the room expires by the
+ * store's clock.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
 import type { RoomBus, RoomEvent } from '../store/room-bus.js';
 import type { Clock, RoomStore } from '../store/room-store.js';
 import type { RoomMetrics } from './room-metrics.js';
-import { destroyedFrame, messageFrame, presenceFrame, typingFrame } from './server-frames.js';
+import { destroyedFrame, parseMessageFrame, presenceFrame, typingFrame } from './server-frames.js';
 
 /** What the hub needs from a socket; the WebSocket layer implements it. */
 export interface HubConnection {
@@ -33,10 +34,15 @@ interface LocalRoom {
   /** Next seq to deliver; 0 until the subscription is ready. */
   nextSeq: number;
   /** Messages that arrived ahead of `nextSeq`. */
-  readonly pending: Map<number, ChatMessage>;
+  readonly pending: Map<number, PendingMessage>;
   gapTimer: NodeJS.Timeout | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
   ended: boolean;
+}
+
+interface PendingMessage {
+  message: ChatMessage;
+  frame: string;
 }
 
 /** How long a message ahead of a gap waits for the missing ones before the hub reads the store. */
@@ -104,7 +110,7 @@ export class RoomHub {
     if (!room || room.ended) return;
     switch (event.type) {
       case 'message':
-        this.receiveMessage(room, event.message);
+        this.receiveMessage(room, event.message, event.frame);
         return;
       case 'presence': {
         const frame = presenceFrame(event.members);
@@ -163,23 +169,23 @@ export class RoomHub {
     }
   }
 
-  private receiveMessage(room: LocalRoom, message: ChatMessage): void {
+  private receiveMessage(room: LocalRoom, message: ChatMessage, frame: string): void {
     if (room.nextSeq === 0 || message.seq > room.nextSeq) {
-      room.pending.set(message.seq, message);
+      room.pending.set(message.seq, { message, frame });
       if (room.nextSeq !== 0) this.scheduleGapFill(room);
       return;
     }
     if (message.seq < room.nextSeq) return; // already delivered
-    this.deliver(room, message);
-    this.drain(room);
+    this.deliver(room, message, frame);
+    if (room.pending.size > 0 || room.gapTimer) this.drain(room);
   }
 
   private drain(room: LocalRoom): void {
     for (const seq of room.pending.keys()) if (seq < room.nextSeq) room.pending.delete(seq);
     let next = room.pending.get(room.nextSeq);
     while (next) {
-      room.pending.delete(next.seq);
-      this.deliver(room, next);
+      room.pending.delete(next.message.seq);
+      this.deliver(room, next.message, next.frame);
       next = room.pending.get(room.nextSeq);
     }
     if (room.pending.size === 0 && room.gapTimer) {
@@ -188,9 +194,8 @@ export class RoomHub {
     }
   }
 
-  private deliver(room: LocalRoom, message: ChatMessage): void {
+  private deliver(room: LocalRoom, message: ChatMessage, frame: string): void {
     room.nextSeq = message.seq + 1;
-    const frame = messageFrame(message);
     for (const connection of room.connections) connection.deliverMessage(message, frame);
     this.metrics.messagesDelivered(room.connections.size);
     this.metrics.fanOutLatency(this.clock.now() - message.sentAt);
@@ -210,12 +215,13 @@ export class RoomHub {
     if (room.ended || this.rooms.get(room.roomId) !== room) return;
     try {
       const page = await this.store.readMessages(room.roomId, room.nextSeq - 1, 1000);
-      for (const message of page.messages) {
+      for (const frame of page.frames) {
+        const message = parseMessageFrame(frame);
         if (message.seq > room.nextSeq) room.nextSeq = message.seq; // dropped by the history cap
-        this.receiveMessage(room, message);
+        this.receiveMessage(room, message, frame);
       }
       // A message ahead of the store's view means the room ended meanwhile; otherwise retry later.
-      if (room.pending.size > 0 && page.messages.length > 0) this.scheduleGapFill(room);
+      if (room.pending.size > 0 && page.frames.length > 0) this.scheduleGapFill(room);
     } catch (error) {
       this.logger.warn({ err: error, roomId: room.roomId }, 'gap fill failed; will retry');
       this.scheduleGapFill(room);

@@ -6,8 +6,9 @@
 import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { RoomBus } from '../store/room-bus.js';
-import type { Clock, RoomRecord, RoomStore } from '../store/room-store.js';
-import { HushError, notAMember, roomNotFound } from './hush-error.js';
+import type { AppendPolicy, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
+import { HushError, notAMember, rateLimited, roomNotFound } from './hush-error.js';
+import { parseMessageFrame } from './server-frames.js';
 import { hashMemberToken, MEMBER_TOKEN_PATTERN, newMemberId, newRoomId } from './ids.js';
 import type { RoomMetrics } from './room-metrics.js';
 
@@ -27,17 +28,34 @@ export interface SendResult {
 
 type RoomRules = Pick<
   Config,
-  'ROOM_TTL_SECONDS' | 'ROOM_TTL_MIN_SECONDS' | 'ROOM_TTL_MAX_SECONDS' | 'ROOM_CAPACITY' | 'ROOM_CAPACITY_MAX' | 'HISTORY_LIMIT' | 'HISTORY_MAX_BYTES'
+  | 'ROOM_TTL_SECONDS'
+  | 'ROOM_TTL_MIN_SECONDS'
+  | 'ROOM_TTL_MAX_SECONDS'
+  | 'ROOM_CAPACITY'
+  | 'ROOM_CAPACITY_MAX'
+  | 'HISTORY_LIMIT'
+  | 'HISTORY_MAX_BYTES'
+  | 'MESSAGE_RATE_LIMIT'
+  | 'MESSAGE_RATE_WINDOW_SECONDS'
 >;
 
 export class RoomService {
+  /** What every append obeys; built once, it travels with each send to the store. */
+  private readonly appendPolicy: AppendPolicy;
+
   constructor(
     private readonly store: RoomStore,
     private readonly bus: RoomBus,
     private readonly clock: Clock,
     private readonly rules: RoomRules,
     private readonly metrics: RoomMetrics,
-  ) {}
+  ) {
+    this.appendPolicy = {
+      maxMessages: rules.HISTORY_LIMIT,
+      maxBytes: rules.HISTORY_MAX_BYTES,
+      sendBudget: { points: rules.MESSAGE_RATE_LIMIT, windowMs: rules.MESSAGE_RATE_WINDOW_SECONDS * 1000 },
+    };
+  }
 
   async createRoom(request: CreateRoomRequest): Promise<CreateRoomResponse> {
     const { rules } = this;
@@ -85,20 +103,37 @@ export class RoomService {
     return { roomId: room.roomId, expiresAt: room.expiresAt, capacity: room.capacity, members };
   }
 
-  /** Stores a message (exactly once per sender and id); storing it also fans it out (RoomStore.appendMessage). */
+  /**
+   * Stores a message (exactly once per sender and id), spending one point of the
+   * sender's send budget (shared by HTTP and WebSocket sends, and across instances
+   * with Redis); storing it also fans it out (RoomStore.appendMessage).
+   */
   async send(member: Member, id: string, body: string): Promise<SendResult> {
-    const { roomId } = member.room;
-    const limits = { maxMessages: this.rules.HISTORY_LIMIT, maxBytes: this.rules.HISTORY_MAX_BYTES };
-    const result = await this.store.appendMessage(roomId, { id, from: member.memberId, body }, limits);
-    if (result.kind === 'not_found') throw roomNotFound();
-    if (result.kind === 'duplicate') return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
-    this.metrics.messageAccepted();
-    return { seq: result.message.seq, sentAt: result.message.sentAt, duplicate: false };
+    const result = await this.store.appendMessage(member.room.roomId, { id, from: member.memberId, body }, this.appendPolicy);
+    switch (result.kind) {
+      case 'appended':
+        this.metrics.messageAccepted();
+        return { seq: result.seq, sentAt: result.sentAt, duplicate: false };
+      case 'duplicate':
+        return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
+      case 'rate_limited':
+        this.metrics.rateLimited('message');
+        throw rateLimited();
+      case 'not_found':
+        throw roomNotFound();
+    }
+  }
+
+  /** A frame the member sent was refused before it could be a send: it still costs a point of the send budget. */
+  async chargeRefusedFrame(member: Member): Promise<void> {
+    if (await this.store.spendSendBudget(member.room.roomId, member.memberId, this.appendPolicy.sendBudget)) return;
+    this.metrics.rateLimited('message');
+    throw rateLimited();
   }
 
   /**
    * One page of history, oldest first. Besides `limit`, a page stops once its
-   * bodies pass PAGE_MAX_BYTES (it always holds at least one message), so a
+   * frames pass PAGE_MAX_BYTES (it always holds at least one message), so a
    * reader cannot make the server build megabytes per request; page with `after`.
    */
   async listMessages(member: Member, after: number, limit: number | undefined): Promise<ChatMessage[]> {
@@ -106,10 +141,10 @@ export class RoomService {
     const page = await this.store.readMessages(member.room.roomId, after, cap);
     let bytes = 0;
     const messages: ChatMessage[] = [];
-    for (const message of page.messages) {
-      bytes += message.body.length + message.id.length;
+    for (const frame of page.frames) {
+      bytes += frame.length;
       if (messages.length > 0 && bytes > PAGE_MAX_BYTES) break;
-      messages.push(message);
+      messages.push(parseMessageFrame(frame));
     }
     return messages;
   }

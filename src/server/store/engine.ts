@@ -41,7 +41,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export function createMemoryEngine(clock: Clock = systemClock): Engine {
   const bus = new MemoryRoomBus();
-  const store = new MemoryRoomStore(clock, (roomId, event) => void bus.publish(roomId, event));
+  const store = new MemoryRoomStore(clock, (roomId, event) => bus.deliver(roomId, event));
   return {
     kind: 'memory',
     store,

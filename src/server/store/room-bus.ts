@@ -9,7 +9,8 @@
 import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
 
 export type RoomEvent =
-  | { type: 'message'; message: ChatMessage }
+  /** `frame` is the message's `message` frame as stored, sent to every local socket as is. */
+  | { type: 'message'; message: ChatMessage; frame: string }
   | { type: 'presence'; members: MemberPresence[] }
   | { type: 'typing'; from: string }
   | { type: 'destroyed'; reason: EndReason };

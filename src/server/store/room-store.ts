@@ -1,13 +1,14 @@
 /**
  * The storage seam: everything about a room that must outlive one socket —
  * metadata, seats (hashed member tokens), presence, history and idempotency
- * records. One interface, two implementations (memory, redis); the room domain
- * and the transports only ever see this. test/contract/ runs one suite against both.
+ * records, send budgets. One interface, two implementations (memory, redis); the
+ * room domain and the transports only ever see this. test/protocol/ runs one suite
+ * against both.
  *
  * Every operation on a room that has ended (expired or destroyed) behaves as if
  * the room never existed: reads return null/empty, writes report `not_found`.
  */
-import type { ChatMessage, MemberPresence } from '../../shared/protocol.js';
+import type { MemberPresence } from '../../shared/protocol.js';
 
 export interface RoomRecord {
   roomId: string;
@@ -30,19 +31,41 @@ export interface MessageDraft {
 /** How much history a room keeps; the oldest messages go first (the newest is always kept). */
 export interface HistoryLimits {
   maxMessages: number;
-  /** Approximate bytes of retained messages (each counted as its stored JSON size). */
+  /** Approximate bytes of retained messages (each counted as its stored frame's length). */
   maxBytes: number;
 }
 
+/**
+ * A member's budget of sends in a room: at most `points` per fixed window of
+ * `windowMs`, the window starting at the first send after the previous one
+ * ended (rate-limiter-flexible's semantics). Every attempt counts, refused and
+ * duplicate ones too. Kept with the room, so it ends with it.
+ */
+export interface SendBudget {
+  points: number;
+  windowMs: number;
+}
+
+/** The rules one append obeys: the room's history limits and the sender's budget. */
+export interface AppendPolicy extends HistoryLimits {
+  sendBudget: SendBudget;
+}
+
 export type AppendResult =
-  | { kind: 'appended'; message: ChatMessage }
+  | { kind: 'appended'; seq: number; sentAt: number }
   /** The id was used before in this room: the original message, not stored again. */
   | { kind: 'duplicate'; seq: number; sentAt: number }
+  /** The sender spent its budget for the current window: nothing stored. */
+  | { kind: 'rate_limited' }
   | { kind: 'not_found' };
 
 export interface HistoryPage {
-  /** Messages with seq > after, oldest first, at most `limit`. */
-  messages: ChatMessage[];
+  /**
+   * Messages with seq > after, oldest first, at most `limit`, as their `message`
+   * frames: serialised once when stored and sent to sockets as they are
+   * (server-frames.ts parses one back when its fields are needed).
+   */
+  frames: string[];
   /** Oldest retained seq, 0 if the room has no message. */
   oldestSeq: number;
   /** Newest seq, 0 if the room has no message. */
@@ -70,12 +93,15 @@ export interface RoomStore {
   /** Marks one connection of a member as open or closed; returns the room's presence after the change. */
   setConnection(roomId: string, memberId: string, connectionId: string, open: boolean): Promise<MemberPresence[]>;
   /**
-   * Atomically checks (sender, message id) against the room's idempotency records,
-   * assigns the next seq, stores the message, trims history to `limits`, and
-   * publishes the message to the room's RoomBus subscribers in that same step,
-   * so the bus carries a room's messages in seq order (a duplicate is not published).
+   * Atomically spends one point of the sender's budget, checks (sender, message id)
+   * against the room's idempotency records, assigns the next seq, stores the
+   * message, trims history to the policy's limits, and publishes the message to
+   * the room's RoomBus subscribers in that same step, so the bus carries a room's
+   * messages in seq order (a duplicate or refused send is not published).
    */
-  appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult>;
+  appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult>;
+  /** Spends one point of a member's send budget without sending (a refused frame costs like a send); false when it is spent. */
+  spendSendBudget(roomId: string, memberId: string, budget: SendBudget): Promise<boolean>;
   readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage>;
   /** Removes every trace of the room. True if this call ended it, false if it was already gone. */
   deleteRoom(roomId: string): Promise<boolean>;

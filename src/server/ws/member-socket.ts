@@ -8,12 +8,12 @@ import type { WebSocket } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CLOSE_CODES } from '../../shared/errors.js';
 import type { ChatMessage, EndReason, ServerFrame } from '../../shared/protocol.js';
-import { HushError } from '../room/hush-error.js';
+import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
 import { spendBudget } from '../room/rate-budget.js';
-import { ackFrame, destroyedFrame, messageFrame } from '../room/server-frames.js';
+import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
 
@@ -44,11 +44,13 @@ export class MemberSocket implements HubConnection {
   private readonly started: Promise<void>;
   /** Ids this socket sent whose `ack` has not gone out yet; the hub's copy of such a message becomes the ack. */
   private readonly awaitingAck = new Set<string>();
+  /** Rate-limit refusals in a row; RATE_LIMIT_STRIKES of them close the socket. */
   private strikes = 0;
+  /** True once the welcome and replay went out: frames are then handled without waiting for `started`. */
+  private ready = false;
   private roomEnded = false;
   private readonly roomId: string;
-  /** Rate-limit budgets of this member in this room: sends (shared with HTTP) and typing. */
-  private readonly sendBudget: string;
+  /** Rate-limiter key of this member's typing budget in this room (sends are budgeted by the store). */
   private readonly typingBudget: string;
 
   constructor(
@@ -60,9 +62,8 @@ export class MemberSocket implements HubConnection {
   ) {
     this.memberId = member.memberId;
     this.roomId = member.room.roomId;
-    this.sendBudget = `${this.roomId}:${this.memberId}`;
-    this.typingBudget = `${this.sendBudget}:typing`;
-    ws.on('message', (data, isBinary) => void this.onFrame(data as Buffer, isBinary));
+    this.typingBudget = `${this.roomId}:${this.memberId}:typing`;
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('pong', () => {
       this.missedPong = false;
     });
@@ -153,13 +154,13 @@ export class MemberSocket implements HubConnection {
         lastSeq: page.lastSeq,
       } satisfies ServerFrame),
     );
-    this.cursor = Math.min(this.after, page.lastSeq);
-    for (const message of page.messages) {
-      this.cursor = message.seq;
-      this.send(messageFrame(message));
-    }
+    // History is contiguous in seq, so the replay ends at its first seq plus its length.
+    const firstSeq = Math.max(this.after + 1, page.oldestSeq);
+    this.cursor = page.frames.length > 0 ? firstSeq + page.frames.length - 1 : Math.min(this.after, page.lastSeq);
+    for (const frame of page.frames) this.send(frame);
     const queued = this.startupQueue ?? [];
     this.startupQueue = undefined;
+    this.ready = true;
     for (const item of queued) {
       if (item.message) this.deliverMessage(item.message, item.frame);
       else this.send(item.frame);
@@ -192,34 +193,40 @@ export class MemberSocket implements HubConnection {
 
   // ------------------------------------------------------------- inbound frames
 
-  private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
+  private onFrame(data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       this.ws.close(CLOSE_CODES.unsupportedData, 'binary frames are not supported');
       return;
     }
-    try {
-      await this.started; // nothing but the welcome may be the first frame a client sees
-    } catch {
-      return;
-    }
+    // Nothing but the welcome may be the first frame a client sees; once started, no promise per frame.
+    if (this.ready) void this.handleFrame(data);
+    else this.started.then(() => this.handleFrame(data), () => undefined);
+  }
+
+  private async handleFrame(data: Buffer): Promise<void> {
     const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
       // Refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other.
-      if (await this.withinRateLimit(this.sendBudget, parsed.id)) this.send(errorFrame(parsed.code, parsed.message, parsed.id));
+      try {
+        await this.deps.service.chargeRefusedFrame(this.member);
+        this.send(errorFrame(parsed.code, parsed.message, parsed.id));
+      } catch (error) {
+        this.refuse(error, parsed.id);
+      }
       return;
     }
     const { frame } = parsed;
     if (frame.type === 'typing') {
       // Typing has its own bucket, so a chatty keyboard never eats into the message budget.
-      if (await this.withinRateLimit(this.typingBudget)) {
-        await this.deps.service.typing(this.member).catch((error: unknown) => this.reportError(error));
+      if (await this.withinTypingBudget()) {
+        await this.deps.service.typing(this.member).catch((error: unknown) => this.refuse(error));
       }
       return;
     }
-    if (!(await this.withinRateLimit(this.sendBudget, frame.id))) return;
     this.awaitingAck.add(frame.id);
     try {
       const result = await this.deps.service.send(this.member, frame.id, frame.body);
+      this.strikes = 0;
       if (result.duplicate) {
         // If the original has not reached this socket yet, its arrival will be acked too.
         if (result.seq <= this.cursor) this.awaitingAck.delete(frame.id);
@@ -229,37 +236,38 @@ export class MemberSocket implements HubConnection {
       }
     } catch (error) {
       this.awaitingAck.delete(frame.id);
-      this.reportError(error, frame.id);
+      this.refuse(error, frame.id);
     }
   }
 
-  /** Consumes one point of `key`'s budget; on refusal tells the client (naming `id`) and counts a strike. */
-  private async withinRateLimit(key: string, id?: string): Promise<boolean> {
-    let allowed: boolean;
+  /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */
+  private async withinTypingBudget(): Promise<boolean> {
     try {
-      allowed = await spendBudget(this.deps.rateLimiter, key);
+      if (await spendBudget(this.deps.rateLimiter, this.typingBudget)) {
+        this.strikes = 0;
+        return true;
+      }
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'rate limiter unavailable');
-      this.reportError(error, id);
+      this.refuse(error);
       return false;
     }
-    if (allowed) {
-      this.strikes = 0;
-      return true;
-    }
     this.deps.metrics.rateLimited('message');
-    this.send(errorFrame('rate_limited', 'You are sending too fast; slow down.', id));
-    if (++this.strikes >= this.deps.rateLimitStrikes) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+    this.refuse(rateLimited());
     return false;
   }
 
-  private reportError(error: unknown, id?: string): void {
-    if (error instanceof HushError) {
-      this.send(errorFrame(error.code, error.message, id));
+  /** Tells the client why a frame was refused (naming the send's `id`); rate-limit refusals count strikes. */
+  private refuse(error: unknown, id?: string): void {
+    if (!(error instanceof HushError)) {
+      this.deps.logger.error({ err: error }, 'frame failed');
+      this.send(errorFrame('internal_error', 'The server failed to handle this frame.', id));
       return;
     }
-    this.deps.logger.error({ err: error }, 'frame failed');
-    this.send(errorFrame('internal_error', 'The server failed to handle this frame.', id));
+    this.send(errorFrame(error.code, error.message, id));
+    if (error.code === 'rate_limited' && ++this.strikes >= this.deps.rateLimitStrikes) {
+      this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+    }
   }
 
   // ------------------------------------------------------------- outbound

@@ -21,6 +21,11 @@ export class MemoryRoomBus implements RoomBus {
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
+    this.deliver(roomId, event);
+  }
+
+  /** publish() without a promise: what the memory store calls for every appended message. */
+  deliver(roomId: string, event: RoomEvent): void {
     if (this.subscribed.has(roomId)) this.listener?.(roomId, event);
   }
 

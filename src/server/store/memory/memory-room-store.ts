@@ -4,8 +4,9 @@
  * synchronous underneath, so each is atomic by construction.
  */
 import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
+import { messageFrame } from '../../room/server-frames.js';
 import type { RoomEvent } from '../room-bus.js';
-import type { AppendResult, Clock, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
+import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 
 interface MemoryRoom {
   record: RoomRecord;
@@ -13,9 +14,12 @@ interface MemoryRoom {
   seats: Map<string, string>;
   /** memberId → ids of its open connections. */
   connections: Map<string, Set<string>>;
-  history: ChatMessage[];
-  /** Sum of storedSize() over `history`. */
+  /** `message` frames, oldest first, contiguous in seq (the newest is lastSeq). One string each: little for the GC to trace. */
+  history: string[];
+  /** Sum of the frames' lengths. */
   historyBytes: number;
+  /** memberId → that member's send budget in the current window. */
+  budgets: Map<string, BudgetWindow>;
   lastSeq: number;
   /**
    * Idempotency records of the newest DEDUP_RECORDS_PER_ROOM messages, for exactly-once sends:
@@ -29,6 +33,11 @@ interface MemoryRoom {
   sentFrom: string[];
   sentId: string[];
   timer: NodeJS.Timeout;
+}
+
+interface BudgetWindow {
+  endsAt: number;
+  used: number;
 }
 
 /** Idempotency records kept per room; beyond this the oldest ids are forgotten. */
@@ -53,6 +62,7 @@ export class MemoryRoomStore implements RoomStore {
       connections: new Map(),
       history: [],
       historyBytes: 0,
+      budgets: new Map(),
       lastSeq: 0,
       sent: new Map(),
       sentAt: [],
@@ -100,9 +110,10 @@ export class MemoryRoomStore implements RoomStore {
     return presenceOf(room);
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult> {
+  async appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
     const room = this.live(roomId);
     if (!room) return { kind: 'not_found' };
+    if (!this.spend(room, draft.from, policy.sendBudget)) return { kind: 'rate_limited' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
     let senderIds = room.sent.get(draft.from);
     const previousSeq = senderIds?.get(draft.id);
@@ -110,11 +121,12 @@ export class MemoryRoomStore implements RoomStore {
       return { kind: 'duplicate', seq: previousSeq, sentAt: room.sentAt[(previousSeq - 1) % DEDUP_RECORDS_PER_ROOM]! };
     }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
-    room.history.push(message);
-    room.historyBytes += storedSize(message);
+    const frame = messageFrame(message);
+    room.history.push(frame);
+    room.historyBytes += frame.length;
     // shift() drops one from the front without copying the array; usually one message leaves per append.
-    while (room.history.length > 1 && (room.history.length > limits.maxMessages || room.historyBytes > limits.maxBytes)) {
-      room.historyBytes -= storedSize(room.history.shift()!);
+    while (room.history.length > 1 && (room.history.length > policy.maxMessages || room.historyBytes > policy.maxBytes)) {
+      room.historyBytes -= room.history.shift()!.length;
     }
     const slot = (message.seq - 1) % DEDUP_RECORDS_PER_ROOM;
     if (slot < room.sentFrom.length) {
@@ -130,17 +142,22 @@ export class MemoryRoomStore implements RoomStore {
     senderIds = room.sent.get(draft.from);
     if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
     senderIds.set(draft.id, message.seq);
-    this.publish(roomId, { type: 'message', message });
-    return { kind: 'appended', message };
+    this.publish(roomId, { type: 'message', message, frame });
+    return { kind: 'appended', seq: message.seq, sentAt: message.sentAt };
+  }
+
+  async spendSendBudget(roomId: string, memberId: string, budget: SendBudget): Promise<boolean> {
+    const room = this.live(roomId);
+    return room ? this.spend(room, memberId, budget) : false;
   }
 
   async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
     const room = this.live(roomId);
-    if (!room || room.history.length === 0) return { messages: [], oldestSeq: 0, lastSeq: room?.lastSeq ?? 0 };
-    const oldestSeq = room.history[0]!.seq;
+    if (!room || room.history.length === 0) return { frames: [], oldestSeq: 0, lastSeq: room?.lastSeq ?? 0 };
+    const oldestSeq = room.lastSeq - room.history.length + 1;
     // History is contiguous in seq, so the start index is arithmetic, not a search.
     const start = Math.max(0, afterSeq + 1 - oldestSeq);
-    return { messages: room.history.slice(start, start + limit), oldestSeq, lastSeq: room.lastSeq };
+    return { frames: room.history.slice(start, start + limit), oldestSeq, lastSeq: room.lastSeq };
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {
@@ -166,6 +183,18 @@ export class MemoryRoomStore implements RoomStore {
     return this.rooms.has(roomId);
   }
 
+  /** Spends one point of `memberId`'s budget (fixed windows, as in rate-limiter-flexible); false when it is spent. */
+  private spend(room: MemoryRoom, memberId: string, budget: SendBudget): boolean {
+    const now = this.clock.now();
+    let window = room.budgets.get(memberId);
+    if (!window) room.budgets.set(memberId, (window = { endsAt: 0, used: 0 }));
+    if (now >= window.endsAt) {
+      window.endsAt = now + budget.windowMs;
+      window.used = 0;
+    }
+    return ++window.used <= budget.points;
+  }
+
   private live(roomId: string): MemoryRoom | undefined {
     const room = this.rooms.get(roomId);
     if (room && room.record.expiresAt <= this.clock.now()) {
@@ -182,7 +211,3 @@ function presenceOf(room: MemoryRoom): MemberPresence[] {
   return [...room.seats.values()].map((memberId) => ({ memberId, online: room.connections.has(memberId) }));
 }
 
-/** What a message weighs against HISTORY_MAX_BYTES: about the size of its JSON, as the Redis engine stores it. */
-function storedSize(message: ChatMessage): number {
-  return message.body.length + message.id.length + message.from.length + 64;
-}

@@ -1,10 +1,13 @@
 /**
  * Opens this instance's Redis connections from the config: one Redis
- * (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). Either way there is one
- * command connection (auto-pipelined, carrying scripts, publishes and rate
- * limits) and one place for subscriptions: a dedicated subscriber connection,
- * or in cluster mode the cluster's sharded subscribers (one connection per
- * master that owns a subscribed slot). Every command fails fast when Redis is
+ * (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). On one Redis, a single
+ * RESP3 connection carries everything: scripts, publishes, rate limits and the
+ * room subscriptions (RESP3 lets a subscribed connection run commands). A send
+ * then costs one write and one read: Redis answers the append script and pushes
+ * the message it published on the same connection, in the same reply batch. In
+ * cluster mode there is the cluster's command connection per node and its
+ * sharded subscribers (one connection per master that owns a subscribed slot).
+ * Every command fails fast when Redis is
  * unreachable — no offline queue, no retries, a command timeout — so a request
  * gets a 503 instead of hanging. Used by redis-engine.ts.
  */
@@ -27,7 +30,7 @@ export interface RedisConnections {
   readonly mode: 'standalone' | 'cluster';
   /** Commands, scripts, publishes and rate limits. */
   readonly client: RedisClient;
-  /** Where subscriptions live: a second connection, or the cluster itself (its sharded subscribers). */
+  /** Where subscriptions live: the same connection as `client` on one Redis, or the cluster (its sharded subscribers). */
   readonly subscriber: Redis | Cluster;
   /** host:port of the Redis (or seed nodes), without credentials, for log lines. */
   readonly description: string;
@@ -55,20 +58,26 @@ export function openRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODE
 }
 
 function openStandalone(url: string, tuning: RedisTuning): RedisConnections {
-  const common: RedisOptions = { ...failFast(tuning), enableOfflineQueue: false, retryStrategy: reconnectDelay };
-  const client = new Redis(url, { ...common, enableAutoPipelining: true, connectionName: 'hush', scripts: HUSH_SCRIPTS }) as Redis & HushScriptCommands;
-  // Subscriptions are restored by RedisRoomBus itself after a reconnect, from the rooms it still holds.
-  const subscriber = new Redis(url, { ...common, autoResubscribe: false, connectionName: 'hush-subscriber' });
+  const client = new Redis(url, {
+    ...failFast(tuning),
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelay,
+    // Commands while subscribed need RESP3; a Redis older than 6 cannot serve Hush.
+    protocol: 3,
+    enableAutoPipelining: true,
+    // Subscriptions are restored by RedisRoomBus itself after a reconnect, from the rooms it still holds.
+    autoResubscribe: false,
+    connectionName: 'hush',
+    scripts: HUSH_SCRIPTS,
+  }) as Redis & HushScriptCommands;
   const { hostname, port } = new URL(url);
   return {
     mode: 'standalone',
     client,
-    subscriber,
+    subscriber: client,
     description: `${hostname}:${port || 6379}`,
-    ready: (timeoutMs) => Promise.all([untilReady(client, timeoutMs), untilReady(subscriber, timeoutMs)]).then(() => undefined),
-    close: async () => {
-      await Promise.all([quit(client), quit(subscriber)]);
-    },
+    ready: (timeoutMs) => untilReady(client, timeoutMs),
+    close: () => quit(client),
   };
 }
 

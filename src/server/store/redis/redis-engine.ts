@@ -123,32 +123,30 @@ class HashedKeyRateLimiterRedis extends RateLimiterRedis {
 /** Logs connection trouble once per outage (not once per retry) and counts it for /metrics. */
 function watchConnection(connections: RedisConnections, log: Logger, stats: EngineStats): { closing: boolean } {
   const watch = { closing: false };
-  const watched = connections.mode === 'cluster' ? [connections.client] : [connections.client, connections.subscriber];
-  for (const connection of watched) {
-    const role = connection === connections.subscriber && connections.mode === 'standalone' ? 'subscriber' : 'commands';
-    let down = false;
-    let reported = false;
-    const lost = () => {
-      if (down || watch.closing) return;
-      down = true;
-      reported = false;
-      log.warn({ role }, 'Redis connection lost; requests get 503 until it is back');
-    };
-    connection.on('close', lost);
-    connection.on('error', (error: unknown) => {
-      stats.errors++;
-      lost();
-      if (reported || watch.closing) return;
-      reported = true;
-      log.error({ err: describeError(error), role }, 'Redis connection error');
-    });
-    connection.on('ready', () => {
-      if (!down) return;
-      down = false;
-      stats.reconnects++;
-      log.info({ role }, 'Redis connection restored');
-    });
-  }
+  // One connection on one Redis (subscriptions included); in a cluster, the cluster client stands for its node connections.
+  const { client } = connections;
+  let down = false;
+  let reported = false;
+  const lost = () => {
+    if (down || watch.closing) return;
+    down = true;
+    reported = false;
+    log.warn('Redis connection lost; requests get 503 until it is back');
+  };
+  client.on('close', lost);
+  client.on('error', (error: unknown) => {
+    stats.errors++;
+    lost();
+    if (reported || watch.closing) return;
+    reported = true;
+    log.error({ err: describeError(error) }, 'Redis connection error');
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    stats.reconnects++;
+    log.info('Redis connection restored');
+  });
   if (connections.mode === 'cluster') {
     connections.client.on('node error', (error: unknown, node: string) => {
       stats.errors++;

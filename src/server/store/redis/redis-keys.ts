@@ -10,15 +10,17 @@ export const KEY_PREFIX = 'hush:';
 
 const base = (roomId: string) => `${KEY_PREFIX}{${roomId}}:`;
 
-/** HASH capacity, expiresAt, seq (the last sequence number handed out). */
+/** HASH capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), and a budgetField per sender. */
 export const metaKey = (roomId: string) => `${base(roomId)}meta`;
+/** Field of the meta hash holding a member's send budget: `<window end ms>:<points used>`. */
+export const budgetField = (memberId: string) => `budget:${memberId}`;
 /** HASH tokenHash → memberId: the seats. */
 export const seatsKey = (roomId: string) => `${base(roomId)}seats`;
 /** LIST of memberIds in joining order. */
 export const membersKey = (roomId: string) => `${base(roomId)}members`;
 /** ZSET of `memberId|connectionId`, scored by the lease expiry (epoch ms by Redis's clock). */
 export const presenceKey = (roomId: string) => `${base(roomId)}presence`;
-/** LIST of messages as JSON, oldest first, contiguous in seq, trimmed to the history limit. */
+/** LIST of messages as their `message` frames (JSON), oldest first, contiguous in seq, trimmed to the history limit. */
 export const historyKey = (roomId: string) => `${base(roomId)}history`;
 /** HASH `from\0id` → `seq:sentAt`: the idempotency records. */
 export const sentKey = (roomId: string) => `${base(roomId)}sent`;

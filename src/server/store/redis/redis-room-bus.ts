@@ -3,8 +3,9 @@
  * PUBLISH/SUBSCRIBE on one Redis, SPUBLISH/SSUBSCRIBE on a cluster (the channel
  * hashes to the room's slot, so its traffic stays on the room's shard). This
  * instance subscribes to a room only while the RoomHub holds a socket of it,
- * so it receives its own rooms' traffic and nothing else. Events travel as
- * the compact JSON of the RoomEvent.
+ * so it receives its own rooms' traffic and nothing else. A message travels as
+ * its `message` frame, published by the append script, and goes to the local
+ * sockets as received; other events travel as the compact JSON of the RoomEvent.
  *
  * Delivery is at-most-once: a message published while this instance's
  * subscription was down is lost to it. When the subscriber comes back, the bus
@@ -13,13 +14,16 @@
  * notices any gap behind that message and fills it from the store.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { ChatMessage } from '../../../shared/protocol.js';
+import { parseMessageFrame } from '../../room/server-frames.js';
 import type { RoomBus, RoomEvent, RoomEventListener } from '../room-bus.js';
 import type { RedisConnections } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
 import { roomChannel, roomIdOfChannel } from './redis-keys.js';
 import type { RedisRoomStore } from './redis-room-store.js';
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'presence', 'typing', 'destroyed']);
+/** Events other than messages, which travel as their RoomEvent JSON. */
+const EVENT_TYPES: ReadonlySet<string> = new Set(['presence', 'typing', 'destroyed']);
 /** Channels per SUBSCRIBE when restoring subscriptions after a reconnect. */
 const RESUBSCRIBE_BATCH = 500;
 
@@ -89,7 +93,7 @@ export class RedisRoomBus implements RoomBus {
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
-    const payload = JSON.stringify(event);
+    const payload = event.type === 'message' ? event.frame : JSON.stringify(event);
     try {
       if (this.sharded) await this.connections.client.spublish(roomChannel(roomId), payload);
       else await this.connections.client.publish(roomChannel(roomId), payload);
@@ -115,15 +119,14 @@ export class RedisRoomBus implements RoomBus {
     const roomId = roomIdOfChannel(channel);
     // A message may still arrive for a room just left; the hub would ignore it anyway.
     if (roomId === undefined || !this.rooms.has(roomId)) return;
-    let event: RoomEvent;
+    let event: RoomEvent | undefined;
     try {
-      event = JSON.parse(payload) as RoomEvent;
+      event = toRoomEvent(JSON.parse(payload), payload);
     } catch {
-      this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
-      return;
+      event = undefined;
     }
-    if (typeof event !== 'object' || event === null || !EVENT_TYPES.has(event.type)) return;
-    this.deliver(roomId, event);
+    if (event) this.deliver(roomId, event);
+    else this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
   }
 
   private deliver(roomId: string, event: RoomEvent): void {
@@ -173,15 +176,27 @@ export class RedisRoomBus implements RoomBus {
         this.store.listMembers(roomId),
       ]);
       if (this.closed || !this.rooms.has(roomId)) return;
-      const newest = page?.messages[0];
-      if (newest) this.deliver(roomId, { type: 'message', message: newest });
+      const newest = page?.frames[0];
+      if (newest) this.deliver(roomId, { type: 'message', message: parseMessageFrame(newest), frame: newest });
       this.deliver(roomId, { type: 'presence', members });
     } catch (error) {
-      // The subscriber can be back before the command connection is: try again while the room is held.
+      // Reads fail while Redis is still coming back (in a cluster, the sharded subscribers can be back before
+      // the node's command connection is): try again while the room is held.
       if (this.closed || !this.rooms.has(roomId)) return;
       if (attempt === 0) this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed; retrying');
       const retry = setTimeout(() => void this.resyncRoom(roomId, attempt + 1), Math.min(5000, 200 * 2 ** attempt));
       retry.unref();
     }
   }
+}
+
+/** What a channel carries: a `message` frame (from the append script) or the JSON of any other RoomEvent. */
+function toRoomEvent(value: unknown, payload: string): RoomEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type } = value as { type?: unknown };
+  if (type === 'message') {
+    // The frame's own fields are the message's (the hub reads seq, id, from and sentAt; the frame goes out as is).
+    return typeof (value as { seq?: unknown }).seq === 'number' ? { type, message: value as ChatMessage, frame: payload } : undefined;
+  }
+  return typeof type === 'string' && EVENT_TYPES.has(type) ? (value as RoomEvent) : undefined;
 }

@@ -9,12 +9,13 @@
  * its own connections in one batch per interval, and a crashed instance's
  * connections simply stop counting when their leases lapse.
  */
-import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
+import type { MemberPresence } from '../../../shared/protocol.js';
+import { messageFrameTail } from '../../room/server-frames.js';
 import { DEDUP_RECORDS_PER_ROOM } from '../memory/memory-room-store.js';
-import type { AppendResult, HistoryLimits, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult } from '../room-store.js';
+import type { AppendPolicy, AppendResult, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeError } from './redis-errors.js';
-import { allRoomKeys, historyKey, membersKey, metaKey, presenceKey, roomChannel, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
+import { allRoomKeys, budgetField, historyKey, membersKey, metaKey, presenceKey, roomChannel, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
 
 export interface PresenceLeaseOptions {
   /** How long a connection counts as open without a renewal. Bounds how long a crashed instance's members look online. */
@@ -85,9 +86,9 @@ export class RedisRoomStore implements RoomStore {
     return members;
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, limits: HistoryLimits): Promise<AppendResult> {
+  async appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
     // Escaped here, not in Redis: JSON work scales with instances, Redis is shared.
-    const tail = `,"id":${JSON.stringify(draft.id)},"from":${JSON.stringify(draft.from)},"body":${JSON.stringify(draft.body)},"sentAt":`;
+    const tail = messageFrameTail(draft.id, draft.from, draft.body);
     const reply = await this.run('appendMessage', () =>
       this.redis.hushAppendMessage(
         metaKey(roomId),
@@ -96,30 +97,39 @@ export class RedisRoomStore implements RoomStore {
         sentOrderKey(roomId),
         `${draft.from}\u0000${draft.id}`,
         tail,
-        limits.maxMessages,
-        DEDUP_RECORDS_PER_ROOM,
-        limits.maxBytes,
+        budgetField(draft.from),
         roomChannel(roomId),
         this.sharded ? 'SPUBLISH' : 'PUBLISH',
+        policy.maxMessages,
+        policy.maxBytes,
+        DEDUP_RECORDS_PER_ROOM,
+        policy.sendBudget.points,
+        policy.sendBudget.windowMs,
       ),
     );
     if (reply === null) return { kind: 'not_found' };
-    if (reply[0] === 0) {
-      const [seq, sentAt] = reply[1].split(':');
-      return { kind: 'duplicate', seq: Number(seq), sentAt: Number(sentAt) };
+    switch (reply[0]) {
+      case 1:
+        return { kind: 'appended', seq: Number(reply[1]), sentAt: Number(reply[2]) };
+      case 0: {
+        const [seq, sentAt] = reply[1].split(':');
+        return { kind: 'duplicate', seq: Number(seq), sentAt: Number(sentAt) };
+      }
+      default:
+        return { kind: 'rate_limited' };
     }
-    const seq = Number(reply[1]);
-    const sentAt = Number(reply[2]);
-    const message: ChatMessage = { seq, id: draft.id, from: draft.from, body: draft.body, sentAt };
-    return { kind: 'appended', message };
+  }
+
+  async spendSendBudget(roomId: string, memberId: string, budget: SendBudget): Promise<boolean> {
+    const within = await this.run('spendSendBudget', () => this.redis.hushSpendBudget(metaKey(roomId), budgetField(memberId), budget.points, budget.windowMs));
+    return Number(within) === 1;
   }
 
   async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
-    const [oldestSeq, lastSeq, entries] = await this.run('readMessages', () =>
+    const [oldestSeq, lastSeq, frames] = await this.run('readMessages', () =>
       this.redis.hushReadMessages(metaKey(roomId), historyKey(roomId), afterSeq, limit),
     );
-    const messages = entries.map((entry) => JSON.parse(entry) as ChatMessage);
-    return { messages, oldestSeq: Number(oldestSeq), lastSeq: Number(lastSeq) };
+    return { frames, oldestSeq: Number(oldestSeq), lastSeq: Number(lastSeq) };
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {

@@ -31,7 +31,7 @@ local function presence(members_key, presence_key, now)
 end
 `;
 
-/** KEYS: meta. ARGV: capacity, expiresAt. */
+/** KEYS: meta. ARGV: capacity, expiresAt. The meta hash also holds `seq`, `bytes` (of history) and one `budget:<memberId>` per sender. */
 const CREATE_ROOM = `
 redis.call('HSET', KEYS[1], 'capacity', ARGV[1], 'expiresAt', ARGV[2], 'seq', 0)
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
@@ -56,43 +56,88 @@ return {'seated', ARGV[2], 1}
 `;
 
 /**
- * KEYS: meta, history, sent, sentOrder.
- * ARGV: dedupField (from\\0id), jsonTail (',"id":…,"from":…,"body":…,"sentAt":'),
- *       historyLimit, dedupLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries),
- *       channel, publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot).
- * Publishing here, in the same atomic step that assigns the seq, puts messages on the channel in
- * seq order and saves the instance a round trip per message.
- * Returns nil (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq, sentAt}.
- * The message's JSON is assembled from a tail the instance escaped, so Redis
- * never parses or escapes a body.
+ * A member's send budget: a field of the room's meta hash holding
+ * "<window end ms>:<points used>", fixed windows as in rate-limiter-flexible.
+ * spend_budget returns whether the point was within budget and the field's new
+ * value, which the caller writes back (together with its other meta fields).
  */
-const APPEND_MESSAGE = `${NOW}
-local expires_at = redis.call('HGET', KEYS[1], 'expiresAt')
+const BUDGET = `
+local function spend_budget(stored, now, points, window_ms)
+  local ends_at, used = 0, 0
+  if stored then
+    local sep = string.find(stored, ':', 1, true)
+    ends_at = tonumber(string.sub(stored, 1, sep - 1))
+    used = tonumber(string.sub(stored, sep + 1))
+  end
+  if now >= ends_at then
+    ends_at = now + window_ms
+    used = 0
+  end
+  used = used + 1
+  return used <= points, string.format('%d:%d', ends_at, used)
+end
+`;
+
+/**
+ * KEYS: meta, history, sent, sentOrder.
+ * ARGV: dedupField (from\\0id), jsonTail (',"id":…,"from":…,"body":…,"sentAt":'), budgetField,
+ *       channel, publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot),
+ *       historyLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries), dedupLimit,
+ *       budgetPoints, budgetWindowMs.
+ * One round trip per send: the budget, the idempotency check, the seq, the history and its trim,
+ * and the publish, in one atomic step. Publishing here puts messages on the channel in seq order.
+ * The entry stored and published is the client's `message` frame itself, assembled from a tail
+ * the instance escaped (Redis never parses or escapes a body, instances never re-serialise it).
+ * A key's expiry is set when the key is made: every key of a room expires at its expiresAt.
+ * Returns nil (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq, sentAt} | {2} (over budget).
+ */
+const APPEND_MESSAGE = `${NOW}${BUDGET}
+local meta = redis.call('HMGET', KEYS[1], 'expiresAt', 'seq', 'bytes', ARGV[3])
+local expires_at = meta[1]
 if not expires_at then return false end
+local now = now_ms()
+local within, budget = spend_budget(meta[4], now, tonumber(ARGV[9]), tonumber(ARGV[10]))
+if not within then
+  redis.call('HSET', KEYS[1], ARGV[3], budget)
+  return {2}
+end
 local previous = redis.call('HGET', KEYS[3], ARGV[1])
-if previous then return {0, previous} end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local sent_at = now_ms()
-local seq_text = string.format('%d', seq)
-local sent_at_text = string.format('%d', sent_at)
-local entry = '{"seq":' .. seq_text .. ARGV[2] .. sent_at_text .. '}'
+if previous then
+  redis.call('HSET', KEYS[1], ARGV[3], budget)
+  return {0, previous}
+end
+local seq_text = string.format('%d', tonumber(meta[2]) + 1)
+local sent_at_text = string.format('%d', now)
+local entry = '{"type":"message","seq":' .. seq_text .. ARGV[2] .. sent_at_text .. '}'
 local length = redis.call('RPUSH', KEYS[2], entry)
-local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', #entry)
-local max_messages = tonumber(ARGV[3])
-local max_bytes = tonumber(ARGV[5])
+if length == 1 then redis.call('PEXPIREAT', KEYS[2], expires_at) end
+local bytes = tonumber(meta[3] or '0') + #entry
+local max_messages = tonumber(ARGV[6])
+local max_bytes = tonumber(ARGV[7])
 while length > 1 and (length > max_messages or bytes > max_bytes) do
-  bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -#redis.call('LPOP', KEYS[2]))
+  bytes = bytes - #redis.call('LPOP', KEYS[2])
   length = length - 1
 end
-redis.call(ARGV[7], ARGV[6], '{"type":"message","message":' .. entry .. '}')
+redis.call('HSET', KEYS[1], 'seq', seq_text, 'bytes', bytes, ARGV[3], budget)
+redis.call(ARGV[5], ARGV[4], entry)
 redis.call('HSET', KEYS[3], ARGV[1], seq_text .. ':' .. sent_at_text)
-if redis.call('RPUSH', KEYS[4], ARGV[1]) > tonumber(ARGV[4]) then
+local records = redis.call('RPUSH', KEYS[4], ARGV[1])
+if records == 1 then
+  redis.call('PEXPIREAT', KEYS[3], expires_at)
+  redis.call('PEXPIREAT', KEYS[4], expires_at)
+elseif records > tonumber(ARGV[8]) then
   redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
 end
-redis.call('PEXPIREAT', KEYS[2], expires_at)
-redis.call('PEXPIREAT', KEYS[3], expires_at)
-redis.call('PEXPIREAT', KEYS[4], expires_at)
-return {1, seq, sent_at}
+return {1, tonumber(seq_text), now}
+`;
+
+/** KEYS: meta. ARGV: budgetField, budgetPoints, budgetWindowMs. Returns 1 if within budget, 0 if not or the room is gone. */
+const SPEND_BUDGET = `${NOW}${BUDGET}
+local meta = redis.call('HMGET', KEYS[1], 'expiresAt', ARGV[1])
+if not meta[1] then return 0 end
+local within, budget = spend_budget(meta[2], now_ms(), tonumber(ARGV[2]), tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], ARGV[1], budget)
+return within and 1 or 0
 `;
 
 /**
@@ -172,6 +217,7 @@ export const HUSH_SCRIPTS = {
   hushCreateRoom: { lua: CREATE_ROOM, numberOfKeys: 1 },
   hushClaimSeat: { lua: CLAIM_SEAT, numberOfKeys: 3 },
   hushAppendMessage: { lua: APPEND_MESSAGE, numberOfKeys: 4 },
+  hushSpendBudget: { lua: SPEND_BUDGET, numberOfKeys: 1 },
   hushReadMessages: { lua: READ_MESSAGES, numberOfKeys: 2, readOnly: true },
   hushListMembers: { lua: LIST_MEMBERS, numberOfKeys: 2, readOnly: true },
   hushSetConnection: { lua: SET_CONNECTION, numberOfKeys: 3 },
@@ -192,12 +238,16 @@ export interface HushScriptCommands {
     sentOrder: string,
     dedupField: string,
     jsonTail: string,
-    historyLimit: Arg,
-    dedupLimit: Arg,
-    historyMaxBytes: Arg,
+    budgetField: string,
     channel: string,
     publishCommand: 'PUBLISH' | 'SPUBLISH',
-  ): Promise<null | [0, string] | [1, number, number]>;
+    historyLimit: Arg,
+    historyMaxBytes: Arg,
+    dedupLimit: Arg,
+    budgetPoints: Arg,
+    budgetWindowMs: Arg,
+  ): Promise<null | [0, string] | [1, number, number] | [2]>;
+  hushSpendBudget(meta: string, budgetField: string, budgetPoints: Arg, budgetWindowMs: Arg): Promise<number>;
   hushReadMessages(meta: string, history: string, afterSeq: Arg, limit: Arg): Promise<[number, number, string[]]>;
   hushListMembers(members: string, presence: string): Promise<[string[], number[]]>;
   hushSetConnection(meta: string, members: string, presence: string, entry: string, open: Arg, leaseMs: Arg): Promise<[string[], number[]]>;

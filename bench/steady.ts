@@ -21,7 +21,7 @@ import { round } from './context.js';
 import { GeneratorPool } from './generator-pool.js';
 import { parseOptions } from './options.js';
 import { measureStep, ourPids } from './scenarios/step.js';
-import { buildHushRevision, ensureHushBuild, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
+import { buildHushRevision, ensureHushBuild, redisCommand, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,6 +71,12 @@ function recordProfile(pid: number, ms: number, file: string): Promise<void> {
   });
 }
 
+/** Calls per command so far, from INFO commandstats. */
+async function commandCounts(port: number): Promise<Map<string, number>> {
+  const text = await redisCommand(port, 'INFO', 'commandstats');
+  return new Map([...text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((match) => [match[1]!, Number(match[2])]));
+}
+
 function quartiles(values: number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]!;
@@ -118,12 +124,19 @@ async function main(): Promise<void> {
       const stepCpu = new Map<string, number>();
       for (const target of order) {
         const counting = values.perf ? countSyscalls([...target.serverPids, ...target.redisPids], stepMs - 500) : Promise.resolve(null);
+        const commandsBefore = values.perf && target.redisPort ? await commandCounts(target.redisPort) : undefined;
         const recording = values['perf-record'] && step === 1
           ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
           : Promise.resolve();
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
         await recording;
         stepCpu.set(target.name, figures.cpuUsPerMsg);
+        if (figures.redisCpuUsPerMsg !== null) log(`          Hush ${round(figures.hushCpuUsPerMsg)} + redis-server ${round(figures.redisCpuUsPerMsg)} µs per delivered message`);
+        if (commandsBefore && target.redisPort) {
+          const after = await commandCounts(target.redisPort);
+          const perMessage = [...after].map(([name, calls]) => [name, (calls - (commandsBefore.get(name) ?? 0)) / figures.received] as const);
+          log(`          Redis commands per delivered message: ${perMessage.filter(([, n]) => n >= 0.001).map(([name, n]) => `${name} ${round(n)}`).join(', ')}`);
+        }
         const counts = await counting;
         if (counts) {
           const perMessage = [...counts].map(([event, count]) => `${event} ${round(count / (figures.deliveredRate * ((stepMs - 500) / 1000)))}`);

@@ -287,6 +287,8 @@ export interface RunningTarget {
   redisPid: number | undefined;
   /** [redisPid], or none: for CPU meters. */
   redisPids: number[];
+  /** redis-server's port, for Redis targets. */
+  redisPort?: number;
   /** Inspector port of the first server process, when asked for. */
   inspectPort: number | undefined;
   stop(): Promise<void>;
@@ -335,6 +337,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     serverPids: instances.map((instance) => instance.process.pid),
     redisPid: redis.process.pid,
     redisPids: [redis.process.pid],
+    redisPort: redis.port,
     inspectPort,
     async stop() {
       await Promise.all(instances.map((instance) => instance.process.stop()));

@@ -8,8 +8,8 @@
  * store's clock.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
-import type { RoomBus, RoomEvent } from '../store/room-bus.js';
+import type { EndReason, MemberPresence } from '../../shared/protocol.js';
+import type { MessageFrame, MessageHeader, RoomBus, RoomEvent } from '../store/room-bus.js';
 import type { Clock, RoomStore } from '../store/room-store.js';
 import type { RoomMetrics } from './room-metrics.js';
 import { destroyedFrame, parseMessageFrame, presenceFrame, typingFrame } from './server-frames.js';
@@ -19,7 +19,7 @@ export interface HubConnection {
   readonly connectionId: string;
   readonly memberId: string;
   /** A message in seq order; `frame` is its pre-serialised `message` frame. */
-  deliverMessage(message: ChatMessage, frame: string): void;
+  deliverMessage(message: MessageHeader, frame: MessageFrame): void;
   /** Any other frame (presence, typing). */
   sendFrame(frame: string): void;
   /** The room ended: send `frame` (a `destroyed` frame) and close the socket. */
@@ -41,8 +41,8 @@ interface LocalRoom {
 }
 
 interface PendingMessage {
-  message: ChatMessage;
-  frame: string;
+  message: MessageHeader;
+  frame: MessageFrame;
 }
 
 /** How long a message ahead of a gap waits for the missing ones before the hub reads the store. */
@@ -169,7 +169,7 @@ export class RoomHub {
     }
   }
 
-  private receiveMessage(room: LocalRoom, message: ChatMessage, frame: string): void {
+  private receiveMessage(room: LocalRoom, message: MessageHeader, frame: MessageFrame): void {
     if (room.nextSeq === 0 || message.seq > room.nextSeq) {
       room.pending.set(message.seq, { message, frame });
       if (room.nextSeq !== 0) this.scheduleGapFill(room);
@@ -194,7 +194,7 @@ export class RoomHub {
     }
   }
 
-  private deliver(room: LocalRoom, message: ChatMessage, frame: string): void {
+  private deliver(room: LocalRoom, message: MessageHeader, frame: MessageFrame): void {
     room.nextSeq = message.seq + 1;
     for (const connection of room.connections) connection.deliverMessage(message, frame);
     this.metrics.messagesDelivered(room.connections.size);

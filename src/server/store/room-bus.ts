@@ -8,9 +8,15 @@
  */
 import type { ChatMessage, EndReason, MemberPresence } from '../../shared/protocol.js';
 
+/** What the hub needs of a message to order it and route its ack; the body travels only inside its frame. */
+export type MessageHeader = Pick<ChatMessage, 'seq' | 'id' | 'from' | 'sentAt'>;
+
+/** A message's `message` frame: text, or the bytes a Redis push carried (sent on without decoding or copying). */
+export type MessageFrame = string | Buffer;
+
 export type RoomEvent =
   /** `frame` is the message's `message` frame as stored, sent to every local socket as is. */
-  | { type: 'message'; message: ChatMessage; frame: string }
+  | { type: 'message'; message: MessageHeader; frame: MessageFrame }
   | { type: 'presence'; members: MemberPresence[] }
   | { type: 'typing'; from: string }
   | { type: 'destroyed'; reason: EndReason };

@@ -7,13 +7,14 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CLOSE_CODES } from '../../shared/errors.js';
-import type { ChatMessage, EndReason, ServerFrame } from '../../shared/protocol.js';
+import type { EndReason, ServerFrame } from '../../shared/protocol.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
 import { spendBudget } from '../room/rate-budget.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
+import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
 
@@ -31,7 +32,7 @@ export interface MemberSocketDeps {
   sendBufferLimitBytes: number;
 }
 
-type Queued = { message: ChatMessage; frame: string } | { message?: undefined; frame: string };
+type Queued = { message: MessageHeader; frame: MessageFrame } | { message?: undefined; frame: string };
 
 export class MemberSocket implements HubConnection {
   readonly memberId: string;
@@ -75,7 +76,7 @@ export class MemberSocket implements HubConnection {
 
   // ------------------------------------------------------------ HubConnection
 
-  deliverMessage(message: ChatMessage, frame: string): void {
+  deliverMessage(message: MessageHeader, frame: MessageFrame): void {
     if (this.startupQueue) {
       this.startupQueue.push({ message, frame });
       return;
@@ -272,7 +273,7 @@ export class MemberSocket implements HubConnection {
 
   // ------------------------------------------------------------- outbound
 
-  private send(text: string): void {
+  private send(text: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.deps.sendBufferLimitBytes) {
       // A peer that does not read would otherwise grow this process's memory without bound.

@@ -68,7 +68,7 @@ export async function createRedisEngine(
 
   const failed = () => void stats.errors++;
   const presence = { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) };
-  const store = new RedisRoomStore(connections.client, presence, connections.mode === 'cluster', failed);
+  const store = new RedisRoomStore(connections, presence, failed);
   const bus = new RedisRoomBus(connections, store, log, failed);
 
   return {

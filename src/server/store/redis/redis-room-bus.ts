@@ -4,8 +4,9 @@
  * hashes to the room's slot, so its traffic stays on the room's shard). This
  * instance subscribes to a room only while the RoomHub holds a socket of it,
  * so it receives its own rooms' traffic and nothing else. A message travels as
- * its `message` frame, published by the append script, and goes to the local
- * sockets as received; other events travel as the compact JSON of the RoomEvent.
+ * a short header and its `message` frame (message-push.ts), published by the
+ * append script; the frame's bytes go to the local sockets as received. Other
+ * events travel as the compact JSON of the RoomEvent.
  *
  * Delivery is at-most-once: a message published while this instance's
  * subscription was down is lost to it. When the subscriber comes back, the bus
@@ -14,9 +15,9 @@
  * notices any gap behind that message and fills it from the store.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { ChatMessage } from '../../../shared/protocol.js';
 import { parseMessageFrame } from '../../room/server-frames.js';
 import type { RoomBus, RoomEvent, RoomEventListener } from '../room-bus.js';
+import { decodeMessagePush, encodeMessagePush, isMessagePush } from './message-push.js';
 import type { RedisConnections } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
 import { roomChannel, roomIdOfChannel } from './redis-keys.js';
@@ -51,11 +52,12 @@ export class RedisRoomBus implements RoomBus {
     this.sharded = connections.mode === 'cluster';
     const { subscriber } = connections;
     if (this.sharded) {
-      subscriber.on('smessage', (channel: string, payload: string) => this.receive(channel, payload));
+      subscriber.on('smessageBuffer', (channel: Buffer, payload: Buffer) => this.receive(channel, payload));
       // The cluster's subscriber group re-subscribes its channels itself after a topology change or reconnect.
       subscriber.on('subscribersReady', () => void this.resync());
     } else {
-      subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
+      // Buffers: a message's frame goes to the sockets as the bytes Redis sent (ioredis decodes nothing without a 'message' listener).
+      subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.receive(channel, payload));
       // Any later 'ready' is a reconnect: the connection starts with no subscription.
       let connectedBefore = subscriber.status === 'ready';
       subscriber.on('ready', () => {
@@ -93,7 +95,7 @@ export class RedisRoomBus implements RoomBus {
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
-    const payload = event.type === 'message' ? event.frame : JSON.stringify(event);
+    const payload = event.type === 'message' ? encodeMessagePush(event.message, event.frame.toString()) : JSON.stringify(event);
     try {
       if (this.sharded) await this.connections.client.spublish(roomChannel(roomId), payload);
       else await this.connections.client.publish(roomChannel(roomId), payload);
@@ -114,17 +116,12 @@ export class RedisRoomBus implements RoomBus {
     return this.rooms.size;
   }
 
-  private receive(channel: string, payload: string): void {
+  private receive(channel: Buffer, payload: Buffer): void {
     this.stats.received++;
-    const roomId = roomIdOfChannel(channel);
+    const roomId = roomIdOfChannel(channel.toString('latin1'));
     // A message may still arrive for a room just left; the hub would ignore it anyway.
     if (roomId === undefined || !this.rooms.has(roomId)) return;
-    let event: RoomEvent | undefined;
-    try {
-      event = toRoomEvent(JSON.parse(payload), payload);
-    } catch {
-      event = undefined;
-    }
+    const event = isMessagePush(payload) ? messageEvent(payload) : otherEvent(payload);
     if (event) this.deliver(roomId, event);
     else this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
   }
@@ -190,13 +187,20 @@ export class RedisRoomBus implements RoomBus {
   }
 }
 
-/** What a channel carries: a `message` frame (from the append script) or the JSON of any other RoomEvent. */
-function toRoomEvent(value: unknown, payload: string): RoomEvent | undefined {
+function messageEvent(payload: Buffer): RoomEvent | undefined {
+  const decoded = decodeMessagePush(payload);
+  return decoded && { type: 'message', message: decoded.message, frame: decoded.frame };
+}
+
+/** Presence, typing or destroyed, as the JSON of its RoomEvent. */
+function otherEvent(payload: Buffer): RoomEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   const { type } = value as { type?: unknown };
-  if (type === 'message') {
-    // The frame's own fields are the message's (the hub reads seq, id, from and sentAt; the frame goes out as is).
-    return typeof (value as { seq?: unknown }).seq === 'number' ? { type, message: value as ChatMessage, frame: payload } : undefined;
-  }
   return typeof type === 'string' && EVENT_TYPES.has(type) ? (value as RoomEvent) : undefined;
 }

@@ -13,7 +13,7 @@ import type { MemberPresence } from '../../../shared/protocol.js';
 import { messageFrameTail } from '../../room/server-frames.js';
 import { DEDUP_RECORDS_PER_ROOM } from '../memory/memory-room-store.js';
 import type { AppendPolicy, AppendResult, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient, RedisConnections } from './redis-connection.js';
 import { storeError } from './redis-errors.js';
 import { allRoomKeys, budgetField, historyKey, membersKey, metaKey, presenceKey, roomChannel, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
 
@@ -29,14 +29,17 @@ export class RedisRoomStore implements RoomStore {
   private readonly leases = new Map<string, Set<string>>();
   private readonly renewTimer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
+  private readonly redis: RedisClient;
+  /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
+  private readonly sharded: boolean;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly connections: RedisConnections,
     private readonly presence: PresenceLeaseOptions,
-    /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
-    private readonly sharded: boolean,
     private readonly onFailure: () => void,
   ) {
+    this.redis = connections.client;
+    this.sharded = connections.mode === 'cluster';
     this.renewTimer = setInterval(() => void this.renewLeases(), presence.renewIntervalMs);
     this.renewTimer.unref();
   }
@@ -155,8 +158,8 @@ export class RedisRoomStore implements RoomStore {
 
   /**
    * Extends the leases of every connection this instance holds: one script call
-   * per room, all issued at once so auto-pipelining sends them as one batch per
-   * Redis node. A room that has ended is forgotten.
+   * per room, all issued at once (in a cluster, auto-pipelining batches them per
+   * node). A room that has ended is forgotten.
    */
   renewLeases(): Promise<void> {
     if (this.renewing || this.leases.size === 0) return this.renewing ?? Promise.resolve();
@@ -176,6 +179,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    this.connections.batchWrites();
     try {
       return await command();
     } catch (error) {

@@ -85,7 +85,8 @@ end
  *       historyLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries), dedupLimit,
  *       budgetPoints, budgetWindowMs.
  * One round trip per send: the budget, the idempotency check, the seq, the history and its trim,
- * and the publish, in one atomic step. Publishing here puts messages on the channel in seq order.
+ * and the publish, in one atomic step. Publishing here puts messages on the channel in seq order;
+ * what it publishes is a small header and the frame (message-push.ts).
  * The entry stored and published is the client's `message` frame itself, assembled from a tail
  * the instance escaped (Redis never parses or escapes a body, instances never re-serialise it).
  * A key's expiry is set when the key is made: every key of a room expires at its expiresAt.
@@ -119,7 +120,8 @@ while length > 1 and (length > max_messages or bytes > max_bytes) do
   length = length - 1
 end
 redis.call('HSET', KEYS[1], 'seq', seq_text, 'bytes', bytes, ARGV[3], budget)
-redis.call(ARGV[5], ARGV[4], entry)
+-- The push: '<seq>,<sentAt>,<byte length of from\\0id>,<from>\\0<id>' then the frame (message-push.ts).
+redis.call(ARGV[5], ARGV[4], seq_text .. ',' .. sent_at_text .. ',' .. #ARGV[1] .. ',' .. ARGV[1] .. entry)
 redis.call('HSET', KEYS[3], ARGV[1], seq_text .. ':' .. sent_at_text)
 local records = redis.call('RPUSH', KEYS[4], ARGV[1])
 if records == 1 then

@@ -1,13 +1,16 @@
 /**
  * Micro-benchmark of the memory store's append path (MemoryRoomStore.appendMessage)
- * once a room is busy: its history full (HISTORY_LIMIT 500) and its idempotency
- * records full (DEDUP_RECORDS_PER_ROOM), so every append also trims one message
- * and forgets one record. Reports the median of several runs, and — when run
+ * once a room is busy: its history full (HISTORY_LIMIT 500, with one idempotency
+ * record per retained message), so every append also trims one message and
+ * forgets its record. Reports the median of several runs, and — when run
  * with --expose-gc — the heap each room keeps per message it has seen. Used to
  * measure the hot-path changes described in docs/benchmarks.md.
  * Usage: node --expose-gc --import tsx bench/micro/memory-store.ts
  */
-import { DEDUP_RECORDS_PER_ROOM, MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
+import { MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
+
+/** Messages sent to each room when measuring the heap: 20 × its history. */
+const MESSAGES_PER_ROOM = 10_000;
 
 const limits = { maxMessages: 500, maxBytes: 2_097_152, sendBudget: { points: Number.MAX_SAFE_INTEGER, windowMs: 1000 } };
 const body = 'x'.repeat(64);
@@ -19,7 +22,7 @@ async function steadyAppendMicros(): Promise<number> {
   const store = new MemoryRoomStore({ now: () => Date.now() });
   const roomId = 'A'.repeat(22);
   await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 });
-  const warm = DEDUP_RECORDS_PER_ROOM * 2;
+  const warm = limits.maxMessages * 4;
   const measured = 50_000;
   let start = 0n;
   for (let i = 0; i < warm + measured; i++) {
@@ -39,7 +42,7 @@ async function heapPerMessage(gc: () => void): Promise<number> {
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
-  const total = rooms * DEDUP_RECORDS_PER_ROOM;
+  const total = rooms * MESSAGES_PER_ROOM;
   for (let i = 0; i < total; i++) await store.appendMessage(ids[i % rooms]!, { id: idFor(i), from: senders[i & 1]!, body }, limits);
   gc();
   gc();
@@ -52,12 +55,12 @@ const runs: number[] = [];
 for (let run = 0; run < 5; run++) runs.push(await steadyAppendMicros());
 runs.sort((a, b) => a - b);
 process.stdout.write(
-  `append in a busy room (history and ${DEDUP_RECORDS_PER_ROOM} idempotency records full): ` +
+  `append in a busy room (history and its idempotency records full): ` +
     `median ${runs[2]!.toFixed(2)} µs (runs: ${runs.map((value) => value.toFixed(2)).join(', ')})\n`,
 );
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {
-  process.stdout.write(`heap kept per message seen, 50 rooms × ${DEDUP_RECORDS_PER_ROOM} messages: ${(await heapPerMessage(gc)).toFixed(0)} bytes\n`);
+  process.stdout.write(`heap kept per message seen, 50 rooms × ${MESSAGES_PER_ROOM} messages: ${(await heapPerMessage(gc)).toFixed(0)} bytes\n`);
 } else {
   process.stdout.write('(run node with --expose-gc to also measure the heap kept per message)\n');
 }

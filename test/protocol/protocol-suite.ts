@@ -344,6 +344,24 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         b!.socket.close();
       });
 
+      it('an id is remembered while its message is retained: once history drops the message, the id is free again', async () => {
+        const small = await start({ HISTORY_LIMIT: 3 });
+        const { roomId, members } = await roomWithMembers(small, 2);
+        const { socket } = await connect(small, members[0]!, roomId);
+        for (const id of ['r1', 'r2', 'r3', 'r4']) socket.send({ type: 'send', id, body: id });
+        const acks = await socket.waitForCount('ack', 4);
+        // r2..r4 are retained: a resend of r3 is answered with its original seq and sentAt.
+        const viaHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'r3', body: 'again' });
+        expect(viaHttp.body).toEqual({ seq: acks[2]!.seq, sentAt: expect.any(Number) });
+        const history = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages`);
+        expect(history.body.messages.map((m: ChatMessage) => m.id)).toEqual(['r2', 'r3', 'r4']);
+        expect(history.body.messages[1].sentAt).toBe(viaHttp.body.sentAt);
+        // r1 left history, and its record with it: the same id is a new message now.
+        socket.send({ type: 'send', id: 'r1', body: 'new' });
+        expect((await socket.next('ack', (ack) => ack.id === 'r1' && ack.seq !== acks[0]!.seq)).seq).toBe(5);
+        socket.close();
+      });
+
       it('ids are scoped to their sender: the same id from two members is two messages', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const [a, b] = await Promise.all(members.map((m) => connect(hush, m, roomId)));

@@ -10,7 +10,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configWith } from '../../src/server/config.js';
 import { hashMemberToken } from '../../src/server/room/ids.js';
-import { DEDUP_RECORDS_PER_ROOM } from '../../src/server/store/memory/memory-room-store.js';
 import { createRedisEngine, type RedisEngine } from '../../src/server/store/redis/redis-engine.js';
 import { roomChannel } from '../../src/server/store/redis/redis-keys.js';
 import { connect, eventually, roomWithMembers, sleep } from '../support/hush-instance.js';
@@ -64,7 +63,7 @@ suite('Redis engine', () => {
       one.socket.send({ type: 'send', id: 'k1', body: 'x' });
       await two.socket.next('message');
       const keys = await scanKeys([reader], `*{${roomId}}*`);
-      expect(keys.sort()).toEqual(['history', 'members', 'meta', 'presence', 'seats', 'sent', 'sent-order'].map((k) => `hush:{${roomId}}:${k}`));
+      expect(keys.sort()).toEqual(['history', 'ids', 'members', 'meta', 'presence', 'seats'].map((k) => `hush:{${roomId}}:${k}`));
       for (const dump of await dumpKeys(reader, keys)) {
         expect(dump.expireAt, dump.key).toBe(expiresAt);
         expect(dump.pttl, dump.key).toBeGreaterThan(0);
@@ -100,22 +99,65 @@ suite('Redis engine', () => {
       for (const { socket } of sockets) socket.close();
     });
 
-    it('idempotency records are bounded: past the bound the oldest id is forgotten', async () => {
+    it('a retained message keeps its id in the ids set and leaves with it; budgets are two meta fields per sender', async () => {
       const store = a.engine.store;
       const roomId = randomBytes(16).toString('base64url');
       await store.createRoom({ roomId, capacity: 2, expiresAt: a.engine.clock.now() + 60_000 });
-      const total = DEDUP_RECORDS_PER_ROOM + 5;
-      await Promise.all(Array.from({ length: total }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })));
-      expect(await reader.hlen(`hush:{${roomId}}:sent`)).toBe(DEDUP_RECORDS_PER_ROOM);
-      expect(await reader.llen(`hush:{${roomId}}:sent-order`)).toBe(DEDUP_RECORDS_PER_ROOM);
+      const policy = { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED };
+      // Appended together: one batch, one script call.
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: i % 2 ? 'odd' : 'even', body: 'x' }, policy)));
+      expect(results.map((result) => (result.kind === 'appended' ? result.seq : result.kind))).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      const retained = Array.from({ length: 10 }, (_, i) => 15 + i).map((i) => `${i % 2 ? 'odd' : 'even'}\u0000d${i}`);
+      expect((await reader.smembers(`hush:{${roomId}}:ids`)).sort()).toEqual(retained.sort());
+      expect((await reader.hkeys(`hush:{${roomId}}:meta`)).sort()).toEqual(['bu:even', 'bu:odd', 'bw:even', 'bw:odd', 'bytes', 'capacity', 'expiresAt', 'seq']);
       expect(await reader.llen(`hush:{${roomId}}:history`)).toBe(10);
-      expect(await store.appendMessage(roomId, { id: `d${total - 1}`, from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })).toMatchObject({ kind: 'duplicate', seq: total });
-      expect(await store.appendMessage(roomId, { id: 'd0', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })).toMatchObject({ kind: 'appended' });
+      expect(await store.appendMessage(roomId, { id: 'd24', from: 'even', body: 'x' }, policy)).toMatchObject({ kind: 'duplicate', seq: 25 });
+      expect(await store.appendMessage(roomId, { id: 'd15', from: 'odd', body: 'x' }, policy)).toMatchObject({ kind: 'duplicate', seq: 16 });
+      expect(await store.appendMessage(roomId, { id: 'd0', from: 'even', body: 'x' }, policy)).toMatchObject({ kind: 'appended', seq: 26 });
       await store.deleteRoom(roomId);
     });
   });
 
   describe('across instances', () => {
+    it('a room held by one instance goes without pub/sub until a second instance holds a socket of it, and back', async () => {
+      const { roomId, members } = await roomWithMembers(a, 3);
+      const channel = roomChannel(roomId);
+      // Events the two instances received from Redis.
+      const pushes = () => a.engine.bus.stats.received + b.engine.bus.stats.received;
+      const one = await connect(a, members[0]!, roomId);
+      const two = await connect(a, members[1]!, roomId);
+      await sleep(200); // presence changes are published; let them arrive
+      const before = pushes();
+      for (let i = 1; i <= 5; i++) one.socket.send({ type: 'send', id: `local${i}`, body: 'x' });
+      await two.socket.waitForCount('message', 5);
+      // Instance a is the channel's only subscriber: the five messages came from the script's replies.
+      expect(pushes()).toBe(before);
+      // Instance b takes a socket while messages keep coming: every message reaches every socket once, in order.
+      const sending = (async () => {
+        for (let i = 6; i <= 40; i++) {
+          one.socket.send({ type: 'send', id: `m${i}`, body: 'x' });
+          await sleep(2);
+        }
+      })();
+      const three = await connect(b, members[2]!, roomId, 3);
+      await sending;
+      await two.socket.waitForCount('message', 40);
+      await three.socket.waitForCount('message', 37);
+      expect(two.socket.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(three.socket.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 37 }, (_, i) => i + 4));
+      expect(Number(((await reader.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1])).toBe(2);
+      // b leaves: a is the only subscriber again.
+      three.socket.close();
+      await eventually(async () => Number(((await reader.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]) === 1, 3000, 'b unsubscribed');
+      await sleep(200);
+      const settled = pushes();
+      one.socket.send({ type: 'send', id: 'after', body: 'x' });
+      expect((await two.socket.next('message', (m) => m.id === 'after')).seq).toBe(41);
+      expect(pushes()).toBe(settled);
+      one.socket.close();
+      two.socket.close();
+    });
+
     it('twenty simultaneous joins for the last seat, split over two instances: exactly one wins', async () => {
       const { roomId } = await roomWithMembers(a, 1, { capacity: 2 });
       const contenders = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).newClient());
@@ -203,6 +245,8 @@ suite('Redis engine', () => {
   describe('fan-out', () => {
     it('an instance holding 1 of 1,000 busy rooms receives that room’s events and nothing else', async () => {
       const busy = await engine();
+      let deliveredToBusy = 0;
+      busy.bus.setListener(() => deliveredToBusy++);
       const quiet = b; // a real instance with one room's sockets
       const rooms = Array.from({ length: 1000 }, () => randomBytes(16).toString('base64url'));
       await Promise.all(rooms.map((roomId) => busy.store.createRoom({ roomId, capacity: 2, expiresAt: busy.clock.now() + 60_000 })));
@@ -228,7 +272,7 @@ suite('Redis engine', () => {
         one.socket.send({ type: 'send', id: `q${i}`, body: 'quiet-room-traffic' });
       }
       await two.socket.waitForCount('message', perRoom, 10_000);
-      await eventually(() => busy.bus.stats.received >= rooms.length * perRoom, 10_000, 'busy traffic delivered');
+      await eventually(() => deliveredToBusy >= rooms.length * perRoom, 10_000, 'busy traffic delivered');
       one.socket.close();
       two.socket.close();
       await eventually(() => quiet.server.hub.roomCount === 0, 3000, 'quiet room released');
@@ -238,9 +282,12 @@ suite('Redis engine', () => {
       expect(received).toBeGreaterThanOrEqual(perRoom);
       expect(received).toBeLessThanOrEqual(published);
       expect(published).toBeLessThan(perRoom + 10);
-      expect(busy.bus.stats.received).toBe(rooms.length * perRoom);
+      expect(deliveredToBusy).toBe(rooms.length * perRoom);
+      // The busy instance is its rooms' only subscriber: the append script publishes nothing for them,
+      // and the instance delivers from the script's reply (the quiet room has a watcher, so it is published).
+      expect(busy.bus.stats.received).toBe(0);
       watcher.disconnect();
-      console.info(`[fan-out] busy instance received ${busy.bus.stats.received} events; the instance holding 1 of 1,000 rooms received ${received}`);
+      console.info(`[fan-out] busy instance delivered ${deliveredToBusy} messages of its own rooms without a push; the instance holding 1 of 1,000 rooms received ${received} events`);
     }, 60_000);
 
     it('an instance subscribes to a room only while it holds a socket of it', async () => {

@@ -1,25 +1,51 @@
 /**
- * Edge cases of the memory store's bounded idempotency records that the
- * protocol suite cannot reach cheaply over a socket (10,000 messages).
+ * The memory store's idempotency records under volume, which the protocol
+ * suite cannot reach cheaply over a socket: a record lives exactly as long as
+ * its message is retained, whatever the mix of senders.
  */
 import { describe, expect, it } from 'vitest';
-import { DEDUP_RECORDS_PER_ROOM, MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
+import { MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
 
-const limits = { maxMessages: 500, maxBytes: 2_097_152, sendBudget: { points: 1_000_000, windowMs: 1000 } };
+const policy = { maxMessages: 50, maxBytes: 2_097_152, sendBudget: { points: Number.MAX_SAFE_INTEGER, windowMs: 1000 } };
 
 describe('memory store idempotency records', () => {
-  it('a sender whose only record is the one being forgotten keeps the record of its new message', async () => {
+  it('a resend is a duplicate while its message is retained and a new message once it has left', async () => {
     const store = new MemoryRoomStore({ now: () => Date.now() });
-    await store.createRoom({ roomId: 'r'.repeat(22), capacity: 2, expiresAt: Date.now() + 60_000 });
     const roomId = 'r'.repeat(22);
-    // Seq 1 from "lone", then DEDUP_RECORDS_PER_ROOM - 1 from "busy": the next append reuses seq 1's slot.
-    await store.appendMessage(roomId, { id: 'first', from: 'lone', body: 'x' }, limits);
-    for (let i = 0; i < DEDUP_RECORDS_PER_ROOM - 1; i++) await store.appendMessage(roomId, { id: `b${i}`, from: 'busy', body: 'x' }, limits);
-    const fresh = await store.appendMessage(roomId, { id: 'second', from: 'lone', body: 'x' }, limits);
-    expect(fresh.kind).toBe('appended');
-    // The retry of the new message is recognised; the forgotten one is not.
-    expect(await store.appendMessage(roomId, { id: 'second', from: 'lone', body: 'x' }, limits)).toMatchObject({ kind: 'duplicate', seq: DEDUP_RECORDS_PER_ROOM + 1 });
-    expect((await store.appendMessage(roomId, { id: 'first', from: 'lone', body: 'x' }, limits)).kind).toBe('appended');
+    await store.createRoom({ roomId, capacity: 3, expiresAt: Date.now() + 60_000 });
+    const senders = ['a', 'b', 'c'];
+    // Uneven senders, so that a sender's map empties and fills again as its messages leave history.
+    const sent: Array<{ from: string; id: string; seq: number }> = [];
+    for (let i = 0; i < 1000; i++) {
+      const from = senders[i % 7 === 0 ? 2 : i % 2]!;
+      const result = await store.appendMessage(roomId, { id: `m${i}`, from, body: 'x' }, policy);
+      expect(result.kind).toBe('appended');
+      if (result.kind === 'appended') sent.push({ from, id: `m${i}`, seq: result.seq });
+    }
+    for (const { from, id, seq } of sent.slice(-policy.maxMessages)) {
+      expect(await store.appendMessage(roomId, { id, from, body: 'x' }, policy)).toMatchObject({ kind: 'duplicate', seq });
+    }
+    let seq = sent.at(-1)!.seq;
+    // The oldest retained message still answers as a duplicate; the one before it is gone.
+    const justGone = sent.at(-policy.maxMessages - 1)!;
+    expect(await store.appendMessage(roomId, { id: justGone.id, from: justGone.from, body: 'x' }, policy)).toMatchObject({ kind: 'appended', seq: ++seq });
+    await store.close();
+  });
+
+  it('budgets count per member in windows aligned to the clock', async () => {
+    let now = 10_000;
+    const store = new MemoryRoomStore({ now: () => now });
+    const roomId = 'b'.repeat(22);
+    await store.createRoom({ roomId, capacity: 2, expiresAt: now + 60_000 });
+    const budget = { points: 2, windowMs: 1000 };
+    const limited = { ...policy, sendBudget: budget };
+    now = 10_900; // late in window 10
+    expect((await store.appendMessage(roomId, { id: '1', from: 'a', body: 'x' }, limited)).kind).toBe('appended');
+    expect((await store.appendMessage(roomId, { id: '2', from: 'a', body: 'x' }, limited)).kind).toBe('appended');
+    expect((await store.appendMessage(roomId, { id: '3', from: 'a', body: 'x' }, limited)).kind).toBe('rate_limited');
+    expect(await store.spendSendBudget(roomId, 'b', budget)).toBe(true);
+    now = 11_000; // window 11 starts at 11 000, not 1 s after the first send
+    expect((await store.appendMessage(roomId, { id: '3', from: 'a', body: 'x' }, limited)).kind).toBe('appended');
     await store.close();
   });
 });

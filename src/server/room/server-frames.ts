@@ -23,8 +23,8 @@ export function messageFrameTail(id: string, from: string, body: string): string
 }
 
 /** The message a stored `message` frame carries (for HTTP reads and the hub's gap fill, not the live path). */
-export function parseMessageFrame(frame: string): ChatMessage {
-  const { seq, id, from, body, sentAt } = JSON.parse(frame) as ChatMessage;
+export function parseMessageFrame(frame: string | Buffer): ChatMessage {
+  const { seq, id, from, body, sentAt } = JSON.parse(frame.toString()) as ChatMessage;
   return { seq, id, from, body, sentAt };
 }
 

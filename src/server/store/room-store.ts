@@ -9,6 +9,7 @@
  * the room never existed: reads return null/empty, writes report `not_found`.
  */
 import type { MemberPresence } from '../../shared/protocol.js';
+import type { MessageFrame } from './room-bus.js';
 
 export interface RoomRecord {
   roomId: string;
@@ -36,10 +37,11 @@ export interface HistoryLimits {
 }
 
 /**
- * A member's budget of sends in a room: at most `points` per fixed window of
- * `windowMs`, the window starting at the first send after the previous one
- * ended (rate-limiter-flexible's semantics). Every attempt counts, refused and
- * duplicate ones too. Kept with the room, so it ends with it.
+ * A member's budget of sends in a room: at most `points` per window of
+ * `windowMs`, windows aligned to the store's clock (window n covers
+ * [n·windowMs, (n+1)·windowMs)), so every instance agrees on them. Every
+ * attempt counts, refused and duplicate ones too. Kept with the room, so it
+ * ends with it.
  */
 export interface SendBudget {
   points: number;
@@ -65,7 +67,7 @@ export interface HistoryPage {
    * frames: serialised once when stored and sent to sockets as they are
    * (server-frames.ts parses one back when its fields are needed).
    */
-  frames: string[];
+  frames: MessageFrame[];
   /** Oldest retained seq, 0 if the room has no message. */
   oldestSeq: number;
   /** Newest seq, 0 if the room has no message. */
@@ -94,10 +96,12 @@ export interface RoomStore {
   setConnection(roomId: string, memberId: string, connectionId: string, open: boolean): Promise<MemberPresence[]>;
   /**
    * Atomically spends one point of the sender's budget, checks (sender, message id)
-   * against the room's idempotency records, assigns the next seq, stores the
-   * message, trims history to the policy's limits, and publishes the message to
-   * the room's RoomBus subscribers in that same step, so the bus carries a room's
-   * messages in seq order (a duplicate or refused send is not published).
+   * against the idempotency records of the messages the room retains, assigns the
+   * next seq, stores the message, trims history to the policy's limits (a message
+   * that leaves history takes its idempotency record with it), and publishes the
+   * message to the room's RoomBus subscribers in that same step, so the bus
+   * carries a room's messages in seq order (a duplicate or refused send is not
+   * published).
    */
   appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult>;
   /** Spends one point of a member's send budget without sending (a refused frame costs like a send); false when it is spent. */

@@ -14,34 +14,31 @@ interface MemoryRoom {
   seats: Map<string, string>;
   /** memberId → ids of its open connections. */
   connections: Map<string, Set<string>>;
-  /** `message` frames, oldest first, contiguous in seq (the newest is lastSeq). One string each: little for the GC to trace. */
+  /**
+   * The retained messages, oldest first, contiguous in seq (the newest is lastSeq), in parallel
+   * arrays: their `message` frames, and the sender, id and time that their idempotency record
+   * needs. No object per message: a busy room keeps hundreds, and each would be one more thing
+   * for the GC to trace.
+   */
   history: string[];
+  historyFrom: string[];
+  historyId: string[];
+  historySentAt: number[];
   /** Sum of the frames' lengths. */
   historyBytes: number;
+  lastSeq: number;
+  /** Idempotency records of the retained messages, for exactly-once sends: sender → id → seq. */
+  sent: Map<string, Map<string, number>>;
   /** memberId → that member's send budget in the current window. */
   budgets: Map<string, BudgetWindow>;
-  lastSeq: number;
-  /**
-   * Idempotency records of the newest DEDUP_RECORDS_PER_ROOM messages, for exactly-once sends:
-   * sender → message id → seq. Every append adds exactly one record, so the record of seq s also
-   * has slot (s - 1) % DEDUP_RECORDS_PER_ROOM in the rings below, which give its time and, when
-   * the slot is reused, which record to forget. (Flat rings and no object per record: a busy
-   * room keeps 10,000 of these, and each object would be one more thing for the GC to trace.)
-   */
-  sent: Map<string, Map<string, number>>;
-  sentAt: number[];
-  sentFrom: string[];
-  sentId: string[];
   timer: NodeJS.Timeout;
 }
 
 interface BudgetWindow {
-  endsAt: number;
+  /** floor(now / windowMs): windows are aligned to the clock, as in the Redis engine. */
+  window: number;
   used: number;
 }
-
-/** Idempotency records kept per room; beyond this the oldest ids are forgotten. */
-export const DEDUP_RECORDS_PER_ROOM = 10_000;
 
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, MemoryRoom>();
@@ -61,13 +58,13 @@ export class MemoryRoomStore implements RoomStore {
       seats: new Map(),
       connections: new Map(),
       history: [],
+      historyFrom: [],
+      historyId: [],
+      historySentAt: [],
       historyBytes: 0,
-      budgets: new Map(),
       lastSeq: 0,
       sent: new Map(),
-      sentAt: [],
-      sentFrom: [],
-      sentId: [],
+      budgets: new Map(),
       timer,
     });
   }
@@ -118,30 +115,26 @@ export class MemoryRoomStore implements RoomStore {
     let senderIds = room.sent.get(draft.from);
     const previousSeq = senderIds?.get(draft.id);
     if (previousSeq !== undefined) {
-      return { kind: 'duplicate', seq: previousSeq, sentAt: room.sentAt[(previousSeq - 1) % DEDUP_RECORDS_PER_ROOM]! };
+      const sentAt = room.historySentAt[previousSeq - (room.lastSeq - room.history.length + 1)]!;
+      return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
     const frame = messageFrame(message);
     room.history.push(frame);
+    room.historyFrom.push(draft.from);
+    room.historyId.push(draft.id);
+    room.historySentAt.push(message.sentAt);
     room.historyBytes += frame.length;
-    // shift() drops one from the front without copying the array; usually one message leaves per append.
-    while (room.history.length > 1 && (room.history.length > policy.maxMessages || room.historyBytes > policy.maxBytes)) {
-      room.historyBytes -= room.history.shift()!.length;
-    }
-    const slot = (message.seq - 1) % DEDUP_RECORDS_PER_ROOM;
-    if (slot < room.sentFrom.length) {
-      // The slot's record is DEDUP_RECORDS_PER_ROOM messages old: forget it.
-      const oldFrom = room.sentFrom[slot]!;
-      const oldIds = room.sent.get(oldFrom);
-      if (oldIds?.delete(room.sentId[slot]!) && oldIds.size === 0) room.sent.delete(oldFrom);
-    }
-    room.sentAt[slot] = message.sentAt;
-    room.sentFrom[slot] = draft.from;
-    room.sentId[slot] = draft.id;
-    // Looked up again: forgetting the slot's old record may have removed this very sender's map.
-    senderIds = room.sent.get(draft.from);
     if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
     senderIds.set(draft.id, message.seq);
+    // The oldest messages leave, and their idempotency records with them; shift() does not copy.
+    while (room.history.length > 1 && (room.history.length > policy.maxMessages || room.historyBytes > policy.maxBytes)) {
+      room.historyBytes -= room.history.shift()!.length;
+      room.historySentAt.shift();
+      const from = room.historyFrom.shift()!;
+      const ids = room.sent.get(from);
+      if (ids?.delete(room.historyId.shift()!) && ids.size === 0) room.sent.delete(from);
+    }
     this.publish(roomId, { type: 'message', message, frame });
     return { kind: 'appended', seq: message.seq, sentAt: message.sentAt };
   }
@@ -183,16 +176,16 @@ export class MemoryRoomStore implements RoomStore {
     return this.rooms.has(roomId);
   }
 
-  /** Spends one point of `memberId`'s budget (fixed windows, as in rate-limiter-flexible); false when it is spent. */
+  /** Spends one point of `memberId`'s budget in the current window; false when it is spent. */
   private spend(room: MemoryRoom, memberId: string, budget: SendBudget): boolean {
-    const now = this.clock.now();
-    let window = room.budgets.get(memberId);
-    if (!window) room.budgets.set(memberId, (window = { endsAt: 0, used: 0 }));
-    if (now >= window.endsAt) {
-      window.endsAt = now + budget.windowMs;
-      window.used = 0;
+    const window = Math.floor(this.clock.now() / budget.windowMs);
+    let current = room.budgets.get(memberId);
+    if (!current) room.budgets.set(memberId, (current = { window, used: 0 }));
+    if (current.window !== window) {
+      current.window = window;
+      current.used = 0;
     }
-    return ++window.used <= budget.points;
+    return ++current.used <= budget.points;
   }
 
   private live(roomId: string): MemoryRoom | undefined {

@@ -5,9 +5,10 @@
  *
  *   <seq>,<sentAt>,<n>,<from>\0<id><frame>     (n = byte length of "<from>\0<id>")
  *
- * The append script (redis-scripts.ts) writes it; RedisRoomBus reads it from
- * the push's bytes without decoding the frame, which goes to the sockets as
- * the same bytes. Every other event travels as JSON, which starts with "{".
+ * The append script (redis-scripts.ts) writes it, and stores the same string
+ * as the message's history entry; RedisRoomBus reads it from the push's bytes
+ * without decoding the frame, which goes to the sockets as the same bytes.
+ * Every other event travels as JSON, which starts with "{".
  */
 import type { MessageHeader } from '../room-bus.js';
 
@@ -15,10 +16,20 @@ const COMMA = 0x2c;
 const NUL = 0x00;
 const OPEN_BRACE = 0x7b;
 
+/** `<from>\0<id>`: the sender's id scope, in the header and in the message's idempotency record. */
+export function senderScopedId(from: string, id: string): string {
+  return `${from}\u0000${id}`;
+}
+
+/** The header after its seq: `,<sentAt>,<n>,<from>\0<id>` (the append script puts the seq in front). */
+export function pushHeaderTail(sentAt: number, from: string, id: string): string {
+  const scoped = senderScopedId(from, id);
+  return `,${sentAt},${Buffer.byteLength(scoped)},${scoped}`;
+}
+
 /** The payload for `message` frame `frame` (for RoomBus.publish; the append script builds the same bytes itself). */
 export function encodeMessagePush(message: MessageHeader, frame: string): string {
-  const field = `${message.from}\u0000${message.id}`;
-  return `${message.seq},${message.sentAt},${Buffer.byteLength(field)},${field}${frame}`;
+  return `${message.seq}${pushHeaderTail(message.sentAt, message.from, message.id)}${frame}`;
 }
 
 /** Whether a channel payload is a message push (anything else is an event's JSON). */

@@ -34,12 +34,6 @@ export interface RedisConnections {
   readonly subscriber: Redis | Cluster;
   /** host:port of the Redis (or seed nodes), without credentials, for log lines. */
   readonly description: string;
-  /**
-   * Holds this instance's writes to Redis until the end of the current event-loop turn, so the
-   * commands that every socket handled in the turn issues go out in one write. Called before each
-   * command; a no-op in cluster mode, where ioredis's auto-pipelining batches per node.
-   */
-  batchWrites(): void;
   /** Resolves once commands can be served; rejects after `timeoutMs`. */
   ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -72,7 +66,7 @@ function openStandalone(url: string, tuning: RedisTuning): RedisConnections {
     protocol: 3,
     // Off: ioredis's auto-pipelining builds a Pipeline object per event-loop turn, which at a few sends
     // per turn doubles the client's CPU per command (48 → 24 µs with one command in flight, measured
-    // here); batchWrites() batches the writes instead.
+    // here). The hot path batches by itself: a turn's sends are one script call (RedisRoomStore).
     enableAutoPipelining: false,
     // Subscriptions are restored by RedisRoomBus itself after a reconnect, from the rooms it still holds.
     autoResubscribe: false,
@@ -85,7 +79,6 @@ function openStandalone(url: string, tuning: RedisTuning): RedisConnections {
     client,
     subscriber: client,
     description: `${hostname}:${port || 6379}`,
-    batchWrites: writeBatcher(client),
     ready: (timeoutMs) => untilReady(client, timeoutMs),
     close: () => quit(client),
   };
@@ -139,25 +132,9 @@ function openCluster(text: string, tuning: RedisTuning): RedisConnections {
     mode: 'cluster',
     client: cluster,
     subscriber: cluster,
-    batchWrites: () => undefined,
     description: seed.nodes.map((node) => (typeof node === 'object' ? `${node.host}:${node.port}` : String(node))).join(','),
     ready: (timeoutMs) => untilReady(cluster, timeoutMs),
     close: () => quit(cluster),
-  };
-}
-
-/** batchWrites() of one connection: cork its socket at the first command of a turn, uncork in the turn's check phase. */
-function writeBatcher(client: Redis): () => void {
-  let holding = false;
-  return () => {
-    if (holding || client.status !== 'ready') return;
-    const { stream } = client;
-    holding = true;
-    stream.cork();
-    setImmediate(() => {
-      holding = false;
-      stream.uncork();
-    });
   };
 }
 

@@ -15,7 +15,7 @@ import { DEFAULT_TUNING, openRedis, type RedisConnections, type RedisTuning } fr
 import { describeError, storeError } from './redis-errors.js';
 import { KEY_PREFIX } from './redis-keys.js';
 import { RedisRoomBus } from './redis-room-bus.js';
-import { RedisRoomStore } from './redis-room-store.js';
+import { RedisRoomStore, type LocalDelivery } from './redis-room-store.js';
 
 export interface RedisEngineOptions {
   /** This instance's own clock (default: Date.now); the engine corrects it to Redis's. */
@@ -68,8 +68,14 @@ export async function createRedisEngine(
 
   const failed = () => void stats.errors++;
   const presence = { leaseMs, renewIntervalMs: Math.max(50, Math.floor(leaseMs / 3)) };
-  const store = new RedisRoomStore(connections, presence, failed);
-  const bus = new RedisRoomBus(connections, store, log, failed);
+  // The store and the bus know each other: the bus reads the store to catch up, the store hands the bus
+  // the messages it did not need to publish.
+  const local: LocalDelivery = {
+    holds: (roomId) => bus.holds(roomId),
+    deliver: (roomId, event) => bus.deliver(roomId, event),
+  };
+  const store: RedisRoomStore = new RedisRoomStore(connections, clock, presence, local, failed);
+  const bus: RedisRoomBus = new RedisRoomBus(connections, store, log, failed);
 
   return {
     kind: 'redis',

@@ -10,32 +10,39 @@ export const KEY_PREFIX = 'hush:';
 
 const base = (roomId: string) => `${KEY_PREFIX}{${roomId}}:`;
 
-/** HASH capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), and a budgetField per sender. */
+/** HASH capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), each sender's budget. */
 export const metaKey = (roomId: string) => `${base(roomId)}meta`;
-/** Field of the meta hash holding a member's send budget: `<window end ms>:<points used>`. */
-export const budgetField = (memberId: string) => `budget:${memberId}`;
+/** Meta field: the budget window (floor(now / windowMs)) a member last sent in… */
+export const windowField = (memberId: string) => `bw:${memberId}`;
+/** …and the sends it made in that window. */
+export const usedField = (memberId: string) => `bu:${memberId}`;
+
 /** HASH tokenHash → memberId: the seats. */
 export const seatsKey = (roomId: string) => `${base(roomId)}seats`;
 /** LIST of memberIds in joining order. */
 export const membersKey = (roomId: string) => `${base(roomId)}members`;
 /** ZSET of `memberId|connectionId`, scored by the lease expiry (epoch ms by Redis's clock). */
 export const presenceKey = (roomId: string) => `${base(roomId)}presence`;
-/** LIST of messages as their `message` frames (JSON), oldest first, contiguous in seq, trimmed to the history limit. */
+/**
+ * LIST of messages, oldest first, contiguous in seq, trimmed to the history limits; each entry is
+ * the message-push header and the message's `message` frame, as published (message-push.ts).
+ */
 export const historyKey = (roomId: string) => `${base(roomId)}history`;
-/** HASH `from\0id` → `seq:sentAt`: the idempotency records. */
-export const sentKey = (roomId: string) => `${base(roomId)}sent`;
-/** LIST of `from\0id` in sending order, so the oldest idempotency record is forgotten first. */
-export const sentOrderKey = (roomId: string) => `${base(roomId)}sent-order`;
+/** SET of `from\0id` of the retained messages: the idempotency records, each leaving with its message. */
+export const idsKey = (roomId: string) => `${base(roomId)}ids`;
 
 /** Every key a room can have, meta first (the order the delete script expects). */
 export function allRoomKeys(roomId: string): string[] {
-  return [metaKey, seatsKey, membersKey, presenceKey, historyKey, sentKey, sentOrderKey].map((key) => key(roomId));
+  return [metaKey, seatsKey, membersKey, presenceKey, historyKey, idsKey].map((key) => key(roomId));
 }
 
 const CHANNEL_PREFIX = `${KEY_PREFIX}{`;
 const CHANNEL_SUFFIX = '}:events';
 
-/** The pub/sub channel of a room's events (sharded in cluster mode: same slot as its keys). */
+/**
+ * The pub/sub channel of a room's events (sharded in cluster mode: same slot as its keys). The
+ * append script derives it from the meta key (`…meta` → `…events`), so the two must stay in step.
+ */
 export function roomChannel(roomId: string): string {
   return `${CHANNEL_PREFIX}${roomId}${CHANNEL_SUFFIX}`;
 }

@@ -111,6 +111,11 @@ export class RedisRoomBus implements RoomBus {
     this.rooms.clear();
   }
 
+  /** Whether this instance is subscribed to the room's channel (it holds a socket of the room). */
+  holds(roomId: string): boolean {
+    return this.rooms.has(roomId);
+  }
+
   /** Rooms this instance is subscribed to. */
   get subscribedRooms(): number {
     return this.rooms.size;
@@ -126,7 +131,8 @@ export class RedisRoomBus implements RoomBus {
     else this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
   }
 
-  private deliver(roomId: string, event: RoomEvent): void {
+  /** Hands an event to the hub as if it came from Redis (also what the store calls for a message it did not publish). */
+  deliver(roomId: string, event: RoomEvent): void {
     // Sockets of an ended room close without saying so to the store: forget their leases now.
     if (event.type === 'destroyed') this.store.forgetConnections(roomId);
     this.listener?.(roomId, event);

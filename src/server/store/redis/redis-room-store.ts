@@ -1,9 +1,10 @@
 /**
  * RoomStore on Redis: the state every instance shares. Each operation is one
  * round trip — a plain read, or one of the Lua scripts of redis-scripts.ts when
- * it must be atomic (seats, seq, idempotency) or needs Redis's clock (sentAt,
- * presence leases). Every key of a room expires at the room's expiresAt, so a
- * room ends in Redis even if no instance is left to end it.
+ * it must be atomic (seats, seq, idempotency, budgets) or needs Redis's clock
+ * (presence leases) — and the sends of one event-loop turn share theirs. Every
+ * key of a room expires at the room's expiresAt, so a room ends in Redis even
+ * if no instance is left to end it.
  *
  * Presence is a lease per open connection: this instance renews the leases of
  * its own connections in one batch per interval, and a crashed instance's
@@ -11,11 +12,13 @@
  */
 import type { MemberPresence } from '../../../shared/protocol.js';
 import { messageFrameTail } from '../../room/server-frames.js';
-import { DEDUP_RECORDS_PER_ROOM } from '../memory/memory-room-store.js';
-import type { AppendPolicy, AppendResult, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
+import type { RoomEvent } from '../room-bus.js';
+import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 import type { RedisClient, RedisConnections } from './redis-connection.js';
+import type { AppendReply } from './redis-scripts.js';
 import { storeError } from './redis-errors.js';
-import { allRoomKeys, budgetField, historyKey, membersKey, metaKey, presenceKey, roomChannel, seatsKey, sentKey, sentOrderKey } from './redis-keys.js';
+import { decodeMessagePush, pushHeaderTail, senderScopedId } from './message-push.js';
+import { allRoomKeys, historyKey, idsKey, membersKey, metaKey, presenceKey, seatsKey, usedField, windowField } from './redis-keys.js';
 
 export interface PresenceLeaseOptions {
   /** How long a connection counts as open without a renewal. Bounds how long a crashed instance's members look online. */
@@ -24,18 +27,42 @@ export interface PresenceLeaseOptions {
   renewIntervalMs: number;
 }
 
+/** What the store needs of this instance's bus when it is a room's only subscriber. */
+export interface LocalDelivery {
+  /** Whether this instance is subscribed to the room (holds a socket of it). */
+  holds(roomId: string): boolean;
+  /** Hands a room event to this instance's hub, as a push from Redis would. */
+  deliver(roomId: string, event: RoomEvent): void;
+}
+
+/** Most messages in one append script call; a turn with more sends makes several calls. */
+const MAX_APPEND_BATCH = 256;
+
+interface PendingAppend {
+  roomId: string;
+  draft: MessageDraft;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
 export class RedisRoomStore implements RoomStore {
   /** roomId → `memberId|connectionId` of this instance's open connections in the room. */
   private readonly leases = new Map<string, Set<string>>();
   private readonly renewTimer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
+  /** Sends of this event-loop turn, by policy (in practice there is one). */
+  private readonly pendingAppends = new Map<AppendPolicy, PendingAppend[]>();
   private readonly redis: RedisClient;
   /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
   private readonly sharded: boolean;
 
   constructor(
-    private readonly connections: RedisConnections,
+    connections: RedisConnections,
+    /** Redis's clock as this instance knows it (RedisClock). */
+    private readonly clock: Clock,
     private readonly presence: PresenceLeaseOptions,
+    /** This instance's side of the bus (RedisRoomBus), for messages that need no publish. */
+    private readonly local: LocalDelivery,
     private readonly onFailure: () => void,
   ) {
     this.redis = connections.client;
@@ -89,49 +116,39 @@ export class RedisRoomStore implements RoomStore {
     return members;
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
-    // Escaped here, not in Redis: JSON work scales with instances, Redis is shared.
-    const tail = messageFrameTail(draft.id, draft.from, draft.body);
-    const reply = await this.run('appendMessage', () =>
-      this.redis.hushAppendMessage(
-        metaKey(roomId),
-        historyKey(roomId),
-        sentKey(roomId),
-        sentOrderKey(roomId),
-        `${draft.from}\u0000${draft.id}`,
-        tail,
-        budgetField(draft.from),
-        roomChannel(roomId),
-        this.sharded ? 'SPUBLISH' : 'PUBLISH',
-        policy.maxMessages,
-        policy.maxBytes,
-        DEDUP_RECORDS_PER_ROOM,
-        policy.sendBudget.points,
-        policy.sendBudget.windowMs,
-      ),
-    );
-    if (reply === null) return { kind: 'not_found' };
-    switch (reply[0]) {
-      case 1:
-        return { kind: 'appended', seq: Number(reply[1]), sentAt: Number(reply[2]) };
-      case 0: {
-        const [seq, sentAt] = reply[1].split(':');
-        return { kind: 'duplicate', seq: Number(seq), sentAt: Number(sentAt) };
+  /**
+   * Queued until the end of this event-loop turn, then appended with every other send of the turn
+   * in one script call (redis-scripts.ts APPEND_MESSAGES): one round trip and one reply per batch.
+   */
+  appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      let batch = this.pendingAppends.get(policy);
+      if (!batch) {
+        if (this.pendingAppends.size === 0) setImmediate(() => this.flushAppends());
+        this.pendingAppends.set(policy, (batch = []));
       }
-      default:
-        return { kind: 'rate_limited' };
-    }
+      batch.push({ roomId, draft, resolve, reject });
+    });
   }
 
   async spendSendBudget(roomId: string, memberId: string, budget: SendBudget): Promise<boolean> {
-    const within = await this.run('spendSendBudget', () => this.redis.hushSpendBudget(metaKey(roomId), budgetField(memberId), budget.points, budget.windowMs));
+    const window = String(Math.floor(this.clock.now() / budget.windowMs));
+    const within = await this.run('spendSendBudget', () =>
+      this.redis.hushSpendBudget(metaKey(roomId), windowField(memberId), usedField(memberId), window, budget.points),
+    );
     return Number(within) === 1;
   }
 
   async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
-    const [oldestSeq, lastSeq, frames] = await this.run('readMessages', () =>
-      this.redis.hushReadMessages(metaKey(roomId), historyKey(roomId), afterSeq, limit),
+    const [oldestSeq, lastSeq, entries] = await this.run('readMessages', () =>
+      this.redis.hushReadMessagesBuffer(metaKey(roomId), historyKey(roomId), afterSeq, limit),
     );
+    // Each entry is the message's push; its frame's bytes go to sockets as they are.
+    const frames = entries.map((entry) => {
+      const decoded = decodeMessagePush(entry);
+      if (!decoded) throw storeError(new Error('unreadable history entry'), 'readMessages');
+      return decoded.frame;
+    });
     return { frames, oldestSeq: Number(oldestSeq), lastSeq: Number(lastSeq) };
   }
 
@@ -178,14 +195,76 @@ export class RedisRoomStore implements RoomStore {
     return this.renewing;
   }
 
+  private flushAppends(): void {
+    const batches = [...this.pendingAppends];
+    this.pendingAppends.clear();
+    // In a cluster a script's keys must share a slot: one message per call.
+    const size = this.sharded ? 1 : MAX_APPEND_BATCH;
+    for (const [policy, pending] of batches) {
+      for (let i = 0; i < pending.length; i += size) void this.appendBatch(policy, pending.slice(i, i + size));
+    }
+  }
+
+  private async appendBatch(policy: AppendPolicy, batch: PendingAppend[]): Promise<void> {
+    // sentAt and the budget window come from this instance's clock corrected to Redis's; the escaping
+    // happens here too: JSON work scales with instances, Redis is shared.
+    const now = this.clock.now();
+    const keysAndArgs: Array<string | number> = [];
+    for (const { roomId } of batch) keysAndArgs.push(metaKey(roomId), historyKey(roomId), idsKey(roomId));
+    const { sendBudget, maxMessages, maxBytes } = policy;
+    keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH');
+    const frameTails: string[] = [];
+    for (const { roomId, draft } of batch) {
+      const frameTail = `${messageFrameTail(draft.id, draft.from, draft.body)}${now}}`;
+      frameTails.push(frameTail);
+      // Only on one Redis: there, subscriptions and this script share the connection, so Redis has seen ours.
+      const held = !this.sharded && this.local.holds(roomId);
+      keysAndArgs.push(draft.from, senderScopedId(draft.from, draft.id), pushHeaderTail(now, draft.from, draft.id), frameTail, held ? '1' : '0');
+    }
+    let replies: AppendReply[];
+    try {
+      replies = await this.run('appendMessage', () =>
+        this.sharded ? this.redis.hushAppendMessage(...keysAndArgs) : this.redis.hushAppendMessages(batch.length * 3, ...keysAndArgs),
+      );
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach(({ roomId, draft, resolve }, i) => {
+      const reply = replies[i]!;
+      if (reply[0] === 4) {
+        // This instance is the room's only subscriber: deliver here what the script did not publish.
+        const seq = reply[1];
+        const message = { seq, id: draft.id, from: draft.from, sentAt: now };
+        this.local.deliver(roomId, { type: 'message', message, frame: `{"type":"message","seq":${seq}${frameTails[i]!}` });
+      }
+      resolve(toAppendResult(reply, now));
+    });
+  }
+
   private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    this.connections.batchWrites();
     try {
       return await command();
     } catch (error) {
       this.onFailure();
       throw storeError(error, operation);
     }
+  }
+}
+
+function toAppendResult(reply: AppendReply, sentAt: number): AppendResult {
+  switch (reply[0]) {
+    case 1:
+    case 4:
+      return { kind: 'appended', seq: Number(reply[1]), sentAt };
+    case 0: {
+      const [seq, originalSentAt] = reply[1].split(':');
+      return { kind: 'duplicate', seq: Number(seq), sentAt: Number(originalSentAt) };
+    }
+    case 2:
+      return { kind: 'rate_limited' };
+    default:
+      return { kind: 'not_found' };
   }
 }
 

@@ -7,11 +7,25 @@
  * (EVALSHA, with EVAL as fallback after a Redis restart).
  */
 
-/** Redis's own clock, in epoch ms; scripts use it for sentAt and presence leases. */
+/** Redis's own clock, in epoch ms; scripts use it for presence leases. */
 const NOW = `
 local function now_ms()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
+/**
+ * The from\\0id of a history entry, read from its message-push header, and where the header's
+ * first two commas are (the seq before the first, the sentAt between them).
+ */
+const HEADER = `
+local function scoped_id(entry)
+  local after_seq = string.find(entry, ',', 1, true)
+  local after_sent_at = string.find(entry, ',', after_seq + 1, true)
+  local after_length = string.find(entry, ',', after_sent_at + 1, true)
+  local scoped_length = tonumber(string.sub(entry, after_sent_at + 1, after_length - 1))
+  return string.sub(entry, after_length + 1, after_length + scoped_length), after_seq, after_sent_at
 end
 `;
 
@@ -31,7 +45,11 @@ local function presence(members_key, presence_key, now)
 end
 `;
 
-/** KEYS: meta. ARGV: capacity, expiresAt. The meta hash also holds `seq`, `bytes` (of history) and one `budget:<memberId>` per sender. */
+/**
+ * KEYS: meta. ARGV: capacity, expiresAt. The meta hash also comes to hold `seq`, `bytes` (of
+ * history) and each sender's send budget (redis-keys.ts): a few dozen fields at most, all that a
+ * send reads and writes besides history and the ids.
+ */
 const CREATE_ROOM = `
 redis.call('HSET', KEYS[1], 'capacity', ARGV[1], 'expiresAt', ARGV[2], 'seq', 0)
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
@@ -56,96 +74,110 @@ return {'seated', ARGV[2], 1}
 `;
 
 /**
- * A member's send budget: a field of the room's meta hash holding
- * "<window end ms>:<points used>", fixed windows as in rate-limiter-flexible.
- * spend_budget returns whether the point was within budget and the field's new
- * value, which the caller writes back (together with its other meta fields).
+ * Appends a batch of messages (the sends of one event-loop turn, in arrival order), each as one
+ * atomic step: the sender's budget, the idempotency check, the seq, history and its trim, the
+ * publish. One EVALSHA and one reply for the whole batch: the script's own cost and the client's
+ * per-command cost are paid once per batch, not per message. In a cluster a batch is one
+ * message (its keys must share a slot).
+ * KEYS: meta, history, ids of each message's room, three per message.
+ * ARGV: 1 window (floor(now / windowMs), text), 2 budgetPoints, 3 historyLimit, 4 historyMaxBytes,
+ *       5 publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot),
+ *       then five per message: from (the sender), scopedId (from\0id),
+ *       headerTail (',<sentAt>,<byte length of from\0id>,<from>\0<id>', see message-push.ts),
+ *       frameTail (',"id":…,"from":…,"body":…,"sentAt":<sentAt>}'),
+ *       held ('1' if this very connection is subscribed to the room's channel, else '0').
+ * sentAt is the instance's clock corrected to Redis's, one per batch: no TIME call, and the script
+ * never formats a time. Redis calls per message once history is full: HMGET of the small meta hash
+ * (the room, its seq, the history's size, the sender's budget), SADD to the set of retained ids
+ * (0: a resend), RPUSH, LPOP and SREM of the message that leaves history (its id goes with it),
+ * HSET of the meta fields, PUBLISH. The entry stored in history and published is the same string:
+ * the message-push header, then the client's `message` frame, assembled from pieces the instance
+ * escaped (Redis never parses or escapes a body; instances never re-serialise it). Publishing here
+ * puts each room's messages on its channel in seq order. When the calling connection is the
+ * channel's only subscriber (held, and NUMSUB is 1: one instance holds every socket of the room),
+ * nothing is published: the caller delivers from the reply, saving the push both ways. A SUBSCRIBE
+ * from another instance is either before the script (NUMSUB 2) or after it (that instance reads
+ * the room's last seq after subscribing), so no instance misses a message. (The ids are a set, not fields of meta:
+ * hashes under hash-max-listpack-entries, 512 by default, are scanned linearly, and a busy room
+ * retains hundreds of ids.)
+ * Returns one result per message: {3} (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq} (published)
+ * | {4, seq} (appended, not published: the caller delivers it) | {2} (over budget).
  */
-const BUDGET = `
-local function spend_budget(stored, now, points, window_ms)
-  local ends_at, used = 0, 0
-  if stored then
-    local sep = string.find(stored, ':', 1, true)
-    ends_at = tonumber(string.sub(stored, 1, sep - 1))
-    used = tonumber(string.sub(stored, sep + 1))
+const APPEND_MESSAGES = `${HEADER}
+local window = ARGV[1]
+local points = tonumber(ARGV[2])
+local max_messages = tonumber(ARGV[3])
+local max_bytes = tonumber(ARGV[4])
+local results = {}
+for m = 1, #KEYS / 3 do
+  local meta_key, history_key, ids_key = KEYS[m * 3 - 2], KEYS[m * 3 - 1], KEYS[m * 3]
+  local from, scoped, header_tail, frame_tail = ARGV[m * 5 + 1], ARGV[m * 5 + 2], ARGV[m * 5 + 3], ARGV[m * 5 + 4]
+  local window_field, used_field = 'bw:' .. from, 'bu:' .. from
+  local meta = redis.call('HMGET', meta_key, 'expiresAt', 'seq', 'bytes', window_field, used_field)
+  local expires_at = meta[1]
+  local used = 1
+  if meta[4] == window then used = tonumber(meta[5]) + 1 end
+  if not expires_at then
+    results[m] = {3}
+  elseif used > points then
+    redis.call('HSET', meta_key, window_field, window, used_field, used)
+    results[m] = {2}
+  elseif redis.call('SADD', ids_key, scoped) == 0 then
+    -- A resend of a retained message (rare): answer with the original's seq and sentAt, newest first.
+    redis.call('HSET', meta_key, window_field, window, used_field, used)
+    results[m] = {0, '0:0'}
+    local entries = redis.call('LRANGE', history_key, 0, -1)
+    for i = #entries, 1, -1 do
+      local other, after_seq, after_sent_at = scoped_id(entries[i])
+      if other == scoped then
+        results[m] = {0, string.sub(entries[i], 1, after_seq - 1) .. ':' .. string.sub(entries[i], after_seq + 1, after_sent_at - 1)}
+        break
+      end
+    end
+  else
+    local seq_text = string.format('%d', tonumber(meta[2]) + 1)
+    local entry = seq_text .. header_tail .. '{"type":"message","seq":' .. seq_text .. frame_tail
+    local length = redis.call('RPUSH', history_key, entry)
+    if length == 1 then
+      redis.call('PEXPIREAT', history_key, expires_at)
+      redis.call('PEXPIREAT', ids_key, expires_at)
+    end
+    local bytes = (tonumber(meta[3]) or 0) + #entry
+    while length > 1 and (length > max_messages or bytes > max_bytes) do
+      local old = redis.call('LPOP', history_key)
+      bytes = bytes - #old
+      length = length - 1
+      redis.call('SREM', ids_key, (scoped_id(old)))
+    end
+    redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, window_field, window, used_field, used)
+    -- The room's channel: its meta key with 'events' for 'meta' (redis-keys.ts).
+    local channel = string.sub(meta_key, 1, -5) .. 'events'
+    if ARGV[m * 5 + 5] == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then
+      results[m] = {4, tonumber(seq_text)}
+    else
+      redis.call(ARGV[5], channel, entry)
+      results[m] = {1, tonumber(seq_text)}
+    end
   end
-  if now >= ends_at then
-    ends_at = now + window_ms
-    used = 0
-  end
-  used = used + 1
-  return used <= points, string.format('%d:%d', ends_at, used)
 end
+return results
 `;
 
-/**
- * KEYS: meta, history, sent, sentOrder.
- * ARGV: dedupField (from\\0id), jsonTail (',"id":…,"from":…,"body":…,"sentAt":'), budgetField,
- *       channel, publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot),
- *       historyLimit, historyMaxBytes (the meta hash's `bytes` field sums the entries), dedupLimit,
- *       budgetPoints, budgetWindowMs.
- * One round trip per send: the budget, the idempotency check, the seq, the history and its trim,
- * and the publish, in one atomic step. Publishing here puts messages on the channel in seq order;
- * what it publishes is a small header and the frame (message-push.ts).
- * The entry stored and published is the client's `message` frame itself, assembled from a tail
- * the instance escaped (Redis never parses or escapes a body, instances never re-serialise it).
- * A key's expiry is set when the key is made: every key of a room expires at its expiresAt.
- * Returns nil (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq, sentAt} | {2} (over budget).
- */
-const APPEND_MESSAGE = `${NOW}${BUDGET}
-local meta = redis.call('HMGET', KEYS[1], 'expiresAt', 'seq', 'bytes', ARGV[3])
-local expires_at = meta[1]
-if not expires_at then return false end
-local now = now_ms()
-local within, budget = spend_budget(meta[4], now, tonumber(ARGV[9]), tonumber(ARGV[10]))
-if not within then
-  redis.call('HSET', KEYS[1], ARGV[3], budget)
-  return {2}
-end
-local previous = redis.call('HGET', KEYS[3], ARGV[1])
-if previous then
-  redis.call('HSET', KEYS[1], ARGV[3], budget)
-  return {0, previous}
-end
-local seq_text = string.format('%d', tonumber(meta[2]) + 1)
-local sent_at_text = string.format('%d', now)
-local entry = '{"type":"message","seq":' .. seq_text .. ARGV[2] .. sent_at_text .. '}'
-local length = redis.call('RPUSH', KEYS[2], entry)
-if length == 1 then redis.call('PEXPIREAT', KEYS[2], expires_at) end
-local bytes = tonumber(meta[3] or '0') + #entry
-local max_messages = tonumber(ARGV[6])
-local max_bytes = tonumber(ARGV[7])
-while length > 1 and (length > max_messages or bytes > max_bytes) do
-  bytes = bytes - #redis.call('LPOP', KEYS[2])
-  length = length - 1
-end
-redis.call('HSET', KEYS[1], 'seq', seq_text, 'bytes', bytes, ARGV[3], budget)
--- The push: '<seq>,<sentAt>,<byte length of from\\0id>,<from>\\0<id>' then the frame (message-push.ts).
-redis.call(ARGV[5], ARGV[4], seq_text .. ',' .. sent_at_text .. ',' .. #ARGV[1] .. ',' .. ARGV[1] .. entry)
-redis.call('HSET', KEYS[3], ARGV[1], seq_text .. ':' .. sent_at_text)
-local records = redis.call('RPUSH', KEYS[4], ARGV[1])
-if records == 1 then
-  redis.call('PEXPIREAT', KEYS[3], expires_at)
-  redis.call('PEXPIREAT', KEYS[4], expires_at)
-elseif records > tonumber(ARGV[8]) then
-  redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
-end
-return {1, tonumber(seq_text), now}
-`;
-
-/** KEYS: meta. ARGV: budgetField, budgetPoints, budgetWindowMs. Returns 1 if within budget, 0 if not or the room is gone. */
-const SPEND_BUDGET = `${NOW}${BUDGET}
-local meta = redis.call('HMGET', KEYS[1], 'expiresAt', ARGV[1])
+/** KEYS: meta. ARGV: windowField, usedField, window, budgetPoints. Returns 1 if within budget, 0 if not or the room is gone. */
+const SPEND_BUDGET = `
+local meta = redis.call('HMGET', KEYS[1], 'expiresAt', ARGV[1], ARGV[2])
 if not meta[1] then return 0 end
-local within, budget = spend_budget(meta[2], now_ms(), tonumber(ARGV[2]), tonumber(ARGV[3]))
-redis.call('HSET', KEYS[1], ARGV[1], budget)
-return within and 1 or 0
+local used = 1
+if meta[2] == ARGV[3] then used = tonumber(meta[3]) + 1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[2], used)
+if used > tonumber(ARGV[4]) then return 0 end
+return 1
 `;
 
 /**
  * KEYS: meta, history. ARGV: afterSeq, limit.
- * Returns {oldestSeq, lastSeq, {json…}}. History is contiguous in seq, so the
- * position of seq s is s - oldestSeq: no search.
+ * Returns {oldestSeq, lastSeq, {entry…}} (entries as APPEND_MESSAGE stores them). History is
+ * contiguous in seq, so the position of seq s is s - oldestSeq: no search.
  */
 const READ_MESSAGES = `
 local last = redis.call('HGET', KEYS[1], 'seq')
@@ -218,39 +250,34 @@ return existed
 export const HUSH_SCRIPTS = {
   hushCreateRoom: { lua: CREATE_ROOM, numberOfKeys: 1 },
   hushClaimSeat: { lua: CLAIM_SEAT, numberOfKeys: 3 },
-  hushAppendMessage: { lua: APPEND_MESSAGE, numberOfKeys: 4 },
+  hushAppendMessages: { lua: APPEND_MESSAGES },
+  // The same script for one message, with its key count declared: a Cluster routes (and auto-pipelines)
+  // a script call by its first key, which the batch form's leading key count would hide.
+  hushAppendMessage: { lua: APPEND_MESSAGES, numberOfKeys: 3 },
   hushSpendBudget: { lua: SPEND_BUDGET, numberOfKeys: 1 },
   hushReadMessages: { lua: READ_MESSAGES, numberOfKeys: 2, readOnly: true },
   hushListMembers: { lua: LIST_MEMBERS, numberOfKeys: 2, readOnly: true },
   hushSetConnection: { lua: SET_CONNECTION, numberOfKeys: 3 },
   hushRenewLeases: { lua: RENEW_LEASES, numberOfKeys: 2 },
-  hushDeleteRoom: { lua: DELETE_ROOM, numberOfKeys: 7 },
+  hushDeleteRoom: { lua: DELETE_ROOM, numberOfKeys: 6 },
 } as const;
 
 type Arg = string | number;
+
+/** One message's result in APPEND_MESSAGES. */
+export type AppendReply = [0, string] | [1, number] | [2] | [3] | [4, number];
 
 /** The commands HUSH_SCRIPTS adds to a client, with the replies the scripts return. */
 export interface HushScriptCommands {
   hushCreateRoom(meta: string, capacity: Arg, expiresAt: Arg): Promise<number>;
   hushClaimSeat(meta: string, seats: string, members: string, tokenHash: string, candidate: string): Promise<[string, string?, number?]>;
-  hushAppendMessage(
-    meta: string,
-    history: string,
-    sent: string,
-    sentOrder: string,
-    dedupField: string,
-    jsonTail: string,
-    budgetField: string,
-    channel: string,
-    publishCommand: 'PUBLISH' | 'SPUBLISH',
-    historyLimit: Arg,
-    historyMaxBytes: Arg,
-    dedupLimit: Arg,
-    budgetPoints: Arg,
-    budgetWindowMs: Arg,
-  ): Promise<null | [0, string] | [1, number, number] | [2]>;
-  hushSpendBudget(meta: string, budgetField: string, budgetPoints: Arg, budgetWindowMs: Arg): Promise<number>;
-  hushReadMessages(meta: string, history: string, afterSeq: Arg, limit: Arg): Promise<[number, number, string[]]>;
+  /** numberOfKeys first: 3 × the messages (see APPEND_MESSAGES). */
+  hushAppendMessages(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<AppendReply[]>;
+  /** One message: its three keys, then the arguments (see APPEND_MESSAGES). */
+  hushAppendMessage(...keysAndArgs: Arg[]): Promise<AppendReply[]>;
+  hushSpendBudget(meta: string, windowField: string, usedField: string, window: string, budgetPoints: Arg): Promise<number>;
+  /** Entries as Buffers: their frames go to sockets as bytes (the Buffer variant ioredis defines for every script). */
+  hushReadMessagesBuffer(meta: string, history: string, afterSeq: Arg, limit: Arg): Promise<[number, number, Buffer[]]>;
   hushListMembers(members: string, presence: string): Promise<[string[], number[]]>;
   hushSetConnection(meta: string, members: string, presence: string, entry: string, open: Arg, leaseMs: Arg): Promise<[string[], number[]]>;
   hushRenewLeases(meta: string, presence: string, leaseMs: Arg, ...entries: string[]): Promise<number>;

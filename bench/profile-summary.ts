@@ -1,7 +1,9 @@
 /**
  * Summarises a V8 CPU profile written by `npm run bench -- --profile DIR`
- * (node --cpu-prof): the functions with the most self time, and self time per
- * package or source directory. Usage: npx tsx bench/profile-summary.ts FILE [TOP]
+ * (node --cpu-prof) or bench/steady.ts --cpu-profile: the functions with the
+ * most self time, self time per package or source directory, and the functions
+ * with the most total time (their callees included).
+ * Usage: npx tsx bench/profile-summary.ts FILE [TOP]
  */
 import { readFileSync } from 'node:fs';
 
@@ -41,6 +43,11 @@ function main(): void {
   let idle = 0;
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = (frame: ProfileNode['callFrame']) =>
+    `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*\/(node_modules|dist)\//, '') || place(frame.url)}:${frame.lineNumber + 1}`;
+  const inclusive = new Map<string, number>();
   for (const [id, micros] of selfMicros) {
     const frame = byId.get(id)!.callFrame;
     total += micros;
@@ -48,9 +55,16 @@ function main(): void {
       idle += micros;
       continue;
     }
-    const file = frame.url.replace(/^.*\/(node_modules|dist)\//, '');
-    const key = `${frame.functionName || '(anonymous)'}  ${file || place(frame.url)}:${frame.lineNumber + 1}`;
+    const key = keyOf(frame);
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    // Every function on the stack, once, gets the sample's time.
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const outer = keyOf(byId.get(at)!.callFrame);
+      if (seen.has(outer)) continue;
+      seen.add(outer);
+      inclusive.set(outer, (inclusive.get(outer) ?? 0) + micros);
+    }
     const where = frame.functionName.startsWith('(') ? frame.functionName : place(frame.url);
     byPlace.set(where, (byPlace.get(where) ?? 0) + micros);
   }
@@ -64,6 +78,7 @@ function main(): void {
   process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (percentages are of busy time)\n`);
   print('self time by package / directory', byPlace, 25);
   print('self time by function', byFunction, top);
+  print('total time by function (callees included)', inclusive, top);
 }
 
 main();

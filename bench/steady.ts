@@ -11,14 +11,19 @@
  * --variant K=V,K2=V2 (repeatable) also runs every Hush target with those extra settings.
  * --compare REV also runs every Hush target as built from git revision REV, interleaved with
  * the working tree's, so a change is measured against its baseline in the same minutes.
+ * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
+ * step 1 only (through its inspector) to DIR/<target>.cpuprofile; read it with bench/profile-summary.ts.
  * --perf-record DIR samples the first server process of each target during step 1
  * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './context.js';
 import { round } from './context.js';
 import { GeneratorPool } from './generator-pool.js';
+import { connectInspector } from './inspector.js';
+import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
 import { measureStep, ourPids } from './scenarios/step.js';
 import { buildHushRevision, ensureHushBuild, redisCommand, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     'step-ms': { type: 'string', default: '5000' },
     perf: { type: 'boolean', default: false },
     'perf-record': { type: 'string' },
+    'cpu-profile': { type: 'string' },
     compare: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
   },
@@ -104,7 +110,8 @@ async function main(): Promise<void> {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).
       const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
       const nodeArgs = [...(values['perf-record'] ? ['--perf-basic-prof'] : []), ...(extraNodeArgs ? extraNodeArgs.split(' ') : [])];
-      const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings });
+      const inspectPort = values['cpu-profile'] && name !== 'relay' ? await freePort() : undefined;
+      const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings, ...(inspectPort ? { inspectPort } : {}) });
       // The generators group rooms by target name; a variant gets its own group.
       target.name = label as TargetName;
       targets.push(target);
@@ -128,8 +135,20 @@ async function main(): Promise<void> {
         const recording = values['perf-record'] && step === 1
           ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
           : Promise.resolve();
+        const profiler = values['cpu-profile'] && step === 1 && target.inspectPort ? await connectInspector(target.inspectPort) : undefined;
+        await profiler?.call('Profiler.enable');
+        await profiler?.call('Profiler.setSamplingInterval', { interval: 200 });
+        await profiler?.call('Profiler.start');
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
         await recording;
+        if (profiler) {
+          const { profile } = await profiler.call<{ profile: unknown }>('Profiler.stop');
+          const file = `${values['cpu-profile']}/${target.name}.cpuprofile`;
+          mkdirSync(values['cpu-profile']!, { recursive: true });
+          writeFileSync(file, JSON.stringify(profile));
+          profiler.close();
+          log(`          CPU profile of step 1: ${file}`);
+        }
         stepCpu.set(target.name, figures.cpuUsPerMsg);
         if (figures.redisCpuUsPerMsg !== null) log(`          Hush ${round(figures.hushCpuUsPerMsg)} + redis-server ${round(figures.redisCpuUsPerMsg)} µs per delivered message`);
         if (commandsBefore && target.redisPort) {

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import { connectGarbageCollector, type GarbageCollector } from '../inspector-gc.js';
+import { connectInspector, type Inspector } from '../inspector.js';
 import type { StatusResult } from '../ipc.js';
 import { openFileLimit, rssKiB } from '../proc-stats.js';
 import type { RunningTarget } from '../targets.js';
@@ -35,7 +35,7 @@ export interface IdleResult {
 }
 
 export async function runIdle(ctx: BenchContext, target: RunningTarget): Promise<IdleResult> {
-  const gc = target.inspectPort ? await connectGarbageCollector(target.inspectPort) : undefined;
+  const gc = target.inspectPort ? await connectInspector(target.inspectPort) : undefined;
   try {
     return await measureIdle(ctx, target, gc);
   } finally {
@@ -43,13 +43,13 @@ export async function runIdle(ctx: BenchContext, target: RunningTarget): Promise
   }
 }
 
-async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: GarbageCollector | undefined): Promise<IdleResult> {
+async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspector | undefined): Promise<IdleResult> {
   const { options, pool, log } = ctx;
   const endpoint = target.endpoints[0]!;
   const serverPid = target.serverPids[0]!;
   const redisRss = () => (target.redisPid ? rssKiB(target.redisPid) : 0);
   const settledRss = async () => {
-    await gc?.collect();
+    await gc?.collectGarbage();
     await sleep(200);
     return rssKiB(serverPid);
   };

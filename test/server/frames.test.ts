@@ -2,10 +2,13 @@
  * The edge's frame parser (src/server/ws/frames.ts): the fast recognition of
  * the common frames must accept only what the shared zod schema accepts, with
  * the same output, so that the schema stays the one definition of a frame.
+ * And the server's own frames (src/server/room/server-frames.ts), assembled
+ * by hand for speed, must be exactly the JSON that JSON.stringify would write.
  */
 import { describe, expect, it } from 'vitest';
 import { BODY_MAX_CHARS, clientFrameSchema, MESSAGE_ID_MAX_CHARS } from '../../src/shared/protocol.js';
 import { acceptsWithoutZod, parseClientFrame } from '../../src/server/ws/frames.js';
+import { jsonString, messageFrame } from '../../src/server/room/server-frames.js';
 
 /** Frames around every rule of the schema: types, lengths at and past their bounds, extra and missing fields. */
 function corpus(): unknown[] {
@@ -56,5 +59,23 @@ describe('client frames', () => {
     expect(parseClientFrame('{"type":"shout"}')).toMatchObject({ ok: false, code: 'unknown_type' });
     expect(parseClientFrame('[1]')).toMatchObject({ ok: false, code: 'invalid_frame' });
     expect(parseClientFrame('{')).toMatchObject({ ok: false, code: 'invalid_json' });
+  });
+});
+
+describe('server frames', () => {
+  it('jsonString quotes like JSON.stringify for every UTF-16 code unit, alone and among others', () => {
+    for (let unit = 0; unit < 0x10000; unit++) {
+      const char = String.fromCharCode(unit);
+      for (const text of [char, `a${char}b`]) expect(jsonString(text)).toBe(JSON.stringify(text));
+    }
+    for (const text of ['', '😀', 'a\ud83d', '\ude00z', 'x'.repeat(1000), 'c2VjcmV0-_', '2f0c1a52-8d7e-4b9a-a1c3-000000000001']) {
+      expect(jsonString(text)).toBe(JSON.stringify(text));
+    }
+  });
+
+  it('a message frame, assembled from its escaped pieces, is the JSON of the message', () => {
+    const message = { seq: 7, id: 'id "quoted" \\ \n', from: 'AbCdEfGhIjKl', body: 'body\u0000\u2028😀\ud800', sentAt: 1_764_547_200_123 };
+    expect(JSON.parse(messageFrame(message))).toEqual({ type: 'message', ...message });
+    expect(messageFrame(message)).toBe(JSON.stringify({ type: 'message', ...message }));
   });
 });

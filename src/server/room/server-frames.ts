@@ -19,7 +19,18 @@ export function messageFrame(message: ChatMessage): string {
 
 /** The part of a `message` frame between its seq and its sentAt, escaped: `,"id":…,"from":…,"body":…,"sentAt":`. */
 export function messageFrameTail(id: string, from: string, body: string): string {
-  return ',"id":' + JSON.stringify(id) + ',"from":' + JSON.stringify(from) + ',"body":' + JSON.stringify(body) + ',"sentAt":';
+  return ',"id":' + jsonString(id) + ',"from":' + jsonString(from) + ',"body":' + jsonString(body) + ',"sentAt":';
+}
+
+/** What JSON.stringify would escape in a string (quote, backslash, controls), and surrogates, which it may. */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify(text), without calling into the runtime for the common case: ids and
+ * base64 ciphertext never need escaping, so they are quoted as they are.
+ */
+export function jsonString(text: string): string {
+  return NEEDS_ESCAPING.test(text) ? JSON.stringify(text) : '"' + text + '"';
 }
 
 /** The message a stored `message` frame carries (for HTTP reads and the hub's gap fill, not the live path). */
@@ -30,7 +41,7 @@ export function parseMessageFrame(frame: string | Buffer): ChatMessage {
 
 /** One per accepted send: only `id` needs escaping, so it is spliced in rather than stringified as an object. */
 export function ackFrame(id: string, seq: number): string {
-  return `{"type":"ack","id":${JSON.stringify(id)},"seq":${seq}}`;
+  return '{"type":"ack","id":' + jsonString(id) + ',"seq":' + seq + '}';
 }
 
 export function presenceFrame(members: MemberPresence[]): string {

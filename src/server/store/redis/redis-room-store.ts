@@ -17,7 +17,7 @@ import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, Room
 import type { RedisClient, RedisConnections } from './redis-connection.js';
 import type { AppendReply } from './redis-scripts.js';
 import { storeError } from './redis-errors.js';
-import { decodeMessagePush, pushHeaderTail, senderScopedId } from './message-push.js';
+import { decodeMessagePush } from './message-push.js';
 import { allRoomKeys, historyKey, idsKey, membersKey, metaKey, presenceKey, seatsKey, usedField, windowField } from './redis-keys.js';
 
 export interface PresenceLeaseOptions {
@@ -212,14 +212,15 @@ export class RedisRoomStore implements RoomStore {
     const keysAndArgs: Array<string | number> = [];
     for (const { roomId } of batch) keysAndArgs.push(metaKey(roomId), historyKey(roomId), idsKey(roomId));
     const { sendBudget, maxMessages, maxBytes } = policy;
-    keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH');
+    const nowText = String(now);
+    keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH', nowText);
     const frameTails: string[] = [];
     for (const { roomId, draft } of batch) {
-      const frameTail = `${messageFrameTail(draft.id, draft.from, draft.body)}${now}}`;
+      const frameTail = messageFrameTail(draft.id, draft.from, draft.body) + nowText + '}';
       frameTails.push(frameTail);
       // Only on one Redis: there, subscriptions and this script share the connection, so Redis has seen ours.
       const held = !this.sharded && this.local.holds(roomId);
-      keysAndArgs.push(draft.from, senderScopedId(draft.from, draft.id), pushHeaderTail(now, draft.from, draft.id), frameTail, held ? '1' : '0');
+      keysAndArgs.push(draft.from, draft.id, frameTail, held ? '1' : '0');
     }
     let replies: AppendReply[];
     try {

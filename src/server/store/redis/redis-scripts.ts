@@ -82,9 +82,8 @@ return {'seated', ARGV[2], 1}
  * KEYS: meta, history, ids of each message's room, three per message.
  * ARGV: 1 window (floor(now / windowMs), text), 2 budgetPoints, 3 historyLimit, 4 historyMaxBytes,
  *       5 publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot),
- *       then five per message: from (the sender), scopedId (from\0id),
- *       headerTail (',<sentAt>,<byte length of from\0id>,<from>\0<id>', see message-push.ts),
- *       frameTail (',"id":…,"from":…,"body":…,"sentAt":<sentAt>}'),
+ *       6 sentAt (epoch ms, text), then four per message: from (the sender), id,
+ *       frameTail (',"id":…,"from":…,"body":…,"sentAt":<sentAt>}', escaped by the instance),
  *       held ('1' if this very connection is subscribed to the room's channel, else '0').
  * sentAt is the instance's clock corrected to Redis's, one per batch: no TIME call, and the script
  * never formats a time. Redis calls per message once history is full: HMGET of the small meta hash
@@ -111,7 +110,8 @@ local max_bytes = tonumber(ARGV[4])
 local results = {}
 for m = 1, #KEYS / 3 do
   local meta_key, history_key, ids_key = KEYS[m * 3 - 2], KEYS[m * 3 - 1], KEYS[m * 3]
-  local from, scoped, header_tail, frame_tail = ARGV[m * 5 + 1], ARGV[m * 5 + 2], ARGV[m * 5 + 3], ARGV[m * 5 + 4]
+  local from, frame_tail, held = ARGV[m * 4 + 3], ARGV[m * 4 + 5], ARGV[m * 4 + 6]
+  local scoped = from .. '\\0' .. ARGV[m * 4 + 4]
   local window_field, used_field = 'bw:' .. from, 'bu:' .. from
   local meta = redis.call('HMGET', meta_key, 'expiresAt', 'seq', 'bytes', window_field, used_field)
   local expires_at = meta[1]
@@ -136,7 +136,7 @@ for m = 1, #KEYS / 3 do
     end
   else
     local seq_text = string.format('%d', tonumber(meta[2]) + 1)
-    local entry = seq_text .. header_tail .. '{"type":"message","seq":' .. seq_text .. frame_tail
+    local entry = seq_text .. ',' .. ARGV[6] .. ',' .. #scoped .. ',' .. scoped .. '{"type":"message","seq":' .. seq_text .. frame_tail
     local length = redis.call('RPUSH', history_key, entry)
     if length == 1 then
       redis.call('PEXPIREAT', history_key, expires_at)
@@ -152,7 +152,7 @@ for m = 1, #KEYS / 3 do
     redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, window_field, window, used_field, used)
     -- The room's channel: its meta key with 'events' for 'meta' (redis-keys.ts).
     local channel = string.sub(meta_key, 1, -5) .. 'events'
-    if ARGV[m * 5 + 5] == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then
+    if held == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then
       results[m] = {4, tonumber(seq_text)}
     else
       redis.call(ARGV[5], channel, entry)

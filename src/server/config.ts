@@ -58,7 +58,7 @@ export const SETTINGS = {
   ROOM_CAPACITY: { schema: int(2, 1000), default: '2', help: 'Seats in a room when the creator does not choose.' },
   ROOM_CAPACITY_MAX: { schema: int(2, 1000), default: '16', help: 'Most seats a creator may choose.' },
   HISTORY_LIMIT: { schema: int(1, 100_000), default: '500', help: 'Messages kept per room; older ones are dropped.' },
-  HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the stored JSON); older messages are dropped.' },
+  HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the size of the stored frames); older messages are dropped.' },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state (default: the server's own origin)." },
   ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client IP may create per ROOM_CREATE_WINDOW_SECONDS.' },

@@ -233,7 +233,9 @@ export function toMarkdown(report: BenchReport): string {
   }
 
   if (report.fanout) {
-    lines.push(`### Fan-out — Redis, 2 instances, ${int(options.fanoutRooms)} busy rooms (A holds ${int(options.fanoutRooms - 1)}, B holds 1), ${int(options.fanoutRate)} msgs/s for ${options.fanoutMs / 1000} s`);
+    lines.push(
+      `### Fan-out — Redis, 2 instances, ${int(options.fanoutRooms)} busy rooms (A alone holds ${int(options.fanoutRooms - 1)}; A and B share 1), ${int(options.fanoutRate)} msgs/s for ${options.fanoutMs / 1000} s`,
+    );
     lines.push('');
     const r = report.fanout.result;
     if (!r) lines.push(`Skipped: ${report.fanout.skipped ?? '?'}`);
@@ -244,7 +246,12 @@ export function toMarkdown(report: BenchReport): string {
         lines.push(`| ${i.instance} | ${int(i.rooms)} | ${int(i.ownMessages)} | ${int(i.pushesFromRedis)} | ${int(i.bytesFromRedis)} | ${int(i.bytesToRedis)} | ${int(i.subscriptions)} |`);
       }
       lines.push('');
-      lines.push(`${int(r.sent)} messages sent in all, ${int(r.received)} delivered; B received ${fmt(r.quietShareOfTraffic * 100)} % of them as pushes (1 room of ${int(r.rooms)} = ${fmt(100 / r.rooms)} %).`);
+      const a = r.instances.find((instance) => instance.instance === 'A');
+      lines.push(
+        `${int(r.sent)} messages sent in all, ${int(r.received)} delivered; B received ${fmt(r.quietShareOfTraffic * 100)} % of them as pushes ` +
+          `(1 room of ${int(r.rooms)} = ${fmt(100 / r.rooms)} %). A received ${int(a?.pushesFromRedis ?? 0)} pushes: the shared room's; ` +
+          `the rooms it alone holds come back in its append replies, not as pushes.`,
+      );
     }
     lines.push('');
   }

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).
       const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
       const nodeArgs = [...(values['perf-record'] ? ['--perf-basic-prof'] : []), ...(extraNodeArgs ? extraNodeArgs.split(' ') : [])];
-      const inspectPort = values['cpu-profile'] && name !== 'relay' ? await freePort() : undefined;
+      const inspectPort = values['cpu-profile'] ? await freePort() : undefined;
       const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings, ...(inspectPort ? { inspectPort } : {}) });
       // The generators group rooms by target name; a variant gets its own group.
       target.name = label as TargetName;

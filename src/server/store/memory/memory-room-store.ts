@@ -108,9 +108,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
-    const room = this.live(roomId);
+    const now = this.clock.now();
+    const room = this.live(roomId, now);
     if (!room) return { kind: 'not_found' };
-    if (!this.spend(room, draft.from, policy.sendBudget)) return { kind: 'rate_limited' };
+    if (!this.spend(room, draft.from, policy.sendBudget, now)) return { kind: 'rate_limited' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
     let senderIds = room.sent.get(draft.from);
     const previousSeq = senderIds?.get(draft.id);
@@ -118,7 +119,7 @@ export class MemoryRoomStore implements RoomStore {
       const sentAt = room.historySentAt[previousSeq - (room.lastSeq - room.history.length + 1)]!;
       return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
-    const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: this.clock.now() };
+    const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
     const frame = messageFrame(message);
     room.history.push(frame);
     room.historyFrom.push(draft.from);
@@ -140,8 +141,9 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async spendSendBudget(roomId: string, memberId: string, budget: SendBudget): Promise<boolean> {
-    const room = this.live(roomId);
-    return room ? this.spend(room, memberId, budget) : false;
+    const now = this.clock.now();
+    const room = this.live(roomId, now);
+    return room ? this.spend(room, memberId, budget, now) : false;
   }
 
   async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
@@ -177,8 +179,8 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   /** Spends one point of `memberId`'s budget in the current window; false when it is spent. */
-  private spend(room: MemoryRoom, memberId: string, budget: SendBudget): boolean {
-    const window = Math.floor(this.clock.now() / budget.windowMs);
+  private spend(room: MemoryRoom, memberId: string, budget: SendBudget, now: number): boolean {
+    const window = Math.floor(now / budget.windowMs);
     let current = room.budgets.get(memberId);
     if (!current) room.budgets.set(memberId, (current = { window, used: 0 }));
     if (current.window !== window) {
@@ -188,9 +190,9 @@ export class MemoryRoomStore implements RoomStore {
     return ++current.used <= budget.points;
   }
 
-  private live(roomId: string): MemoryRoom | undefined {
+  private live(roomId: string, now = this.clock.now()): MemoryRoom | undefined {
     const room = this.rooms.get(roomId);
-    if (room && room.record.expiresAt <= this.clock.now()) {
+    if (room && room.record.expiresAt <= now) {
       // The timer has not fired yet (event loop busy); the room has ended all the same.
       clearTimeout(room.timer);
       this.rooms.delete(roomId);

@@ -35,6 +35,9 @@ export interface LocalDelivery {
   deliver(roomId: string, event: RoomEvent): void;
 }
 
+/** Rooms whose leases are renewed together (see renewLeases). */
+const RENEW_CHUNK = 100;
+
 /** Most messages in one append script call; a turn with more sends makes several calls. */
 const MAX_APPEND_BATCH = 256;
 
@@ -174,25 +177,31 @@ export class RedisRoomStore implements RoomStore {
   }
 
   /**
-   * Extends the leases of every connection this instance holds: one script call
-   * per room, all issued at once (in a cluster, auto-pipelining batches them per
-   * node). A room that has ended is forgotten.
+   * Extends the leases of every connection this instance holds: one script call per room, in
+   * chunks of RENEW_CHUNK rooms, each chunk sent when the previous one is answered (thousands of
+   * scripts at once would hold up sends, here and in Redis, for milliseconds). A room that has
+   * ended is forgotten. A failed renewal is retried at the next interval; a lease is several
+   * intervals long.
    */
   renewLeases(): Promise<void> {
     if (this.renewing || this.leases.size === 0) return this.renewing ?? Promise.resolve();
-    const calls: Promise<void>[] = [];
-    for (const [roomId, entries] of this.leases) {
-      calls.push(
-        this.redis.hushRenewLeases(metaKey(roomId), presenceKey(roomId), this.presence.leaseMs, ...entries).then((live) => {
-          if (Number(live) === 0 && this.leases.get(roomId) === entries) this.leases.delete(roomId);
-        }),
-      );
-    }
-    // A failed renewal is retried at the next interval; the lease is several intervals long.
-    this.renewing = Promise.allSettled(calls).then(() => {
+    this.renewing = this.renewInChunks().finally(() => {
       this.renewing = undefined;
     });
     return this.renewing;
+  }
+
+  private async renewInChunks(): Promise<void> {
+    const rooms = [...this.leases];
+    for (let i = 0; i < rooms.length; i += RENEW_CHUNK) {
+      await Promise.allSettled(
+        rooms.slice(i, i + RENEW_CHUNK).map(([roomId, entries]) =>
+          this.redis.hushRenewLeases(metaKey(roomId), presenceKey(roomId), this.presence.leaseMs, ...entries).then((live) => {
+            if (Number(live) === 0 && this.leases.get(roomId) === entries) this.leases.delete(roomId);
+          }),
+        ),
+      );
+    }
   }
 
   private flushAppends(): void {

@@ -14,7 +14,23 @@ export const MESSAGE_ID_MAX_CHARS = 64;
 export const BODY_MAX_CHARS = 65_536;
 
 export const roomIdSchema = z.string().regex(ROOM_ID_PATTERN);
-export const messageIdSchema = z.string().min(1).max(MESSAGE_ID_MAX_CHARS);
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether `text` is not well-formed UTF-16 (String.prototype.isWellFormed, which ES2023 lacks). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
+ * Ids must be well-formed UTF-16 (no lone surrogate): stores encode them as UTF-8, where two
+ * different lone surrogates would become the same id.
+ */
+export const messageIdSchema = z
+  .string()
+  .min(1)
+  .max(MESSAGE_ID_MAX_CHARS)
+  .refine((id) => !hasLoneSurrogate(id), 'must be well-formed Unicode');
 export const messageBodySchema = z.string().min(1).max(BODY_MAX_CHARS);
 
 // ---------------------------------------------------------------- HTTP bodies

@@ -667,6 +667,22 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect((await socket.waitForCount('ack', 3))[2]).toMatchObject({ id: 'a3', seq: 4 });
       });
 
+      it('a refused resend of a send still in flight does not cost the original its ack', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 1, MESSAGE_RATE_WINDOW_SECONDS: 60 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        const other = await connect(limited, members[1]!, roomId);
+        // Both frames leave at once: the first is stored, its resend finds the budget spent.
+        socket.send({ type: 'send', id: 'twice', body: 'x' });
+        socket.send({ type: 'send', id: 'twice', body: 'x' });
+        expect(await socket.next('ack')).toMatchObject({ id: 'twice', seq: 1 });
+        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited', id: 'twice' });
+        expect((await other.socket.next('message')).id).toBe('twice');
+        await sleep(150);
+        // No echo: the sender got its ack, never its own message.
+        expect(socket.ofType('message')).toHaveLength(0);
+      });
+
       it('typing has its own budget: it never uses up the message rate limit', async () => {
         const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60 });
         const { roomId, members } = await roomWithMembers(limited, 2);

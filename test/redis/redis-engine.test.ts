@@ -99,7 +99,7 @@ suite('Redis engine', () => {
       for (const { socket } of sockets) socket.close();
     });
 
-    it('a retained message keeps its id in the ids set and leaves with it; budgets are two meta fields per sender', async () => {
+    it('a retained message keeps its id, scored by its seq, and the id leaves with it; budgets are two meta fields per sender', async () => {
       const store = a.engine.store;
       const roomId = randomBytes(16).toString('base64url');
       await store.createRoom({ roomId, capacity: 2, expiresAt: a.engine.clock.now() + 60_000 });
@@ -107,13 +107,27 @@ suite('Redis engine', () => {
       // Appended together: one batch, one script call.
       const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendMessage(roomId, { id: `d${i}`, from: i % 2 ? 'odd' : 'even', body: 'x' }, policy)));
       expect(results.map((result) => (result.kind === 'appended' ? result.seq : result.kind))).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-      const retained = Array.from({ length: 10 }, (_, i) => 15 + i).map((i) => `${i % 2 ? 'odd' : 'even'}\u0000d${i}`);
-      expect((await reader.smembers(`hush:{${roomId}}:ids`)).sort()).toEqual(retained.sort());
-      expect((await reader.hkeys(`hush:{${roomId}}:meta`)).sort()).toEqual(['bu:even', 'bu:odd', 'bw:even', 'bw:odd', 'bytes', 'capacity', 'expiresAt', 'seq']);
+      const retained = Array.from({ length: 10 }, (_, i) => 15 + i).flatMap((i) => [`${i % 2 ? 'odd' : 'even'}\u0000d${i}`, String(i + 1)]);
+      expect(await reader.zrange(`hush:{${roomId}}:ids`, '0', '-1', 'WITHSCORES')).toEqual(retained);
+      expect((await reader.hkeys(`hush:{${roomId}}:meta`)).sort()).toEqual(['bu:even', 'bu:odd', 'bw:even', 'bw:odd', 'bytes', 'capacity', 'expiresAt', 'seq', 'v']);
       expect(await reader.llen(`hush:{${roomId}}:history`)).toBe(10);
-      expect(await store.appendMessage(roomId, { id: 'd24', from: 'even', body: 'x' }, policy)).toMatchObject({ kind: 'duplicate', seq: 25 });
+      const newest = (results[24] as { sentAt: number }).sentAt;
+      expect(await store.appendMessage(roomId, { id: 'd24', from: 'even', body: 'x' }, policy)).toEqual({ kind: 'duplicate', seq: 25, sentAt: newest });
       expect(await store.appendMessage(roomId, { id: 'd15', from: 'odd', body: 'x' }, policy)).toMatchObject({ kind: 'duplicate', seq: 16 });
       expect(await store.appendMessage(roomId, { id: 'd0', from: 'even', body: 'x' }, policy)).toMatchObject({ kind: 'appended', seq: 26 });
+      await store.deleteRoom(roomId);
+    });
+
+    it('a room whose data has another format (made by another version of Hush) is treated as gone, and nothing is written to it', async () => {
+      const store = a.engine.store;
+      const roomId = randomBytes(16).toString('base64url');
+      await store.createRoom({ roomId, capacity: 2, expiresAt: a.engine.clock.now() + 60_000 });
+      await reader.hset(`hush:{${roomId}}:meta`, 'v', '1');
+      expect(await store.getRoom(roomId)).toBeNull();
+      expect(await store.claimSeat(roomId, 'hash', 'member')).toEqual({ kind: 'not_found' });
+      expect(await store.appendMessage(roomId, { id: 'x', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED })).toEqual({ kind: 'not_found' });
+      expect((await store.readMessages(roomId, 0, 10)).frames).toEqual([]);
+      expect((await scanKeys([reader], `*{${roomId}}*`)).sort()).toEqual([`hush:{${roomId}}:meta`]);
       await store.deleteRoom(roomId);
     });
   });

@@ -12,7 +12,10 @@ import { jsonString, messageFrame } from '../../src/server/room/server-frames.js
 
 /** Frames around every rule of the schema: types, lengths at and past their bounds, extra and missing fields. */
 function corpus(): unknown[] {
-  const ids: unknown[] = ['', 'a', 'x'.repeat(MESSAGE_ID_MAX_CHARS), 'x'.repeat(MESSAGE_ID_MAX_CHARS + 1), '😀'.repeat(32), '😀'.repeat(33), 7, null, undefined, ['a'], { a: 1 }];
+  const ids: unknown[] = [
+    '', 'a', 'x'.repeat(MESSAGE_ID_MAX_CHARS), 'x'.repeat(MESSAGE_ID_MAX_CHARS + 1), '😀'.repeat(32), '😀'.repeat(33),
+    '\ud800', 'a\udfff', '\ude00\ud83d', 7, null, undefined, ['a'], { a: 1 },
+  ];
   const bodies: unknown[] = ['', 'b', 'é', 'x'.repeat(BODY_MAX_CHARS), 'x'.repeat(BODY_MAX_CHARS + 1), 0, false, null, undefined, {}];
   const types: unknown[] = ['send', 'typing', 'Send', 'message', '', 1, null, undefined];
   const frames: unknown[] = [];
@@ -56,6 +59,8 @@ describe('client frames', () => {
   it('refusals still come from the schema, with the field and the send’s id', () => {
     expect(parseClientFrame('{"type":"send","id":"m2","body":""}')).toMatchObject({ ok: false, code: 'invalid_frame', id: 'm2' });
     expect(parseClientFrame('{"type":"send","id":"","body":"x"}')).toMatchObject({ ok: false, code: 'invalid_frame' });
+    // An id that is not well-formed UTF-16 would change on its way through UTF-8 (Redis): refused.
+    expect(parseClientFrame('{"type":"send","id":"\\ud800","body":"x"}')).toMatchObject({ ok: false, code: 'invalid_frame' });
     expect(parseClientFrame('{"type":"shout"}')).toMatchObject({ ok: false, code: 'unknown_type' });
     expect(parseClientFrame('[1]')).toMatchObject({ ok: false, code: 'invalid_frame' });
     expect(parseClientFrame('{')).toMatchObject({ ok: false, code: 'invalid_json' });

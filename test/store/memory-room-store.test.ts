@@ -46,6 +46,10 @@ describe('memory store idempotency records', () => {
     expect(await store.spendSendBudget(roomId, 'b', budget)).toBe(true);
     now = 11_000; // window 11 starts at 11 000, not 1 s after the first send
     expect((await store.appendMessage(roomId, { id: '3', from: 'a', body: 'x' }, limited)).kind).toBe('appended');
+    expect((await store.appendMessage(roomId, { id: '4', from: 'a', body: 'x' }, limited)).kind).toBe('appended');
+    // A clock that steps back into window 10 does not hand out window 10's budget again.
+    now = 10_950;
+    expect((await store.appendMessage(roomId, { id: '5', from: 'a', body: 'x' }, limited)).kind).toBe('rate_limited');
     await store.close();
   });
 });

@@ -14,6 +14,7 @@ import {
   BODY_MAX_CHARS,
   CLIENT_FRAME_TYPES,
   clientFrameSchema,
+  hasLoneSurrogate,
   MESSAGE_ID_MAX_CHARS,
   messageIdSchema,
   type ClientFrame,
@@ -56,7 +57,7 @@ export function acceptsWithoutZod(value: object): ClientFrame | undefined {
   const { type, id, body } = value as { type?: unknown; id?: unknown; body?: unknown };
   if (type === 'typing') return { type };
   if (type !== 'send' || typeof id !== 'string' || typeof body !== 'string') return undefined;
-  if (id.length < 1 || id.length > MESSAGE_ID_MAX_CHARS || body.length < 1 || body.length > BODY_MAX_CHARS) return undefined;
+  if (id.length < 1 || id.length > MESSAGE_ID_MAX_CHARS || body.length < 1 || body.length > BODY_MAX_CHARS || hasLoneSurrogate(id)) return undefined;
   return { type, id, body };
 }
 

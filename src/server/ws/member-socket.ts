@@ -224,7 +224,9 @@ export class MemberSocket implements HubConnection {
       }
       return;
     }
-    this.awaitingAck.add(frame.id);
+    // A resend of a send still in flight shares its entry: only the frame that made it may remove it on failure.
+    const awaiting = !this.awaitingAck.has(frame.id);
+    if (awaiting) this.awaitingAck.add(frame.id);
     try {
       const result = await this.deps.service.send(this.member, frame.id, frame.body);
       this.strikes = 0;
@@ -236,7 +238,7 @@ export class MemberSocket implements HubConnection {
         this.deps.hub.noteAppended(this.roomId, result.seq);
       }
     } catch (error) {
-      this.awaitingAck.delete(frame.id);
+      if (awaiting) this.awaitingAck.delete(frame.id);
       this.refuse(error, frame.id);
     }
   }

@@ -133,8 +133,9 @@ export class MemoryRoomStore implements RoomStore {
       room.historyBytes -= room.history.shift()!.length;
       room.historySentAt.shift();
       const from = room.historyFrom.shift()!;
+      const id = room.historyId.shift()!;
       const ids = room.sent.get(from);
-      if (ids?.delete(room.historyId.shift()!) && ids.size === 0) room.sent.delete(from);
+      if (ids?.delete(id) && ids.size === 0) room.sent.delete(from);
     }
     this.publish(roomId, { type: 'message', message, frame });
     return { kind: 'appended', seq: message.seq, sentAt: message.sentAt };
@@ -183,7 +184,8 @@ export class MemoryRoomStore implements RoomStore {
     const window = Math.floor(now / budget.windowMs);
     let current = room.budgets.get(memberId);
     if (!current) room.budgets.set(memberId, (current = { window, used: 0 }));
-    if (current.window !== window) {
+    // Only a later window starts afresh: a clock stepping back must not hand out a new budget.
+    if (window > current.window) {
       current.window = window;
       current.used = 0;
     }

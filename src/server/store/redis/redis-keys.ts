@@ -10,7 +10,7 @@ export const KEY_PREFIX = 'hush:';
 
 const base = (roomId: string) => `${KEY_PREFIX}{${roomId}}:`;
 
-/** HASH capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), each sender's budget. */
+/** HASH v (the data format), capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), each sender's budget. */
 export const metaKey = (roomId: string) => `${base(roomId)}meta`;
 /** Meta field: the budget window (floor(now / windowMs)) a member last sent in… */
 export const windowField = (memberId: string) => `bw:${memberId}`;
@@ -28,7 +28,7 @@ export const presenceKey = (roomId: string) => `${base(roomId)}presence`;
  * the message-push header and the message's `message` frame, as published (message-push.ts).
  */
 export const historyKey = (roomId: string) => `${base(roomId)}history`;
-/** SET of `from\0id` of the retained messages: the idempotency records, each leaving with its message. */
+/** ZSET of `from\0id` of the retained messages, scored by seq: the idempotency records, each leaving with its message. */
 export const idsKey = (roomId: string) => `${base(roomId)}ids`;
 
 /** Every key a room can have, meta first (the order the delete script expects). */

@@ -39,6 +39,11 @@ export class RedisRoomBus implements RoomBus {
   private listener: RoomEventListener | undefined;
   /** Rooms the hub wants events of; the source of truth for re-subscribing. */
   private readonly rooms = new Set<string>();
+  /**
+   * Rooms whose SUBSCRIBE Redis has answered on the current connection (one Redis only): what
+   * holds() reports, so that an append script told "held" always runs after our subscription.
+   */
+  private readonly confirmed = new Set<string>();
   private readonly sharded: boolean;
   private closed = false;
   readonly stats: BusStats = { received: 0, published: 0 };
@@ -58,7 +63,9 @@ export class RedisRoomBus implements RoomBus {
     } else {
       // Buffers: a message's frame goes to the sockets as the bytes Redis sent (ioredis decodes nothing without a 'message' listener).
       subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.receive(channel, payload));
-      // Any later 'ready' is a reconnect: the connection starts with no subscription.
+      // A new connection starts with no subscription.
+      subscriber.on('close', () => this.confirmed.clear());
+      // Any later 'ready' is a reconnect.
       let connectedBefore = subscriber.status === 'ready';
       subscriber.on('ready', () => {
         if (connectedBefore) void this.restore();
@@ -74,8 +81,12 @@ export class RedisRoomBus implements RoomBus {
   async subscribe(roomId: string): Promise<void> {
     this.rooms.add(roomId);
     try {
-      if (this.sharded) await this.connections.subscriber.ssubscribe(roomChannel(roomId));
-      else await this.connections.subscriber.subscribe(roomChannel(roomId));
+      if (this.sharded) {
+        await this.connections.subscriber.ssubscribe(roomChannel(roomId));
+      } else {
+        await this.connections.subscriber.subscribe(roomChannel(roomId));
+        if (this.rooms.has(roomId)) this.confirmed.add(roomId);
+      }
     } catch (error) {
       this.rooms.delete(roomId);
       this.onFailure();
@@ -85,6 +96,10 @@ export class RedisRoomBus implements RoomBus {
 
   async unsubscribe(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
+    this.confirmed.delete(roomId);
+    // An append sent as "held" must run while we are still subscribed, even if ioredis re-sends it
+    // (as EVAL, after NOSCRIPT): leave only once the scripts sent so far are answered.
+    await this.store.appendsSent();
     try {
       if (this.sharded) await this.connections.subscriber.sunsubscribe(roomChannel(roomId));
       else await this.connections.subscriber.unsubscribe(roomChannel(roomId));
@@ -109,11 +124,12 @@ export class RedisRoomBus implements RoomBus {
   async close(): Promise<void> {
     this.closed = true;
     this.rooms.clear();
+    this.confirmed.clear();
   }
 
-  /** Whether this instance is subscribed to the room's channel (it holds a socket of the room). */
+  /** Whether Redis has confirmed this connection's subscription to the room's channel (one Redis only). */
   holds(roomId: string): boolean {
-    return this.rooms.has(roomId);
+    return this.confirmed.has(roomId);
   }
 
   /** Rooms this instance is subscribed to. */
@@ -144,8 +160,10 @@ export class RedisRoomBus implements RoomBus {
     try {
       for (let i = 0; i < roomIds.length; i += RESUBSCRIBE_BATCH) {
         // Filtered when sent: a room left while an earlier batch was on its way is not subscribed again.
-        const channels = roomIds.slice(i, i + RESUBSCRIBE_BATCH).filter((roomId) => this.rooms.has(roomId)).map(roomChannel);
-        if (channels.length > 0) await this.connections.subscriber.subscribe(...channels);
+        const batch = roomIds.slice(i, i + RESUBSCRIBE_BATCH).filter((roomId) => this.rooms.has(roomId));
+        if (batch.length === 0) continue;
+        await this.connections.subscriber.subscribe(...batch.map(roomChannel));
+        for (const roomId of batch) if (this.rooms.has(roomId)) this.confirmed.add(roomId);
       }
       this.logger.info({ rooms: this.rooms.size }, 'Redis subscriptions restored');
     } catch (error) {

@@ -15,7 +15,7 @@ import { messageFrameTail } from '../../room/server-frames.js';
 import type { RoomEvent } from '../room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 import type { RedisClient, RedisConnections } from './redis-connection.js';
-import type { AppendReply } from './redis-scripts.js';
+import { FORMAT, type AppendReply } from './redis-scripts.js';
 import { storeError } from './redis-errors.js';
 import { decodeMessagePush } from './message-push.js';
 import { allRoomKeys, historyKey, idsKey, membersKey, metaKey, presenceKey, seatsKey, usedField, windowField } from './redis-keys.js';
@@ -55,6 +55,8 @@ export class RedisRoomStore implements RoomStore {
   private renewing: Promise<void> | undefined;
   /** Sends of this event-loop turn, by policy (in practice there is one). */
   private readonly pendingAppends = new Map<AppendPolicy, PendingAppend[]>();
+  /** Append script calls sent and not answered yet. */
+  private readonly appendsInFlight = new Set<Promise<void>>();
   private readonly redis: RedisClient;
   /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
   private readonly sharded: boolean;
@@ -79,8 +81,9 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | null> {
-    const [capacity, expiresAt] = await this.run('getRoom', () => this.redis.hmget(metaKey(roomId), 'capacity', 'expiresAt'));
-    if (capacity == null || expiresAt == null) return null;
+    const [capacity, expiresAt, format] = await this.run('getRoom', () => this.redis.hmget(metaKey(roomId), 'capacity', 'expiresAt', 'v'));
+    // A room of an earlier data format is one this version cannot serve: as good as gone.
+    if (capacity == null || expiresAt == null || format !== FORMAT) return null;
     return { roomId, capacity: Number(capacity), expiresAt: Number(expiresAt) };
   }
 
@@ -210,29 +213,40 @@ export class RedisRoomStore implements RoomStore {
     // In a cluster a script's keys must share a slot: one message per call.
     const size = this.sharded ? 1 : MAX_APPEND_BATCH;
     for (const [policy, pending] of batches) {
-      for (let i = 0; i < pending.length; i += size) void this.appendBatch(policy, pending.slice(i, i + size));
+      for (let i = 0; i < pending.length; i += size) {
+        const call = this.appendBatch(policy, pending.slice(i, i + size));
+        this.appendsInFlight.add(call);
+        void call.finally(() => this.appendsInFlight.delete(call));
+      }
     }
   }
 
+  /** Resolves once every append script call sent so far (and those of this turn) is answered. */
+  async appendsSent(): Promise<void> {
+    if (this.pendingAppends.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([...this.appendsInFlight]);
+  }
+
+  /** Appends one batch and answers each of its sends; never rejects. */
   private async appendBatch(policy: AppendPolicy, batch: PendingAppend[]): Promise<void> {
     // sentAt and the budget window come from this instance's clock corrected to Redis's; the escaping
     // happens here too: JSON work scales with instances, Redis is shared.
     const now = this.clock.now();
-    const keysAndArgs: Array<string | number> = [];
-    for (const { roomId } of batch) keysAndArgs.push(metaKey(roomId), historyKey(roomId), idsKey(roomId));
-    const { sendBudget, maxMessages, maxBytes } = policy;
-    const nowText = String(now);
-    keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH', nowText);
     const frameTails: string[] = [];
-    for (const { roomId, draft } of batch) {
-      const frameTail = messageFrameTail(draft.id, draft.from, draft.body) + nowText + '}';
-      frameTails.push(frameTail);
-      // Only on one Redis: there, subscriptions and this script share the connection, so Redis has seen ours.
-      const held = !this.sharded && this.local.holds(roomId);
-      keysAndArgs.push(draft.from, draft.id, frameTail, held ? '1' : '0');
-    }
     let replies: AppendReply[];
     try {
+      const nowText = String(now);
+      const keysAndArgs: Array<string | number> = [];
+      for (const { roomId } of batch) keysAndArgs.push(metaKey(roomId), historyKey(roomId), idsKey(roomId));
+      const { sendBudget, maxMessages, maxBytes } = policy;
+      keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH', nowText);
+      for (const { roomId, draft } of batch) {
+        const frameTail = messageFrameTail(draft.id, draft.from, draft.body) + nowText + '}';
+        frameTails.push(frameTail);
+        // Only on one Redis: there, subscriptions and this script share the connection (see RedisRoomBus.holds).
+        const held = !this.sharded && this.local.holds(roomId);
+        keysAndArgs.push(draft.from, draft.id, frameTail, held ? '1' : '0');
+      }
       replies = await this.run('appendMessage', () =>
         this.sharded ? this.redis.hushAppendMessage(...keysAndArgs) : this.redis.hushAppendMessages(batch.length * 3, ...keysAndArgs),
       );
@@ -240,15 +254,20 @@ export class RedisRoomStore implements RoomStore {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    batch.forEach(({ roomId, draft, resolve }, i) => {
-      const reply = replies[i]!;
-      if (reply[0] === 4) {
-        // This instance is the room's only subscriber: deliver here what the script did not publish.
-        const seq = reply[1];
-        const message = { seq, id: draft.id, from: draft.from, sentAt: now };
-        this.local.deliver(roomId, { type: 'message', message, frame: `{"type":"message","seq":${seq}${frameTails[i]!}` });
+    batch.forEach(({ roomId, draft, resolve, reject }, i) => {
+      try {
+        const reply = replies[i]!;
+        if (reply[0] === 4) {
+          // This instance is the room's only subscriber: deliver here what the script did not publish.
+          const seq = reply[1];
+          const message = { seq, id: draft.id, from: draft.from, sentAt: now };
+          this.local.deliver(roomId, { type: 'message', message, frame: `{"type":"message","seq":${seq}${frameTails[i]!}` });
+        }
+        resolve(toAppendResult(reply, now));
+      } catch (error) {
+        // One message's delivery failing must not leave the rest of the batch unanswered.
+        reject(error);
       }
-      resolve(toAppendResult(reply, now));
     });
   }
 

@@ -17,15 +17,39 @@ end
 
 /**
  * The from\\0id of a history entry, read from its message-push header, and where the header's
- * first two commas are (the seq before the first, the sentAt between them).
+ * first two commas are (the seq before the first, the sentAt between them); nil for an entry
+ * that is not one (a script must never fail halfway: Redis does not roll back its writes).
  */
 const HEADER = `
 local function scoped_id(entry)
   local after_seq = string.find(entry, ',', 1, true)
-  local after_sent_at = string.find(entry, ',', after_seq + 1, true)
-  local after_length = string.find(entry, ',', after_sent_at + 1, true)
-  local scoped_length = tonumber(string.sub(entry, after_sent_at + 1, after_length - 1))
+  local after_sent_at = after_seq and string.find(entry, ',', after_seq + 1, true)
+  local after_length = after_sent_at and string.find(entry, ',', after_sent_at + 1, true)
+  local scoped_length = after_length and tonumber(string.sub(entry, after_sent_at + 1, after_length - 1))
+  if not scoped_length then return nil end
   return string.sub(entry, after_length + 1, after_length + scoped_length), after_seq, after_sent_at
+end
+`;
+
+/**
+ * The version of a room's data in Redis, in its meta hash (field v). A room without it was made by
+ * an earlier version whose entries these scripts cannot read: they treat it as absent, so it ends
+ * for the new version's clients and its keys expire by their TTL (see docs/scale-out.md).
+ */
+export const FORMAT = '2';
+
+/**
+ * One point of a sender's budget: its stored window and count, and the window of now (text, all
+ * of the same length for centuries). A later stored window counts on (instances' clocks differ by
+ * a little; an earlier window never restarts a later one); an earlier one starts afresh. Returns
+ * the window to store and the count including this point.
+ */
+const SPEND = `
+local function spend(stored_window, stored_used, window)
+  if stored_window and (#stored_window > #window or (#stored_window == #window and stored_window >= window)) then
+    return stored_window, tonumber(stored_used) + 1
+  end
+  return window, 1
 end
 `;
 
@@ -51,7 +75,7 @@ end
  * send reads and writes besides history and the ids.
  */
 const CREATE_ROOM = `
-redis.call('HSET', KEYS[1], 'capacity', ARGV[1], 'expiresAt', ARGV[2], 'seq', 0)
+redis.call('HSET', KEYS[1], 'v', '${FORMAT}', 'capacity', ARGV[1], 'expiresAt', ARGV[2], 'seq', 0)
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
 `;
@@ -61,8 +85,8 @@ return 1
  * Returns {'not_found'} | {'full'} | {'seated', memberId, isNew}.
  */
 const CLAIM_SEAT = `
-local meta = redis.call('HMGET', KEYS[1], 'expiresAt', 'capacity')
-if not meta[1] then return {'not_found'} end
+local meta = redis.call('HMGET', KEYS[1], 'expiresAt', 'capacity', 'v')
+if not meta[1] or meta[3] ~= '${FORMAT}' then return {'not_found'} end
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return {'seated', existing, 0} end
 if redis.call('HLEN', KEYS[2]) >= tonumber(meta[2]) then return {'full'} end
@@ -84,26 +108,28 @@ return {'seated', ARGV[2], 1}
  *       5 publishCommand (PUBLISH, or SPUBLISH in a cluster: the channel shares the room's slot),
  *       6 sentAt (epoch ms, text), then four per message: from (the sender), id,
  *       frameTail (',"id":…,"from":…,"body":…,"sentAt":<sentAt>}', escaped by the instance),
- *       held ('1' if this very connection is subscribed to the room's channel, else '0').
+ *       held ('1' if this very connection is confirmed subscribed to the room's channel, else '0').
  * sentAt is the instance's clock corrected to Redis's, one per batch: no TIME call, and the script
  * never formats a time. Redis calls per message once history is full: HMGET of the small meta hash
- * (the room, its seq, the history's size, the sender's budget), SADD to the set of retained ids
- * (0: a resend), RPUSH, LPOP and SREM of the message that leaves history (its id goes with it),
- * HSET of the meta fields, PUBLISH. The entry stored in history and published is the same string:
- * the message-push header, then the client's `message` frame, assembled from pieces the instance
- * escaped (Redis never parses or escapes a body; instances never re-serialise it). Publishing here
- * puts each room's messages on its channel in seq order. When the calling connection is the
- * channel's only subscriber (held, and NUMSUB is 1: one instance holds every socket of the room),
- * nothing is published: the caller delivers from the reply, saving the push both ways. A SUBSCRIBE
- * from another instance is either before the script (NUMSUB 2) or after it (that instance reads
- * the room's last seq after subscribing), so no instance misses a message. (The ids are a set, not fields of meta:
- * hashes under hash-max-listpack-entries, 512 by default, are scanned linearly, and a busy room
- * retains hundreds of ids.)
+ * (the room's format and expiry, its seq, the history's size, the sender's budget), ZADD NX to the
+ * retained ids scored by seq (0: a resend), RPUSH, LPOP and ZREM of the message that leaves history
+ * (its id goes with it), HSET of the meta fields, PUBLISH. A resend costs ZSCORE and one LINDEX,
+ * never a scan. The entry stored in history and published is the same string: the message-push
+ * header, then the client's `message` frame, assembled from pieces the instance escaped (Redis
+ * never parses or escapes a body; instances never re-serialise it). Publishing here puts each
+ * room's messages on its channel in seq order. When the calling connection is the channel's only
+ * subscriber (held, and NUMSUB is 1: one instance holds every socket of the room), nothing is
+ * published: the caller delivers from the reply, saving the push both ways. A SUBSCRIBE from
+ * another instance is either before the script (NUMSUB 2) or after it (that instance reads the
+ * room's last seq after subscribing), so no instance misses a message; the caller says held only
+ * for subscriptions Redis has confirmed on this connection, and unsubscribes only once the
+ * scripts it sent before are answered (RedisRoomBus). (The ids are a sorted set, not fields of
+ * meta: a hash is a linearly scanned listpack up to hash-max-listpack-entries, 128 or 512
+ * depending on the build, and a busy room retains hundreds of ids.)
  * Returns one result per message: {3} (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq} (published)
  * | {4, seq} (appended, not published: the caller delivers it) | {2} (over budget).
  */
-const APPEND_MESSAGES = `${HEADER}
-local window = ARGV[1]
+const APPEND_MESSAGES = `${HEADER}${SPEND}
 local points = tonumber(ARGV[2])
 local max_messages = tonumber(ARGV[3])
 local max_bytes = tonumber(ARGV[4])
@@ -113,76 +139,73 @@ for m = 1, #KEYS / 3 do
   local from, frame_tail, held = ARGV[m * 4 + 3], ARGV[m * 4 + 5], ARGV[m * 4 + 6]
   local scoped = from .. '\\0' .. ARGV[m * 4 + 4]
   local window_field, used_field = 'bw:' .. from, 'bu:' .. from
-  local meta = redis.call('HMGET', meta_key, 'expiresAt', 'seq', 'bytes', window_field, used_field)
-  local expires_at = meta[1]
-  local used = 1
-  if meta[4] == window then used = tonumber(meta[5]) + 1 end
-  if not expires_at then
+  local meta = redis.call('HMGET', meta_key, 'v', 'expiresAt', 'seq', 'bytes', window_field, used_field)
+  local expires_at = meta[2]
+  local window, used = spend(meta[5], meta[6], ARGV[1])
+  if meta[1] ~= '${FORMAT}' or not expires_at then
     results[m] = {3}
   elseif used > points then
     redis.call('HSET', meta_key, window_field, window, used_field, used)
     results[m] = {2}
-  elseif redis.call('SADD', ids_key, scoped) == 0 then
-    -- A resend of a retained message (rare): answer with the original's seq and sentAt, newest first.
-    redis.call('HSET', meta_key, window_field, window, used_field, used)
-    results[m] = {0, '0:0'}
-    local entries = redis.call('LRANGE', history_key, 0, -1)
-    for i = #entries, 1, -1 do
-      local other, after_seq, after_sent_at = scoped_id(entries[i])
-      if other == scoped then
-        results[m] = {0, string.sub(entries[i], 1, after_seq - 1) .. ':' .. string.sub(entries[i], after_seq + 1, after_sent_at - 1)}
-        break
-      end
-    end
   else
-    local seq_text = string.format('%d', tonumber(meta[2]) + 1)
-    local entry = seq_text .. ',' .. ARGV[6] .. ',' .. #scoped .. ',' .. scoped .. '{"type":"message","seq":' .. seq_text .. frame_tail
-    local length = redis.call('RPUSH', history_key, entry)
-    if length == 1 then
-      redis.call('PEXPIREAT', history_key, expires_at)
-      redis.call('PEXPIREAT', ids_key, expires_at)
-    end
-    local bytes = (tonumber(meta[3]) or 0) + #entry
-    while length > 1 and (length > max_messages or bytes > max_bytes) do
-      local old = redis.call('LPOP', history_key)
-      bytes = bytes - #old
-      length = length - 1
-      redis.call('SREM', ids_key, (scoped_id(old)))
-    end
-    redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, window_field, window, used_field, used)
-    -- The room's channel: its meta key with 'events' for 'meta' (redis-keys.ts).
-    local channel = string.sub(meta_key, 1, -5) .. 'events'
-    if held == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then
-      results[m] = {4, tonumber(seq_text)}
+    local seq_text = string.format('%d', tonumber(meta[3]) + 1)
+    if redis.call('ZADD', ids_key, 'NX', seq_text, scoped) == 0 then
+      -- A resend of a retained message: the original's seq is its score, its sentAt is in its entry.
+      redis.call('HSET', meta_key, window_field, window, used_field, used)
+      local original = tonumber(redis.call('ZSCORE', ids_key, scoped))
+      local oldest = tonumber(meta[3]) - redis.call('LLEN', history_key) + 1
+      local entry = redis.call('LINDEX', history_key, original - oldest)
+      local _, after_seq, after_sent_at = scoped_id(entry or '')
+      local sent_at = after_seq and string.sub(entry, after_seq + 1, after_sent_at - 1) or '0'
+      results[m] = {0, string.format('%d', original) .. ':' .. sent_at}
     else
-      redis.call(ARGV[5], channel, entry)
-      results[m] = {1, tonumber(seq_text)}
+      local entry = seq_text .. ',' .. ARGV[6] .. ',' .. #scoped .. ',' .. scoped .. '{"type":"message","seq":' .. seq_text .. frame_tail
+      local length = redis.call('RPUSH', history_key, entry)
+      if length == 1 then
+        redis.call('PEXPIREAT', history_key, expires_at)
+        redis.call('PEXPIREAT', ids_key, expires_at)
+      end
+      local bytes = (tonumber(meta[4]) or 0) + #entry
+      while length > 1 and (length > max_messages or bytes > max_bytes) do
+        local old = redis.call('LPOP', history_key)
+        bytes = bytes - #old
+        length = length - 1
+        local old_scoped = scoped_id(old)
+        if old_scoped then redis.call('ZREM', ids_key, old_scoped) end
+      end
+      redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, window_field, window, used_field, used)
+      -- The room's channel: its meta key with 'events' for 'meta' (redis-keys.ts).
+      local channel = string.sub(meta_key, 1, -5) .. 'events'
+      if held == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then
+        results[m] = {4, tonumber(seq_text)}
+      else
+        redis.call(ARGV[5], channel, entry)
+        results[m] = {1, tonumber(seq_text)}
+      end
     end
   end
 end
 return results
 `;
-
 /** KEYS: meta. ARGV: windowField, usedField, window, budgetPoints. Returns 1 if within budget, 0 if not or the room is gone. */
-const SPEND_BUDGET = `
-local meta = redis.call('HMGET', KEYS[1], 'expiresAt', ARGV[1], ARGV[2])
-if not meta[1] then return 0 end
-local used = 1
-if meta[2] == ARGV[3] then used = tonumber(meta[3]) + 1 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[2], used)
+const SPEND_BUDGET = `${SPEND}
+local meta = redis.call('HMGET', KEYS[1], 'v', ARGV[1], ARGV[2])
+if meta[1] ~= '${FORMAT}' then return 0 end
+local window, used = spend(meta[2], meta[3], ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], window, ARGV[2], used)
 if used > tonumber(ARGV[4]) then return 0 end
 return 1
 `;
 
 /**
  * KEYS: meta, history. ARGV: afterSeq, limit.
- * Returns {oldestSeq, lastSeq, {entry…}} (entries as APPEND_MESSAGE stores them). History is
+ * Returns {oldestSeq, lastSeq, {entry…}} (entries as APPEND_MESSAGES stores them). History is
  * contiguous in seq, so the position of seq s is s - oldestSeq: no search.
  */
 const READ_MESSAGES = `
-local last = redis.call('HGET', KEYS[1], 'seq')
-if not last then return {0, 0, {}} end
-last = tonumber(last)
+local meta = redis.call('HMGET', KEYS[1], 'seq', 'v')
+if not meta[1] or meta[2] ~= '${FORMAT}' then return {0, 0, {}} end
+local last = tonumber(meta[1])
 local length = redis.call('LLEN', KEYS[2])
 if length == 0 then return {0, last, {}} end
 local oldest = last - length + 1

@@ -19,10 +19,14 @@ export class TestSocket {
   private readonly taken = new Set<number>();
   private waiters: Array<() => void> = [];
   private closeInfo: Closed | undefined;
+  /** Frames the server sent as binary; any makes every wait and read of frames fail. */
+  private binaryFrames = 0;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+    ws.on('message', (data, isBinary) => {
+      // Every server frame is JSON text; a binary one is a protocol violation (browsers hand it over as a Blob).
+      if (isBinary) this.binaryFrames++;
+      else this.frames.push(JSON.parse(data.toString()) as ServerFrame);
       this.wake();
     });
     this.closed = new Promise((resolve) => {
@@ -57,6 +61,7 @@ export class TestSocket {
   async next<T extends ServerFrame['type']>(type: T, where: (frame: FrameOf<T>) => boolean = () => true, timeoutMs = 5000): Promise<FrameOf<T>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      this.assertTextOnly();
       const index = this.frames.findIndex((frame, i) => !this.taken.has(i) && frame.type === type && where(frame as FrameOf<T>));
       if (index >= 0) {
         this.taken.add(index);
@@ -73,6 +78,7 @@ export class TestSocket {
   async waitForCount<T extends ServerFrame['type']>(type: T, count: number, timeoutMs = 5000): Promise<FrameOf<T>[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      this.assertTextOnly();
       const matching = this.frames.filter((frame) => frame.type === type) as FrameOf<T>[];
       if (matching.length >= count) return matching;
       const remaining = deadline - Date.now();
@@ -95,6 +101,7 @@ export class TestSocket {
   }
 
   ofType<T extends ServerFrame['type']>(type: T): FrameOf<T>[] {
+    this.assertTextOnly();
     return this.frames.filter((frame) => frame.type === type) as FrameOf<T>[];
   }
 
@@ -110,6 +117,10 @@ export class TestSocket {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
+  }
+
+  private assertTextOnly(): void {
+    if (this.binaryFrames > 0) throw new Error(`the server sent ${this.binaryFrames} binary frame(s); every server frame must be a text frame`);
   }
 
   private waitForChange(timeoutMs: number): Promise<void> {

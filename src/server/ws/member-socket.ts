@@ -283,6 +283,10 @@ export class MemberSocket implements HubConnection {
       this.ws.terminate();
       return;
     }
-    this.ws.send(text);
+    // Frames that came from Redis are bytes; ws would send a Buffer as a binary frame.
+    this.ws.send(text, TEXT_FRAME);
   }
 }
+
+/** Every server frame is JSON text, whether it is held as a string or as the bytes Redis sent. */
+const TEXT_FRAME = { binary: false } as const;

@@ -159,7 +159,12 @@ function openSocket(client: Client, roomId: string, timeoutMs: number): Promise<
       ws.terminate();
       reject(new Error(`no welcome within ${timeoutMs} ms`));
     }, timeoutMs);
-    ws.on('message', (data: Buffer) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Server frames are JSON text; a binary one (which a browser could not read) counts as an error.
+      if (isBinary) {
+        errorFrames++;
+        noteError(`binary frame: ${data.toString('utf8').slice(0, 80)}`);
+      }
       if (welcomed) return onFrame(data);
       clearTimeout(timer);
       if (data[TYPE_OFFSET] === CHAR.w) {

@@ -16,20 +16,10 @@ const COMMA = 0x2c;
 const NUL = 0x00;
 const OPEN_BRACE = 0x7b;
 
-/** `<from>\0<id>`: the sender's id scope, in the header and in the message's idempotency record. */
-export function senderScopedId(from: string, id: string): string {
-  return `${from}\u0000${id}`;
-}
-
-/** The header after its seq: `,<sentAt>,<n>,<from>\0<id>` (the append script puts the seq in front). */
-export function pushHeaderTail(sentAt: number, from: string, id: string): string {
-  const scoped = senderScopedId(from, id);
-  return `,${sentAt},${Buffer.byteLength(scoped)},${scoped}`;
-}
-
 /** The payload for `message` frame `frame` (for RoomBus.publish; the append script builds the same bytes itself). */
 export function encodeMessagePush(message: MessageHeader, frame: string): string {
-  return `${message.seq}${pushHeaderTail(message.sentAt, message.from, message.id)}${frame}`;
+  const scoped = `${message.from}\u0000${message.id}`;
+  return `${message.seq},${message.sentAt},${Buffer.byteLength(scoped)},${scoped}${frame}`;
 }
 
 /** Whether a channel payload is a message push (anything else is an event's JSON). */

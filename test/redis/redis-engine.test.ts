@@ -304,6 +304,23 @@ suite('Redis engine', () => {
       console.info(`[fan-out] busy instance delivered ${deliveredToBusy} messages of its own rooms without a push; the instance holding 1 of 1,000 rooms received ${received} events`);
     }, 60_000);
 
+    it('leaving a room and taking it again while an append is in flight leaves the instance subscribed', async () => {
+      const solo = await engine();
+      const roomId = randomBytes(16).toString('base64url');
+      await solo.store.createRoom({ roomId, capacity: 2, expiresAt: solo.clock.now() + 60_000 });
+      const numsub = async () => Number(((await reader.call('PUBSUB', 'NUMSUB', roomChannel(roomId))) as [string, number])[1]);
+      await solo.bus.subscribe(roomId);
+      expect(solo.bus.holds(roomId)).toBe(true);
+      // The last socket leaves while a send is on its way; a new socket arrives before the leave completes.
+      const sending = solo.store.appendMessage(roomId, { id: 'in-flight', from: 'm', body: 'x' }, { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED });
+      const leaving = solo.bus.unsubscribe(roomId);
+      await solo.bus.subscribe(roomId);
+      await Promise.all([sending, leaving]);
+      await sleep(50);
+      expect(await numsub()).toBe(1);
+      expect(solo.bus.holds(roomId)).toBe(true);
+    });
+
     it('an instance subscribes to a room only while it holds a socket of it', async () => {
       const { roomId, members } = await roomWithMembers(a, 1);
       const channel = roomChannel(roomId);

@@ -231,8 +231,9 @@ export class MemberSocket implements HubConnection {
       const result = await this.deps.service.send(this.member, frame.id, frame.body);
       this.strikes = 0;
       if (result.duplicate) {
-        // If the original has not reached this socket yet, its arrival will be acked too.
+        // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
         if (result.seq <= this.cursor) this.awaitingAck.delete(frame.id);
+        else this.deps.hub.noteAppended(this.roomId, result.seq);
         this.send(ackFrame(frame.id, result.seq));
       } else if (this.awaitingAck.has(frame.id)) {
         this.deps.hub.noteAppended(this.roomId, result.seq);

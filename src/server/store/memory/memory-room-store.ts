@@ -184,8 +184,9 @@ export class MemoryRoomStore implements RoomStore {
     const window = Math.floor(now / budget.windowMs);
     let current = room.budgets.get(memberId);
     if (!current) room.budgets.set(memberId, (current = { window, used: 0 }));
-    // Only a later window starts afresh: a clock stepping back must not hand out a new budget.
-    if (window > current.window) {
+    // As in the Redis engine: the same window, or a stored one just ahead (a clock stepping back a
+    // little), counts on; anything else (a later window, or one far ahead after a clock step) starts afresh.
+    if (window !== current.window && window + 1 !== current.window) {
       current.window = window;
       current.used = 0;
     }

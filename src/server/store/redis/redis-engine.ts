@@ -73,6 +73,7 @@ export async function createRedisEngine(
   const local: LocalDelivery = {
     holds: (roomId) => bus.holds(roomId),
     deliver: (roomId, event) => bus.deliver(roomId, event),
+    catchUp: (roomId) => bus.catchUp(roomId),
   };
   const store: RedisRoomStore = new RedisRoomStore(connections, clock, presence, local, failed);
   const bus: RedisRoomBus = new RedisRoomBus(connections, store, log, failed);

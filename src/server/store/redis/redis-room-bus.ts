@@ -37,8 +37,11 @@ export interface BusStats {
 
 export class RedisRoomBus implements RoomBus {
   private listener: RoomEventListener | undefined;
-  /** Rooms the hub wants events of; the source of truth for re-subscribing. */
-  private readonly rooms = new Set<string>();
+  /**
+   * Rooms the hub wants events of, the source of truth for re-subscribing, each with the token of
+   * the subscribe() that added it: a failing SUBSCRIBE undoes only its own entry, never a newer one.
+   */
+  private readonly rooms = new Map<string, object>();
   /**
    * Rooms whose SUBSCRIBE Redis has answered on the current connection (one Redis only): what
    * holds() reports, so that an append script told "held" always runs after our subscription.
@@ -79,16 +82,17 @@ export class RedisRoomBus implements RoomBus {
   }
 
   async subscribe(roomId: string): Promise<void> {
-    this.rooms.add(roomId);
+    const token = {};
+    this.rooms.set(roomId, token);
     try {
       if (this.sharded) {
         await this.connections.subscriber.ssubscribe(roomChannel(roomId));
       } else {
         await this.connections.subscriber.subscribe(roomChannel(roomId));
-        if (this.rooms.has(roomId)) this.confirmed.add(roomId);
+        if (this.rooms.get(roomId) === token) this.confirmed.add(roomId);
       }
     } catch (error) {
-      this.rooms.delete(roomId);
+      if (this.rooms.get(roomId) === token) this.rooms.delete(roomId);
       this.onFailure();
       throw storeError(error, 'subscribe');
     }
@@ -97,9 +101,13 @@ export class RedisRoomBus implements RoomBus {
   async unsubscribe(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
     this.confirmed.delete(roomId);
-    // An append sent as "held" must run while we are still subscribed, even if ioredis re-sends it
-    // (as EVAL, after NOSCRIPT): leave only once the scripts sent so far are answered.
-    await this.store.appendsSent();
+    if (!this.sharded) {
+      // An append sent as "held" must run while we are still subscribed, even if ioredis re-sends it
+      // (as EVAL, after NOSCRIPT): leave only once the scripts sent so far are answered…
+      await this.store.appendsSent();
+      // …unless a socket of the room came back meanwhile and subscribed again: leaving now would undo that.
+      if (this.rooms.has(roomId)) return;
+    }
     try {
       if (this.sharded) await this.connections.subscriber.sunsubscribe(roomChannel(roomId));
       else await this.connections.subscriber.unsubscribe(roomChannel(roomId));
@@ -156,7 +164,7 @@ export class RedisRoomBus implements RoomBus {
 
   /** After the subscriber reconnected: subscribe again to every room held, then catch up. */
   private async restore(): Promise<void> {
-    const roomIds = [...this.rooms];
+    const roomIds = [...this.rooms.keys()];
     try {
       for (let i = 0; i < roomIds.length; i += RESUBSCRIBE_BATCH) {
         // Filtered when sent: a room left while an earlier batch was on its way is not subscribed again.
@@ -174,13 +182,18 @@ export class RedisRoomBus implements RoomBus {
     await this.resync();
   }
 
+  /** A room's events may have gone missing here (an append whose reply never came): catch it up from the store. */
+  catchUp(roomId: string): void {
+    if (this.rooms.has(roomId)) void this.resyncRoom(roomId, 0);
+  }
+
   /**
    * Replays into the listener what a subscription gap may have hidden: each
    * held room's newest message (the hub fills any gap before it from the
    * store), its presence, and its end if it ended meanwhile.
    */
   private async resync(): Promise<void> {
-    await Promise.all([...this.rooms].map((roomId) => this.resyncRoom(roomId, 0)));
+    await Promise.all([...this.rooms.keys()].map((roomId) => this.resyncRoom(roomId, 0)));
   }
 
   private async resyncRoom(roomId: string, attempt: number): Promise<void> {

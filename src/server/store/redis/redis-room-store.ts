@@ -33,6 +33,8 @@ export interface LocalDelivery {
   holds(roomId: string): boolean;
   /** Hands a room event to this instance's hub, as a push from Redis would. */
   deliver(roomId: string, event: RoomEvent): void;
+  /** Catches the room up from the store: an append's outcome, which only its reply would have delivered here, is unknown. */
+  catchUp(roomId: string): void;
 }
 
 /** Rooms whose leases are renewed together (see renewLeases). */
@@ -233,6 +235,7 @@ export class RedisRoomStore implements RoomStore {
     // happens here too: JSON work scales with instances, Redis is shared.
     const now = this.clock.now();
     const frameTails: string[] = [];
+    const heldRooms: string[] = [];
     let replies: AppendReply[];
     try {
       const nowText = String(now);
@@ -245,6 +248,7 @@ export class RedisRoomStore implements RoomStore {
         frameTails.push(frameTail);
         // Only on one Redis: there, subscriptions and this script share the connection (see RedisRoomBus.holds).
         const held = !this.sharded && this.local.holds(roomId);
+        if (held) heldRooms.push(roomId);
         keysAndArgs.push(draft.from, draft.id, frameTail, held ? '1' : '0');
       }
       replies = await this.run('appendMessage', () =>
@@ -252,6 +256,9 @@ export class RedisRoomStore implements RoomStore {
       );
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+      // A script that ran but whose reply was lost (a timeout) may have appended messages it did not
+      // publish, for this instance to deliver: read them from the store instead.
+      for (const roomId of new Set(heldRooms)) this.local.catchUp(roomId);
       return;
     }
     batch.forEach(({ roomId, draft, resolve, reject }, i) => {

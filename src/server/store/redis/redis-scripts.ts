@@ -39,15 +39,17 @@ end
 export const FORMAT = '2';
 
 /**
- * One point of a sender's budget: its stored window and count, and the window of now (text, all
- * of the same length for centuries). A later stored window counts on (instances' clocks differ by
- * a little; an earlier window never restarts a later one); an earlier one starts afresh. Returns
- * the window to store and the count including this point.
+ * One point of a sender's budget: its stored window and count, and the window of now (text).
+ * The same window counts on. A stored window just one ahead counts on too: another instance's
+ * clock may be a few milliseconds ahead at a boundary, and an earlier window must not restart a
+ * later one. Anything else (a later window, or a stored one far ahead after a clock step) starts
+ * afresh. Returns the window to store and the count including this point.
  */
 const SPEND = `
 local function spend(stored_window, stored_used, window)
-  if stored_window and (#stored_window > #window or (#stored_window == #window and stored_window >= window)) then
-    return stored_window, tonumber(stored_used) + 1
+  if stored_window == window then return window, (tonumber(stored_used) or 0) + 1 end
+  if stored_window and tonumber(stored_window) == tonumber(window) + 1 then
+    return stored_window, (tonumber(stored_used) or 0) + 1
   end
   return window, 1
 end

@@ -1,8 +1,15 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync } from 'node:fs';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// The browser tests drive Debian's Chromium; without it they cannot run, and say so here.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserSkipReason = existsSync(chromium) ? undefined : `no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH); the web client was NOT tested in a browser`;
+if (browserSkipReason) console.warn(`[browser] tests SKIPPED: ${browserSkipReason}`);
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: browserSkipReason ? [...configDefaults.exclude, 'test/browser/**'] : configDefaults.exclude,
     environment: 'node',
     pool: 'forks',
     // Two cores: suites that start servers, Redis or a browser share them.

@@ -1,7 +1,7 @@
 /**
  * Prints the headline figures of every run in a results file (default
  * bench/results/results.jsonl) as one Markdown table, to show how much they
- * move from run to run on the same machine. Usage: npx tsx bench/history.ts [FILE] [--mode full]
+ * move from run to run (and from one machine to another: the CPU column). Usage: npx tsx bench/history.ts [FILE] [--mode full]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,8 +19,8 @@ const reports = readFileSync(file, 'utf8')
   .filter((report) => !mode || report.options.mode === mode);
 
 const lines = [
-  '| run (UTC) | commit | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const report of reports) {
   const rate = (target: TargetName) => rampOf(report, target)?.sustainable?.deliveredRate;
@@ -29,7 +29,7 @@ for (const report of reports) {
   const relayRate = rate('relay');
   const relayCpu = cpu('relay');
   lines.push(
-    `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
+    `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${report.machine.cpuModel} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
       `${fmt(ratio(rate('memory'), relayRate))} | ${fmt(ratio(rate('redis1'), relayRate))} | ${fmt(ratio(rate('redis2'), relayRate))} | ` +
       `${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
   );

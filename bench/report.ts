@@ -5,7 +5,7 @@
  */
 import type { BenchOptions } from './options.js';
 import type { FanoutResult } from './scenarios/fanout.js';
-import type { IdleResult } from './scenarios/idle.js';
+import { IDLE_PING_INTERVAL_MS, type IdleResult } from './scenarios/idle.js';
 import type { CommonRateFigures, CommonRateResult } from './scenarios/common-rate.js';
 import type { RampResult } from './scenarios/ramp.js';
 import type { StepFigures } from './scenarios/step.js';
@@ -204,15 +204,17 @@ export function toMarkdown(report: BenchReport): string {
   if (report.idle.length > 0) {
     lines.push(`### Idle — ${int(options.idleConnections)} member connections in ${int(options.idleConnections / 2)} rooms`);
     lines.push('');
-    lines.push('| target | open | errors | KiB RSS per connection | incl. rooms and seats | Redis KiB per connection | connect time ms | server `ulimit -n` |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      `| target | open | errors | KiB RSS per connection | incl. rooms and seats | Redis KiB per connection | connect time ms | server \`ulimit -n\` | longest event-loop stall ms (pings every ${IDLE_PING_INTERVAL_MS / 1000} s) |`,
+    );
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const outcome of report.idle) {
       const r = outcome.result;
-      if (!r) lines.push(`| ${TARGET_LABELS[outcome.target]} | skipped: ${outcome.skipped ?? '?'} | | | | | | |`);
+      if (!r) lines.push(`| ${TARGET_LABELS[outcome.target]} | skipped: ${outcome.skipped ?? '?'} | | | | | | | |`);
       else {
         lines.push(
           `| ${TARGET_LABELS[outcome.target]} | ${int(r.open)} | ${r.errors} | ${fmt(r.kibPerConnection)} | ${fmt(r.kibPerConnectionWithRooms)} | ` +
-            `${fmt(r.redisKibPerConnection)} | ${int(r.connectMs)} | ${int(r.serverOpenFileLimit)} |`,
+            `${fmt(r.redisKibPerConnection)} | ${int(r.connectMs)} | ${int(r.serverOpenFileLimit)} | ${fmt(r.maxLoopStallMs ?? null)} |`,
         );
       }
     }

@@ -15,7 +15,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcome } from './report.js';
 import { runCommonRate } from './scenarios/common-rate.js';
 import { runFanout } from './scenarios/fanout.js';
-import { runIdle } from './scenarios/idle.js';
+import { IDLE_PING_INTERVAL_MS, runIdle } from './scenarios/idle.js';
 import { runRamp } from './scenarios/ramp.js';
 import { runStorm } from './scenarios/storm.js';
 import {
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       } else if (scenario === 'idle') {
         // One instance holds every connection; redis2 would only halve it.
         for (const name of options.targets.filter((target) => target !== 'redis2')) {
-          const startOptions = { connections: options.idleConnections, inspectPort: await freePort() };
+          const startOptions = { connections: options.idleConnections, inspectPort: await freePort(), env: { PING_INTERVAL_MS: String(IDLE_PING_INTERVAL_MS) } };
           report.idle.push(await withTarget(name, startOptions, (target) => runIdle(ctx, target)));
         }
       } else if (scenario === 'storm') {

@@ -6,7 +6,9 @@
  * beside it. Before each reading the server is made to collect its garbage
  * (through its inspector), so the figures hold live memory, not garbage left
  * by the HTTP and WebSocket handshakes. Also counts every failure and
- * unexpected close (target: none).
+ * unexpected close (target: none), and, for Hush, the longest event-loop stall
+ * during the hold (its own `/metrics` gauge), when the server pings every idle
+ * socket each IDLE_PING_INTERVAL_MS: what a heartbeat costs the others at scale.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
@@ -14,6 +16,9 @@ import { connectInspector, type Inspector } from '../inspector.js';
 import type { StatusResult } from '../ipc.js';
 import { openFileLimit, rssKiB } from '../proc-stats.js';
 import type { RunningTarget } from '../targets.js';
+
+/** Hush's ping interval in this scenario (30 s by default): short, so that the hold sees several rounds of pings. */
+export const IDLE_PING_INTERVAL_MS = 1000;
 
 export interface IdleResult {
   target: string;
@@ -32,6 +37,8 @@ export interface IdleResult {
   redisKibPerConnection: number | null;
   connectMs: number;
   serverOpenFileLimit: number;
+  /** Longest event-loop stall of the server during the hold, ms (Hush only: read from its /metrics). */
+  maxLoopStallMs: number | null;
 }
 
 export async function runIdle(ctx: BenchContext, target: RunningTarget): Promise<IdleResult> {
@@ -63,7 +70,11 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
   const connectStart = Date.now();
   const connected = await pool.connectAll();
   const connectMs = Date.now() - connectStart;
+  // Reading the gauge resets it: the second reading covers the hold alone.
+  const hush = target.name !== 'relay';
+  if (hush) await maxLoopStallMs(endpoint.http);
   await sleep(options.idleHoldMs);
+  const stallMs = hush ? await maxLoopStallMs(endpoint.http) : null;
   const statuses = await pool.all<StatusResult>(() => ({ type: 'status' }));
   const rssConnectedKiB = await settledRss();
   const redisAfter = redisRss();
@@ -85,11 +96,21 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
     redisKibPerConnection: target.redisPid && open > 0 ? (redisAfter - redisBefore) / open : null,
     connectMs,
     serverOpenFileLimit: openFileLimit(serverPid).soft,
+    maxLoopStallMs: stallMs,
   };
   if (firstError) result.firstError = firstError;
   log(
     `  ${target.name.padEnd(7)} idle: ${open}/${options.idleConnections} open in ${connectMs} ms, ${errors} errors, ` +
-      `RSS ${rssStartKiB} → ${rssRoomsKiB} (rooms) → ${rssConnectedKiB} KiB (connected): ${result.kibPerConnection.toFixed(2)} KiB/connection`,
+      `RSS ${rssStartKiB} → ${rssRoomsKiB} (rooms) → ${rssConnectedKiB} KiB (connected): ${result.kibPerConnection.toFixed(2)} KiB/connection` +
+      (stallMs === null ? '' : `, longest event-loop stall ${stallMs.toFixed(1)} ms`),
   );
   return result;
+}
+
+/** The server's largest event-loop delay since the previous reading (prom-client resets it on every scrape). */
+async function maxLoopStallMs(http: string): Promise<number> {
+  const text = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const match = /^hush_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+  if (!match) throw new Error('no hush_nodejs_eventloop_lag_max_seconds in /metrics');
+  return Number(match[1]) * 1000;
 }

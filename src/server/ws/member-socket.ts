@@ -17,6 +17,7 @@ import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
+import type { HeartbeatPeer } from './heartbeat.js';
 
 export interface MemberSocketDeps {
   service: RoomService;
@@ -34,7 +35,7 @@ export interface MemberSocketDeps {
 
 type Queued = { message: MessageHeader; frame: MessageFrame } | { message?: undefined; frame: string };
 
-export class MemberSocket implements HubConnection {
+export class MemberSocket implements HubConnection, HeartbeatPeer {
   readonly memberId: string;
   /** Set by the gateway's heartbeat; cleared on every pong. */
   missedPong = false;

@@ -15,6 +15,7 @@ import { MEMBER_COOKIE } from '../http/member-cookie.js';
 import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
 import { errorFrame } from './frames.js';
+import { Heartbeat } from './heartbeat.js';
 import { MemberSocket, type MemberSocketDeps } from './member-socket.js';
 
 export interface WebSocketGateway {
@@ -42,13 +43,7 @@ export function attachWebSocketGateway(
   let nextConnection = 0;
   let closing = false;
 
-  const heartbeat = setInterval(() => {
-    for (const socket of sockets) {
-      if (socket.missedPong) socket.terminate();
-      else socket.ping();
-    }
-  }, config.PING_INTERVAL_MS);
-  heartbeat.unref();
+  const heartbeat = new Heartbeat<MemberSocket>(config.PING_INTERVAL_MS);
 
   async function authenticate(request: IncomingMessage, url: URL): Promise<Authentication> {
     const query = wsQuerySchema.safeParse(Object.fromEntries(url.searchParams));
@@ -87,8 +82,12 @@ export function attachWebSocketGateway(
       const logger = app.log.child({ connectionId, memberId: auth.member.memberId });
       const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, { ...deps, logger });
       sockets.add(memberSocket);
+      heartbeat.add(memberSocket);
       deps.metrics.connectionOpened();
-      ws.once('close', () => sockets.delete(memberSocket));
+      ws.once('close', () => {
+        sockets.delete(memberSocket);
+        heartbeat.delete(memberSocket);
+      });
     });
   }
 
@@ -112,7 +111,7 @@ export function attachWebSocketGateway(
     },
     async close(code, reason, timeoutMs) {
       closing = true;
-      clearInterval(heartbeat);
+      heartbeat.stop();
       for (const socket of sockets) socket.close(code, reason);
       const deadline = Date.now() + timeoutMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

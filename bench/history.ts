@@ -19,8 +19,8 @@ const reports = readFileSync(file, 'utf8')
   .filter((report) => !mode || report.options.mode === mode);
 
 const lines = [
-  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
-  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | common rate msgs/s | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const report of reports) {
   const rate = (target: TargetName) => rampOf(report, target)?.sustainable?.deliveredRate;
@@ -31,7 +31,7 @@ for (const report of reports) {
   lines.push(
     `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${report.machine.cpuModel} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
       `${fmt(ratio(rate('memory'), relayRate))} | ${fmt(ratio(rate('redis1'), relayRate))} | ${fmt(ratio(rate('redis2'), relayRate))} | ` +
-      `${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
+      `${report.cpu?.result ? fmt(report.options.commonRate) : '—'} | ${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

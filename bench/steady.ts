@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: rate / 2, durationMs: 1000, ours });
     const ratios = new Map<string, number[]>(targets.map((target) => [target.name, []]));
     const cpu = new Map<string, number[]>(targets.map((target) => [target.name, []]));
+    if (values['perf-record']) mkdirSync(values['perf-record'], { recursive: true });
     for (let step = 1; step <= Number(values.steps); step++) {
       // The order rotates every step, so no target always runs right after the same one.
       const order = targets.map((_, i) => targets[(i + step - 1) % targets.length]!);

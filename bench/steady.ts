@@ -13,6 +13,8 @@
  * the working tree's, so a change is measured against its baseline in the same minutes.
  * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
  * step 1 only (through its inspector) to DIR/<target>.cpuprofile; read it with bench/profile-summary.ts.
+ * --pauses prints, for each Hush instance and step, its longest event-loop stall and its garbage
+ * collections (count, time, how many over 10 and 100 ms), from its own /metrics.
  * --perf-record DIR samples the first server process of each target during step 1
  * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
  */
@@ -25,6 +27,7 @@ import { GeneratorPool } from './generator-pool.js';
 import { connectInspector } from './inspector.js';
 import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
+import { describeGcBetween, readPauses } from './server-pauses.js';
 import { measureStep, ourPids } from './scenarios/step.js';
 import { buildHushRevision, ensureHushBuild, redisCommand, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
 
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     'cpu-profile': { type: 'string' },
     compare: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
+    pauses: { type: 'boolean', default: false },
   },
 });
 
@@ -140,7 +144,14 @@ async function main(): Promise<void> {
         await profiler?.call('Profiler.enable');
         await profiler?.call('Profiler.setSamplingInterval', { interval: 200 });
         await profiler?.call('Profiler.start');
+        const pausesBefore = values.pauses && target.name !== 'relay' ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
+        if (pausesBefore) {
+          const pausesAfter = await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http)));
+          pausesAfter.forEach((after, i) =>
+            log(`          instance ${i + 1}: longest event-loop stall ${round(after.loopStallMs)} ms; GC: ${describeGcBetween(pausesBefore[i]!, after)}`),
+          );
+        }
         await recording;
         if (profiler) {
           const { profile } = await profiler.call<{ profile: unknown }>('Profiler.stop');

@@ -15,6 +15,7 @@ import type { BenchContext } from '../context.js';
 import { connectInspector, type Inspector } from '../inspector.js';
 import type { StatusResult } from '../ipc.js';
 import { openFileLimit, rssKiB } from '../proc-stats.js';
+import { readPauses } from '../server-pauses.js';
 import type { RunningTarget } from '../targets.js';
 
 /** Hush's ping interval in this scenario (30 s by default): short, so that the hold sees several rounds of pings. */
@@ -72,9 +73,9 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
   const connectMs = Date.now() - connectStart;
   // Reading the gauge resets it: the second reading covers the hold alone.
   const hush = target.name !== 'relay';
-  if (hush) await maxLoopStallMs(endpoint.http);
+  if (hush) await readPauses(endpoint.http);
   await sleep(options.idleHoldMs);
-  const stallMs = hush ? await maxLoopStallMs(endpoint.http) : null;
+  const stallMs = hush ? (await readPauses(endpoint.http)).loopStallMs : null;
   const statuses = await pool.all<StatusResult>(() => ({ type: 'status' }));
   const rssConnectedKiB = await settledRss();
   const redisAfter = redisRss();
@@ -105,12 +106,4 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
       (stallMs === null ? '' : `, longest event-loop stall ${stallMs.toFixed(1)} ms`),
   );
   return result;
-}
-
-/** The server's largest event-loop delay since the previous reading (prom-client resets it on every scrape). */
-async function maxLoopStallMs(http: string): Promise<number> {
-  const text = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  const match = /^hush_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
-  if (!match) throw new Error('no hush_nodejs_eventloop_lag_max_seconds in /metrics');
-  return Number(match[1]) * 1000;
 }

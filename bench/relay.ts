@@ -11,7 +11,10 @@
  *     JSON.parse, no re-serialisation) to every other socket of the room, and
  *     the sender gets `{"type":"ack","seq":<n>}` with a per-room counter — the
  *     same number of frames out per message as Hush (message + ack);
- *   - `GET /healthz` answers 200.
+ *   - `GET /healthz` answers 200;
+ *   - `GET /metrics` answers the one line of Hush's metrics that the bench's
+ *     pause readings need, the longest event-loop delay since the previous
+ *     scrape (so the relay's stalls can be set beside Hush's).
  *
  * It does nothing else: no validation, no authentication (the cookie is not
  * checked), no storage or history, no rate limit, no ordering guarantees
@@ -20,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 interface Room {
@@ -30,6 +34,9 @@ interface Room {
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 const rooms = new Map<string, Room>();
+// Same resolution as Hush's prom-client setting (eventLoopMonitoringPrecision: 20).
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 16_384 });
 
 function json(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -43,6 +50,12 @@ const server = http.createServer((request, response) => {
   request.on('end', () => {
     const url = request.url ?? '/';
     if (request.method === 'GET' && url === '/healthz') return json(response, 200, { status: 'ok' });
+    if (request.method === 'GET' && url === '/metrics') {
+      const text = `hush_nodejs_eventloop_lag_max_seconds ${loopDelay.max / 1e9}\n`;
+      loopDelay.reset();
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      return response.end(text);
+    }
     if (request.method === 'POST' && url === '/api/rooms') {
       return json(response, 201, { roomId: randomBytes(16).toString('base64url'), expiresAt: Date.now() + 3_600_000, capacity: 2 });
     }

@@ -1,10 +1,16 @@
 /**
  * Reads a Hush instance's own view of its pauses from GET /metrics (prom-client's
- * default metrics): the longest event-loop delay since the previous scrape (the
+ * default metrics): the longest event-loop stall since the previous scrape (the
  * gauge resets on every scrape) and its garbage collections so far, by kind.
  * Two readings around a step say whether a latency tail came with a stall, and
  * whether the collector was in it.
  */
+
+/**
+ * Both Hush (prom-client's eventLoopMonitoringPrecision) and the relay sample the loop every 20 ms,
+ * and the gauge holds the longest interval between samples: an idle loop reads about 20 ms.
+ */
+const SAMPLING_INTERVAL_MS = 20;
 
 export interface GcTally {
   count: number;
@@ -15,7 +21,7 @@ export interface GcTally {
 }
 
 export interface PauseReading {
-  /** Longest event-loop delay since the previous reading, ms. */
+  /** Longest event-loop stall since the previous reading, ms: the longest interval between samples, minus the sampling interval. */
   loopStallMs: number;
   /** Since the process started, by kind: major, minor, incremental, weakcb. */
   gc: Map<string, GcTally>;
@@ -39,11 +45,12 @@ export async function readPauses(http: string): Promise<PauseReading> {
     entry.over100ms += entry.count;
   }
   for (const [, kind, value] of text.matchAll(/^hush_nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} (\S+)$/gm)) tally(kind!).seconds = Number(value);
-  return { loopStallMs: Number(lag[1]) * 1000, gc };
+  return { loopStallMs: Math.max(0, Number(lag[1]) * 1000 - SAMPLING_INTERVAL_MS), gc };
 }
 
 /** "major 3 (12 ms, 1 over 10 ms), minor 140 (95 ms)": the collections between two readings. */
 export function describeGcBetween(before: PauseReading, after: PauseReading): string {
+  if (after.gc.size === 0) return 'not reported'; // the relay reports only its stalls
   const parts: string[] = [];
   for (const [kind, end] of after.gc) {
     const start = before.gc.get(kind) ?? { count: 0, seconds: 0, over10ms: 0, over100ms: 0 };

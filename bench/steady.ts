@@ -13,8 +13,8 @@
  * the working tree's, so a change is measured against its baseline in the same minutes.
  * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
  * step 1 only (through its inspector) to DIR/<target>.cpuprofile; read it with bench/profile-summary.ts.
- * --pauses prints, for each Hush instance and step, its longest event-loop stall and its garbage
- * collections (count, time, how many over 10 and 100 ms), from its own /metrics.
+ * --pauses prints, for each server process and step, its longest event-loop stall and (Hush) its
+ * garbage collections (count, time, how many over 10 and 100 ms), from its own /metrics.
  * --perf-record DIR samples the first server process of each target during step 1
  * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
  */
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
         await profiler?.call('Profiler.enable');
         await profiler?.call('Profiler.setSamplingInterval', { interval: 200 });
         await profiler?.call('Profiler.start');
-        const pausesBefore = values.pauses && target.name !== 'relay' ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
+        const pausesBefore = values.pauses ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
         if (pausesBefore) {
           const pausesAfter = await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http)));

@@ -6,9 +6,9 @@
  * beside it. Before each reading the server is made to collect its garbage
  * (through its inspector), so the figures hold live memory, not garbage left
  * by the HTTP and WebSocket handshakes. Also counts every failure and
- * unexpected close (target: none), and, for Hush, the longest event-loop stall
- * during the hold (its own `/metrics` gauge), when the server pings every idle
- * socket each IDLE_PING_INTERVAL_MS: what a heartbeat costs the others at scale.
+ * unexpected close (target: none), and the longest event-loop stall during the
+ * hold (from the server's `/metrics`), while Hush pings every idle socket each
+ * IDLE_PING_INTERVAL_MS: what a heartbeat costs the others at scale.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
@@ -38,7 +38,7 @@ export interface IdleResult {
   redisKibPerConnection: number | null;
   connectMs: number;
   serverOpenFileLimit: number;
-  /** Longest event-loop stall of the server during the hold, ms (Hush only: read from its /metrics). */
+  /** Longest event-loop stall of the server during the hold, ms (read from its /metrics; null in results written before the relay had one). */
   maxLoopStallMs: number | null;
 }
 
@@ -71,11 +71,10 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
   const connectStart = Date.now();
   const connected = await pool.connectAll();
   const connectMs = Date.now() - connectStart;
-  // Reading the gauge resets it: the second reading covers the hold alone.
-  const hush = target.name !== 'relay';
-  if (hush) await readPauses(endpoint.http);
+  // Reading the gauge resets it: the second reading covers the hold alone. (The relay sends no pings: its figure is the floor.)
+  await readPauses(endpoint.http);
   await sleep(options.idleHoldMs);
-  const stallMs = hush ? (await readPauses(endpoint.http)).loopStallMs : null;
+  const stallMs = (await readPauses(endpoint.http)).loopStallMs;
   const statuses = await pool.all<StatusResult>(() => ({ type: 'status' }));
   const rssConnectedKiB = await settledRss();
   const redisAfter = redisRss();
@@ -103,7 +102,7 @@ async function measureIdle(ctx: BenchContext, target: RunningTarget, gc: Inspect
   log(
     `  ${target.name.padEnd(7)} idle: ${open}/${options.idleConnections} open in ${connectMs} ms, ${errors} errors, ` +
       `RSS ${rssStartKiB} → ${rssRoomsKiB} (rooms) → ${rssConnectedKiB} KiB (connected): ${result.kibPerConnection.toFixed(2)} KiB/connection` +
-      (stallMs === null ? '' : `, longest event-loop stall ${stallMs.toFixed(1)} ms`),
+      `, longest event-loop stall ${stallMs.toFixed(1)} ms`,
   );
   return result;
 }

@@ -34,7 +34,7 @@ interface Room {
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 const rooms = new Map<string, Room>();
-// Same resolution as Hush's prom-client setting (eventLoopMonitoringPrecision: 20).
+// Hush's EVENT_LOOP_SAMPLING_MS (src/server/metrics.ts), repeated: the relay loads none of Hush's modules.
 const loopDelay = monitorEventLoopDelay({ resolution: 20 });
 loopDelay.enable();
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 16_384 });

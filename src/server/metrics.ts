@@ -10,13 +10,16 @@ import type { EndReason } from '../shared/protocol.js';
 import type { RoomMetrics } from './room/room-metrics.js';
 import type { EngineStats } from './store/engine.js';
 
+/** How often prom-client samples the event loop; its lag gauges read about this much on an idle loop. */
+export const EVENT_LOOP_SAMPLING_MS = 20;
+
 export interface PrometheusMetrics extends RoomMetrics {
   readonly registry: Registry;
 }
 
 export function createPrometheusMetrics(engineStats: () => EngineStats | undefined): PrometheusMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'hush_', eventLoopMonitoringPrecision: 20 });
+  collectDefaultMetrics({ register: registry, prefix: 'hush_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
 
   const connections = new Gauge({ name: 'hush_connections_open', help: 'Open member WebSocket connections on this instance.', registers: [registry] });
   const rooms = new Gauge({ name: 'hush_rooms_active', help: 'Rooms with at least one open connection on this instance.', registers: [registry] });

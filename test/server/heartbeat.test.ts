@@ -17,10 +17,20 @@ function recordPing(): void {
 class Peer implements HeartbeatPeer {
   pings = 0;
   terminated = 0;
-  constructor(public missedPong = false) {}
+  /**
+   * pongAfterMs: like a real socket, a ping marks the pong as missing until the peer answers
+   * this many ms later (null: never answers; undefined: the mark is never set).
+   */
+  constructor(
+    public missedPong = false,
+    private readonly pongAfterMs?: number | null,
+  ) {}
   ping(): void {
     this.pings++;
     recordPing();
+    if (this.pongAfterMs === undefined) return;
+    this.missedPong = true;
+    if (this.pongAfterMs !== null) setTimeout(() => (this.missedPong = false), this.pongAfterMs);
   }
   terminate(): void {
     this.terminated++;
@@ -61,6 +71,32 @@ describe('Heartbeat', () => {
     expect(silent.pings).toBe(0);
     expect(healthy.terminated).toBe(0);
     expect(healthy.pings).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps a peer that answers within the interval and drops, one round after its ping, one that never does', async () => {
+    heartbeat = new Heartbeat<Peer>(200);
+    const answering = new Peer(false, 100);
+    const silent = new Peer(false, null);
+    heartbeat.add(answering);
+    heartbeat.add(silent);
+    for (let waited = 0; answering.pings < 4 && waited < 5000; waited += 20) await sleep(20);
+    expect(answering.terminated).toBe(0);
+    expect(silent.pings).toBe(1);
+    expect(silent.terminated).toBe(1);
+  });
+
+  it('pings sockets that arrive in the middle of a round, spread over the emptiest slices', async () => {
+    heartbeat = new Heartbeat<Peer>(200);
+    const early = Array.from({ length: 100 }, () => new Peer());
+    for (const peer of early) heartbeat.add(peer);
+    await sleep(90);
+    const late = Array.from({ length: 100 }, () => new Peer());
+    for (const peer of late) heartbeat.add(peer);
+    for (let waited = 0; late.some((peer) => peer.pings < 1) && waited < 5000; waited += 20) await sleep(20);
+    heartbeat.stop();
+    expect(late.every((peer) => peer.pings >= 1)).toBe(true);
+    // The late arrivals went to the emptiest slices: no slice ever held more than its share of the 200.
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10);
   });
 
   it('forgets a deleted socket', async () => {

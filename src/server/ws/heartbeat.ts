@@ -3,7 +3,7 @@
  * answer the previous ping. Sockets are spread over slices visited one after
  * another through the interval, because pinging them all at once is one write
  * per socket in a single event-loop turn: with 10,000 idle sockets that stalled
- * every room on the instance for 300-400 ms (the bench's idle scenario).
+ * every room on the instance for about 300 ms (the bench's idle scenario).
  */
 
 /** What the heartbeat needs from a socket; MemberSocket implements it. */
@@ -19,39 +19,53 @@ const MAX_SLICES = 100;
 const MIN_TICK_MS = 10;
 
 export class Heartbeat<Peer extends HeartbeatPeer> {
-  /** Each socket stays in one slice, so it is visited exactly once per interval. */
   private readonly slices: Array<Set<Peer>>;
-  private readonly timer: NodeJS.Timeout;
-  private nextSlice = 0;
-  private slicePlacingNext = 0;
+  /** Each socket stays in one slice, so it is visited once per round of the slices. */
+  private readonly sliceOf = new Map<Peer, Set<Peer>>();
+  private readonly tickMs: number;
+  private readonly startedAt = performance.now();
+  private ticks = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(intervalMs: number) {
     const count = Math.max(1, Math.min(MAX_SLICES, Math.floor(intervalMs / MIN_TICK_MS)));
     this.slices = Array.from({ length: count }, () => new Set<Peer>());
-    this.timer = setInterval(() => this.visitNextSlice(), intervalMs / count);
-    this.timer.unref();
+    this.tickMs = intervalMs / count;
+    this.scheduleNextTick();
   }
 
   add(peer: Peer): void {
-    // Round-robin placement keeps the slices even as sockets arrive.
-    this.slices[this.slicePlacingNext]!.add(peer);
-    this.slicePlacingNext = (this.slicePlacingNext + 1) % this.slices.length;
+    // The emptiest slice: arrivals and departures in any pattern keep the slices even.
+    let target = this.slices[0]!;
+    for (const slice of this.slices) if (slice.size < target.size) target = slice;
+    target.add(peer);
+    this.sliceOf.set(peer, target);
   }
 
   delete(peer: Peer): void {
-    for (const slice of this.slices) if (slice.delete(peer)) return;
+    this.sliceOf.get(peer)?.delete(peer);
+    this.sliceOf.delete(peer);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
   }
 
-  private visitNextSlice(): void {
-    const slice = this.slices[this.nextSlice]!;
-    this.nextSlice = (this.nextSlice + 1) % this.slices.length;
+  /** Ticks are due at fixed times from the start, so a late tick does not push the next ones back: a round stays one interval. */
+  private scheduleNextTick(): void {
+    this.ticks++;
+    const due = this.startedAt + this.ticks * this.tickMs;
+    this.timer = setTimeout(() => {
+      this.visit(this.slices[(this.ticks - 1) % this.slices.length]!);
+      this.scheduleNextTick();
+    }, Math.max(0, due - performance.now()));
+    this.timer.unref();
+  }
+
+  private visit(slice: Set<Peer>): void {
     for (const peer of slice) {
       if (peer.missedPong) {
-        slice.delete(peer);
+        this.delete(peer);
         peer.terminate();
       } else {
         peer.ping();

@@ -60,20 +60,7 @@ describe('Heartbeat', () => {
     expect(batches.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('terminates a socket that missed its pong, once, and stops pinging it', async () => {
-    heartbeat = new Heartbeat<Peer>(100);
-    const silent = new Peer(true);
-    const healthy = new Peer();
-    heartbeat.add(silent);
-    heartbeat.add(healthy);
-    for (let waited = 0; healthy.pings < 3 && waited < 5000; waited += 20) await sleep(20);
-    expect(silent.terminated).toBe(1);
-    expect(silent.pings).toBe(0);
-    expect(healthy.terminated).toBe(0);
-    expect(healthy.pings).toBeGreaterThanOrEqual(3);
-  });
-
-  it('keeps a peer that answers within the interval and drops, one round after its ping, one that never does', async () => {
+  it('keeps a peer that answers within the interval and terminates, once, one round after its ping, one that never does', async () => {
     heartbeat = new Heartbeat<Peer>(200);
     const answering = new Peer(false, 100);
     const silent = new Peer(false, null);

@@ -214,7 +214,12 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
     };
     const victim = instances[0]!;
     await converse(30, async () => {
+      // A burst the victim may or may not store before it dies...
       await Promise.all(tabs.map(async (tab) => Promise.all([tab.step(), tab.step(), tab.step()])));
+      // ...and one it surely never handles: frozen first, so its tabs always have sends to resend.
+      victim.child.kill('SIGSTOP');
+      await Promise.all(tabs.map(async (tab) => Promise.all([tab.step(), tab.step()])));
+      await sleep(50);
       victim.child.kill('SIGKILL');
       await victim.exited;
     });

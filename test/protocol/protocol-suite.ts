@@ -653,6 +653,8 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const { roomId, members } = await roomWithMembers(limited, 2);
         const { socket } = await connect(limited, members[0]!, roomId);
         const other = await connect(limited, members[1]!, roomId);
+        // Windows are aligned to the clock: start at the beginning of one, so the three sends share it.
+        await sleep(1000 - (Date.now() % 1000) + 20);
         socket.send({ type: 'send', id: 'a1', body: 'x' });
         socket.send({ type: 'send', id: 'a2', body: 'x' });
         await socket.waitForCount('ack', 2);

@@ -9,17 +9,22 @@ import type { ChatMessage, EndReason, MemberPresence, ServerFrame } from '../../
 /**
  * Fields listed one by one, so a stored message carries no other property into the frame;
  * assembled around the escaped strings (a third cheaper than stringifying an object, once per message).
- * The Redis append script assembles the same text from the same pieces.
  */
 export function messageFrame(message: ChatMessage): string {
-  return (
-    '{"type":"message","seq":' + message.seq + messageFrameTail(message.id, message.from, message.body) + message.sentAt + '}'
-  );
+  return messageFrameFromTail(message.seq, messageFrameTail(message.id, message.from, message.body, message.sentAt));
 }
 
-/** The part of a `message` frame between its seq and its sentAt, escaped: `,"id":…,"from":…,"body":…,"sentAt":`. */
-export function messageFrameTail(id: string, from: string, body: string): string {
-  return ',"id":' + jsonString(id) + ',"from":' + jsonString(from) + ',"body":' + jsonString(body) + ',"sentAt":';
+/**
+ * A `message` frame from its seq and the rest of it. The Redis engine escapes the tail on the
+ * instance, and its append script puts the seq in front the same way.
+ */
+export function messageFrameFromTail(seq: number, tail: string): string {
+  return '{"type":"message","seq":' + seq + tail;
+}
+
+/** Everything of a `message` frame after its seq, escaped: `,"id":…,"from":…,"body":…,"sentAt":<sentAt>}`. */
+export function messageFrameTail(id: string, from: string, body: string, sentAt: number | string): string {
+  return ',"id":' + jsonString(id) + ',"from":' + jsonString(from) + ',"body":' + jsonString(body) + ',"sentAt":' + sentAt + '}';
 }
 
 /** What JSON.stringify would escape in a string (quote, backslash, controls), and surrogates, which it may. */

@@ -116,7 +116,7 @@ export class MemoryRoomStore implements RoomStore {
     let senderIds = room.sent.get(draft.from);
     const previousSeq = senderIds?.get(draft.id);
     if (previousSeq !== undefined) {
-      const sentAt = room.historySentAt[previousSeq - (room.lastSeq - room.history.length + 1)]!;
+      const sentAt = room.historySentAt[previousSeq - oldestSeq(room)]!;
       return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
@@ -150,10 +150,10 @@ export class MemoryRoomStore implements RoomStore {
   async readMessages(roomId: string, afterSeq: number, limit: number): Promise<HistoryPage> {
     const room = this.live(roomId);
     if (!room || room.history.length === 0) return { frames: [], oldestSeq: 0, lastSeq: room?.lastSeq ?? 0 };
-    const oldestSeq = room.lastSeq - room.history.length + 1;
+    const oldest = oldestSeq(room);
     // History is contiguous in seq, so the start index is arithmetic, not a search.
-    const start = Math.max(0, afterSeq + 1 - oldestSeq);
-    return { frames: room.history.slice(start, start + limit), oldestSeq, lastSeq: room.lastSeq };
+    const start = Math.max(0, afterSeq + 1 - oldest);
+    return { frames: room.history.slice(start, start + limit), oldestSeq: oldest, lastSeq: room.lastSeq };
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {
@@ -209,3 +209,7 @@ function presenceOf(room: MemoryRoom): MemberPresence[] {
   return [...room.seats.values()].map((memberId) => ({ memberId, online: room.connections.has(memberId) }));
 }
 
+/** The seq of the oldest retained message (history is contiguous in seq and ends at lastSeq). */
+function oldestSeq(room: MemoryRoom): number {
+  return room.lastSeq - room.history.length + 1;
+}

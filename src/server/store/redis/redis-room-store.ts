@@ -11,7 +11,7 @@
  * connections simply stop counting when their leases lapse.
  */
 import type { MemberPresence } from '../../../shared/protocol.js';
-import { messageFrameTail } from '../../room/server-frames.js';
+import { messageFrameFromTail, messageFrameTail } from '../../room/server-frames.js';
 import type { RoomEvent } from '../room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 import type { RedisClient, RedisConnections } from './redis-connection.js';
@@ -244,7 +244,7 @@ export class RedisRoomStore implements RoomStore {
       const { sendBudget, maxMessages, maxBytes } = policy;
       keysAndArgs.push(String(Math.floor(now / sendBudget.windowMs)), sendBudget.points, maxMessages, maxBytes, this.sharded ? 'SPUBLISH' : 'PUBLISH', nowText);
       for (const { roomId, draft } of batch) {
-        const frameTail = messageFrameTail(draft.id, draft.from, draft.body) + nowText + '}';
+        const frameTail = messageFrameTail(draft.id, draft.from, draft.body, nowText);
         frameTails.push(frameTail);
         // Only on one Redis: there, subscriptions and this script share the connection (see RedisRoomBus.holds).
         const held = !this.sharded && this.local.holds(roomId);
@@ -268,7 +268,7 @@ export class RedisRoomStore implements RoomStore {
           // This instance is the room's only subscriber: deliver here what the script did not publish.
           const seq = reply[1];
           const message = { seq, id: draft.id, from: draft.from, sentAt: now };
-          this.local.deliver(roomId, { type: 'message', message, frame: `{"type":"message","seq":${seq}${frameTails[i]!}` });
+          this.local.deliver(roomId, { type: 'message', message, frame: messageFrameFromTail(seq, frameTails[i]!) });
         }
         resolve(toAppendResult(reply, now));
       } catch (error) {

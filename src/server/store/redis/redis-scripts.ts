@@ -140,6 +140,7 @@ for m = 1, #KEYS / 3 do
   local meta_key, history_key, ids_key = KEYS[m * 3 - 2], KEYS[m * 3 - 1], KEYS[m * 3]
   local from, frame_tail, held = ARGV[m * 4 + 3], ARGV[m * 4 + 5], ARGV[m * 4 + 6]
   local scoped = from .. '\\0' .. ARGV[m * 4 + 4]
+  -- The budget's meta fields, named as redis-keys.ts windowField and usedField name them.
   local window_field, used_field = 'bw:' .. from, 'bu:' .. from
   local meta = redis.call('HMGET', meta_key, 'v', 'expiresAt', 'seq', 'bytes', window_field, used_field)
   local expires_at = meta[2]

@@ -12,6 +12,12 @@
  * rather than JSON.parse, and client frames use an all-zero mask, which `ws`
  * then skips applying (the server still unmasks; that cost is the same for
  * every target).
+ *
+ * The `socketio` reference target is spoken to in Socket.IO's own packets over
+ * its WebSocket transport (Engine.IO v4): `40` to join the default namespace,
+ * `3` for each ping, `42<ackId>["send",{…}]` to send; the server's
+ * `42["message",{…}]`, `43<ackId>[…]` and `42["welcome",…]` are read the same
+ * cheap way.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -34,6 +40,10 @@ const ID_PREFIX = randomUUID().slice(0, 24);
 // Server frames are JSON objects that start with {"type":"<t>…; byte 9 is the type's first letter.
 const TYPE_OFFSET = 9;
 const CHAR = { a: 97, e: 101, m: 109, s: 115, t: 116, w: 119, dot: 46 } as const;
+/** Socket.IO packets as the server sends them: Engine.IO type, then (in a `4` message) Socket.IO type, then the event name. */
+const SOCKETIO = { open: 48, ping: 50, message: 52, event: 50, ack: 51, connectError: 52, welcome: Buffer.from('42["welcome"') } as const;
+/** In `42["message",{…}]` and `42["welcome",…]` the event name's first letter. */
+const SOCKETIO_EVENT_OFFSET = 4;
 
 interface Client {
   endpoint: Endpoint;
@@ -122,30 +132,60 @@ function onFrame(data: Buffer): void {
     acks++;
   } else if (type === CHAR.m || type === CHAR.s) {
     // Hush relays a `message` frame; the relay forwards the `send` frame as it came.
-    const mark = data.indexOf(BODY_MARK);
-    if (mark < 0) return;
-    let index = mark + BODY_MARK.length;
-    let step = 0;
-    while (data[index] !== CHAR.t) step = step * 10 + data[index++]! - 48;
-    index++;
-    let sentAt = 0;
-    while (data[index] !== CHAR.dot) sentAt = sentAt * 10 + data[index++]! - 48;
-    if (step !== currentStep) {
-      late++;
-      return;
-    }
-    received++;
-    latency.record(nowMicros() - sentAt);
+    onDelivery(data);
   } else if (type === CHAR.e) {
     errorFrames++;
     noteError(data.toString('utf8'));
   }
 }
 
+/** A frame that carries one of the generator's bodies (`s<step>t<µs>.…`): counts it and records its latency. */
+function onDelivery(data: Buffer): void {
+  const mark = data.indexOf(BODY_MARK);
+  if (mark < 0) return;
+  let index = mark + BODY_MARK.length;
+  let step = 0;
+  while (data[index] !== CHAR.t) step = step * 10 + data[index++]! - 48;
+  index++;
+  let sentAt = 0;
+  while (data[index] !== CHAR.dot) sentAt = sentAt * 10 + data[index++]! - 48;
+  if (step !== currentStep) {
+    late++;
+    return;
+  }
+  received++;
+  latency.record(nowMicros() - sentAt);
+}
+
+/**
+ * One Socket.IO packet, before or after the welcome: answers the handshake and pings, counts acks and
+ * deliveries. Returns true when it was the `welcome` event.
+ */
+function onSocketIoFrame(ws: WebSocket, data: Buffer): boolean {
+  const engineType = data[0];
+  if (engineType === SOCKETIO.ping) {
+    ws.send('3');
+  } else if (engineType === SOCKETIO.open) {
+    ws.send('40');
+  } else if (engineType === SOCKETIO.message) {
+    const packetType = data[1];
+    if (packetType === SOCKETIO.ack) acks++;
+    else if (packetType === SOCKETIO.event && data[SOCKETIO_EVENT_OFFSET] === CHAR.m) onDelivery(data);
+    else if (packetType === SOCKETIO.event) return data.subarray(0, SOCKETIO.welcome.length).equals(SOCKETIO.welcome);
+    else if (packetType === SOCKETIO.connectError) {
+      errorFrames++;
+      noteError(data.toString('utf8'));
+    }
+  }
+  return false;
+}
+
 /** Opens a member's socket and resolves at its `welcome`. */
 function openSocket(client: Client, roomId: string, timeoutMs: number): Promise<void> {
+  const socketIo = client.endpoint.dialect === 'socketio';
+  const url = socketIo ? `${client.endpoint.ws}/socket.io/?EIO=4&transport=websocket&roomId=${roomId}` : `${client.endpoint.ws}/ws?roomId=${roomId}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${client.endpoint.ws}/ws?roomId=${roomId}`, {
+    const ws = new WebSocket(url, {
       headers: { cookie: client.cookie },
       perMessageDeflate: false,
       skipUTF8Validation: true,
@@ -164,6 +204,14 @@ function openSocket(client: Client, roomId: string, timeoutMs: number): Promise<
       if (isBinary) {
         errorFrames++;
         noteError(`binary frame: ${data.toString('utf8').slice(0, 80)}`);
+      }
+      if (socketIo) {
+        if (onSocketIoFrame(ws, data) && !welcomed) {
+          welcomed = true;
+          clearTimeout(timer);
+          resolve();
+        }
+        return;
       }
       if (welcomed) return onFrame(data);
       clearTimeout(timer);
@@ -244,7 +292,10 @@ function sendOne(pair: Pair, step: number): boolean {
   const ws = client.ws;
   if (!ws || ws.readyState !== WebSocket.OPEN) return false;
   const head = `s${step}t${nowMicros()}.`;
-  ws.send(`{"type":"send","id":"${ID_PREFIX}${(messageCounter++).toString(16).padStart(12, '0')}","body":"${head}${PAD.slice(head.length)}"}`);
+  const counter = messageCounter++;
+  const fields = `"id":"${ID_PREFIX}${counter.toString(16).padStart(12, '0')}","body":"${head}${PAD.slice(head.length)}"`;
+  // Socket.IO: an event packet with an ack id (any number: the server only echoes it).
+  ws.send(client.endpoint.dialect === 'socketio' ? `42${counter}["send",{${fields}}]` : `{"type":"send",${fields}}`);
   return true;
 }
 

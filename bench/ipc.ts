@@ -8,6 +8,8 @@
 export interface Endpoint {
   http: string;
   ws: string;
+  /** How its WebSocket speaks: Hush's JSON frames (and the relay's), or Socket.IO's packets (the `socketio` reference target). */
+  dialect?: 'socketio';
 }
 
 export interface SparseHistogram {

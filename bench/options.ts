@@ -126,7 +126,10 @@ export const USAGE = `npm run bench -- [options]
   --scenario ramp|cpu|idle|storm|fanout|all
                                            scenarios to run, comma-separated (default all); cpu is
                                            CPU per message at the common rate, all targets interleaved
-  --targets relay,memory,redis1,redis2     targets to run (default all; relay is always added)
+  --targets relay,memory,redis1,redis2,socketio
+                                           targets to run (default all; relay is always added);
+                                           socketio is a minimal Socket.IO chat, a reference point
+                                           (ramp and cpu only)
   --quick                                  small sizes, under two minutes
   --smoke                                  tiny sizes for CI (default targets relay,memory)
   --generators N                           load-generator processes (default 2)

@@ -117,6 +117,22 @@ export function evaluateChecks(report: BenchReport): Check[] {
   return checks;
 }
 
+/** Each Hush target as a ratio to the Socket.IO chat measured in the same run (nothing when it was not). */
+function socketIoComparison(report: BenchReport): string[] {
+  const reference = { rate: rampOf(report, 'socketio')?.sustainable?.deliveredRate, cpu: cpuOf(report, 'socketio')?.cpuUsPerMsg };
+  if (reference.rate === undefined && reference.cpu === undefined) return [];
+  const lines = ['### Against the Socket.IO chat (reference), same run', ''];
+  lines.push('| target | sustainable rate × Socket.IO | CPU per message at the common rate × Socket.IO |');
+  lines.push('|---|---:|---:|');
+  for (const target of ['memory', 'redis1', 'redis2'] as const) {
+    const rate = ratio(rampOf(report, target)?.sustainable?.deliveredRate, reference.rate);
+    const cpu = ratio(cpuOf(report, target)?.cpuUsPerMsg, reference.cpu);
+    if (rate !== undefined || cpu !== undefined) lines.push(`| ${TARGET_LABELS[target]} | ${fmt(rate)} | ${fmt(cpu)} |`);
+  }
+  lines.push('', 'Above 1 in the first column, or below 1 in the second, Hush is ahead (with its guarantees on, which the Socket.IO chat does not have).', '');
+  return lines;
+}
+
 function stepCell(step: StepFigures | null | undefined): string {
   return step ? `${fmt(step.p50Ms)} / ${fmt(step.p99Ms)}` : '—';
 }
@@ -266,5 +282,6 @@ export function toMarkdown(report: BenchReport): string {
     for (const check of report.checks) lines.push(`| ${check.name} | ${check.target} | ${check.measured} | ${check.met === null ? 'n/a' : check.met ? 'yes' : '**no**'} |`);
     lines.push('');
   }
+  lines.push(...socketIoComparison(report));
   return lines.join('\n');
 }

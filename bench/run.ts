@@ -22,6 +22,7 @@ import {
   ensureHushBuild,
   HUSH_BENCH_ENV,
   redisServerVersion,
+  REFERENCE_TARGETS,
   REPO_ROOT,
   startTarget,
   TARGET_LABELS,
@@ -88,8 +89,8 @@ async function main(): Promise<void> {
   log(`hush bench (${options.mode}): scenarios ${options.scenarios.join(', ')}; targets ${options.targets.join(', ')}`);
   log(`machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, redis ${machine.redis}; load ${loadBefore.toFixed(2)}. ${busyNote}`);
 
-  // Only the relay runs without the Hush build (fan-out runs only when a Redis target is selected).
-  if (options.targets.some((name) => name !== 'relay')) ensureHushBuild(log);
+  // Only the reference servers run without the Hush build (fan-out runs only when a Redis target is selected).
+  if (options.targets.some((name) => !REFERENCE_TARGETS.has(name))) ensureHushBuild(log);
   const pool = GeneratorPool.start(options.generators);
   const ctx: BenchContext = { options, pool, log };
   /** Clears the generators' rooms and connections after a scenario; a failure is logged, not thrown. */
@@ -173,13 +174,13 @@ async function main(): Promise<void> {
           await Promise.all(running.map((target) => target.stop()));
         }
       } else if (scenario === 'idle') {
-        // One instance holds every connection; redis2 would only halve it.
-        for (const name of options.targets.filter((target) => target !== 'redis2')) {
+        // One instance holds every connection; redis2 would only halve it. The Socket.IO reference is for the message path only.
+        for (const name of options.targets.filter((target) => target !== 'redis2' && target !== 'socketio')) {
           const startOptions = { connections: options.idleConnections, inspectPort: await freePort(), env: { PING_INTERVAL_MS: String(IDLE_PING_INTERVAL_MS) } };
           report.idle.push(await withTarget(name, startOptions, (target) => runIdle(ctx, target)));
         }
       } else if (scenario === 'storm') {
-        for (const name of options.targets.filter((target) => target !== 'redis2')) {
+        for (const name of options.targets.filter((target) => target !== 'redis2' && target !== 'socketio')) {
           report.storm.push(await withTarget(name, { connections: options.stormClients }, (target) => runStorm(ctx, target)));
         }
       } else if (scenario === 'fanout') {

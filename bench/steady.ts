@@ -29,7 +29,7 @@ import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
 import { describeGcBetween, readPauses } from './server-pauses.js';
 import { measureStep, ourPids } from './scenarios/step.js';
-import { buildHushRevision, ensureHushBuild, redisCommand, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
+import { buildHushRevision, ensureHushBuild, redisCommand, REFERENCE_TARGETS, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
 
 const { values } = parseArgs({
   options: {
@@ -106,9 +106,9 @@ async function main(): Promise<void> {
     const settings = values.variant.map((text) => Object.fromEntries(text.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])));
     const variants: Array<{ name: TargetName; label: string; entry?: string; env?: Record<string, string> }> = [];
     for (const name of names) {
-      if (baselineEntry && name !== 'relay') variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
+      if (baselineEntry && !REFERENCE_TARGETS.has(name)) variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
       variants.push({ name, label: name });
-      if (name !== 'relay') values.variant.forEach((text, i) => variants.push({ name, label: `${name}[${text}]`, env: settings[i]! }));
+      if (!REFERENCE_TARGETS.has(name)) values.variant.forEach((text, i) => variants.push({ name, label: `${name}[${text}]`, env: settings[i]! }));
     }
     for (const { name, label, entry, env } of variants) {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).

@@ -18,7 +18,7 @@ import { freePort } from '../test/support/free-port.js';
 import type { Endpoint } from './ipc.js';
 import { openFileLimit } from './proc-stats.js';
 
-export const TARGET_NAMES = ['relay', 'memory', 'redis1', 'redis2'] as const;
+export const TARGET_NAMES = ['relay', 'memory', 'redis1', 'redis2', 'socketio'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
@@ -26,13 +26,18 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   memory: 'Hush, memory',
   redis1: 'Hush + Redis, 1 instance',
   redis2: 'Hush + Redis, 2 instances',
+  socketio: 'Socket.IO chat (reference)',
 };
+
+/** Targets that are not Hush: the ceiling and a reference point from the field (bench/socketio-chat.ts). */
+export const REFERENCE_TARGETS: ReadonlySet<TargetName> = new Set(['relay', 'socketio']);
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_ROOT = join(REPO_ROOT, 'node_modules/.cache/hush-bench');
 const BUILD_DIR = join(BUILD_ROOT, 'dist');
 const HUSH_ENTRY = join(BUILD_DIR, 'server/main.js');
 const RELAY_ENTRY = join(REPO_ROOT, 'bench/relay.ts');
+const SOCKETIO_ENTRY = join(REPO_ROOT, 'bench/socketio-chat.ts');
 
 /**
  * The settings every Hush target runs with. The rate limits are raised so
@@ -210,13 +215,15 @@ export interface ServerProcess {
   endpoint: Endpoint;
 }
 
-async function startRelay(openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+/** The relay or the Socket.IO chat: one process running a bench/ file. */
+async function startReference(name: 'relay' | 'socketio', openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawnManaged('relay', process.execPath, [...nodeArgs, '--import', 'tsx', RELAY_ENTRY], {
+  const entry = name === 'relay' ? RELAY_ENTRY : SOCKETIO_ENTRY;
+  const child = spawnManaged(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: { PORT: String(port), HOST: '127.0.0.1' },
     ...(openFiles ? { openFiles } : {}),
   });
-  const endpoint = endpointAt(port);
+  const endpoint: Endpoint = name === 'socketio' ? { ...endpointAt(port), dialect: 'socketio' } : endpointAt(port);
   await waitUntil(child, () => httpOk(`${endpoint.http}/healthz`));
   return { process: child, endpoint };
 }
@@ -312,9 +319,9 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const nodeArgs = options.nodeArgs ?? [];
   const { inspectPort } = options;
   const firstArgs = inspectPort ? [...nodeArgs, `--inspect=127.0.0.1:${inspectPort}`] : nodeArgs;
-  if (name === 'relay') {
-    const relay = await startRelay(openFiles, firstArgs);
-    return { name, endpoints: [relay.endpoint], serverPids: [relay.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => relay.process.stop() };
+  if (name === 'relay' || name === 'socketio') {
+    const reference = await startReference(name, openFiles, firstArgs);
+    return { name, endpoints: [reference.endpoint], serverPids: [reference.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => reference.process.stop() };
   }
   if (name === 'memory') {
     const hush = await startHush('hush (memory)', { ...options.env }, openFiles, firstArgs, options.entry);

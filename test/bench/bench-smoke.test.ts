@@ -1,7 +1,8 @@
 /**
  * CI smoke test of the benchmark (issue 6): `npm run bench -- --smoke` runs
- * every scenario at tiny sizes against the relay and Hush in memory mode and
- * writes one JSON result line. It asserts only that the benchmark works and
+ * every scenario at tiny sizes against the relay and Hush in memory mode (and
+ * the Socket.IO reference in the message-path scenarios) and writes one JSON
+ * result line. It asserts only that the benchmark works and
  * produced a result — never a speed, which CI machines cannot promise.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('benchmark smoke (issue 6: npm run bench works)', () => {
   it('runs every scenario at tiny sizes and writes a result line and a Markdown table', () => {
     const out = join(dir, 'results.jsonl');
-    const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--smoke', '--out', out], {
+    const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--smoke', '--targets', 'relay,memory,socketio', '--out', out], {
       encoding: 'utf8',
       timeout: 150_000,
       env: { ...process.env, FORCE_COLOR: '0' },
@@ -27,14 +28,19 @@ describe('benchmark smoke (issue 6: npm run bench works)', () => {
     expect(lines).toHaveLength(1);
     const report = JSON.parse(lines[0]!);
     expect(report.kind).toBe('hush-bench');
-    for (const scenario of ['ramp', 'idle', 'storm']) {
+    // The Socket.IO reference runs where messages flow (ramp, cpu), not in idle and storm.
+    for (const [scenario, targets] of [['ramp', ['relay', 'memory', 'socketio']], ['idle', ['relay', 'memory']], ['storm', ['relay', 'memory']]] as const) {
       const outcomes = report[scenario] as Array<{ target: string; result?: unknown; skipped?: string }>;
-      expect(outcomes.map((outcome) => outcome.target)).toEqual(['relay', 'memory']);
+      expect(outcomes.map((outcome) => outcome.target)).toEqual(targets);
       for (const outcome of outcomes) expect(outcome.skipped, `${scenario} ${outcome.target}`).toBeUndefined();
     }
     expect(report.ramp[1].result.sustainable.received).toBeGreaterThan(0);
-    expect(report.cpu.result.targets.map((figures: { target: string }) => figures.target)).toEqual(['relay', 'memory']);
-    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toContain('| Hush, memory |');
+    // Its deliveries and acks were read through the generator's Socket.IO dialect.
+    expect(report.ramp[2].result.sustainable.received).toBeGreaterThan(0);
+    expect(report.cpu.result.targets.map((figures: { target: string }) => figures.target)).toEqual(['relay', 'memory', 'socketio']);
+    const markdown = readFileSync(join(dir, 'latest.md'), 'utf8');
+    expect(markdown).toContain('| Hush, memory |');
+    expect(markdown).toContain('### Against the Socket.IO chat (reference), same run');
     expect(run.stdout).toContain('### Ramp');
   }, 180_000);
 });

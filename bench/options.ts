@@ -126,9 +126,10 @@ export const USAGE = `npm run bench -- [options]
   --scenario ramp|cpu|idle|storm|fanout|all
                                            scenarios to run, comma-separated (default all); cpu is
                                            CPU per message at the common rate, all targets interleaved
-  --targets relay,memory,redis1,redis2,socketio
+  --targets relay,memory,redis1,redis2,socketio,socketio-redis
                                            targets to run (default all; relay is always added);
-                                           socketio is a minimal Socket.IO chat, a reference point
+                                           socketio is a minimal Socket.IO chat, socketio-redis the
+                                           same on Socket.IO's Redis adapter: reference points
                                            (ramp and cpu only)
   --quick                                  small sizes, under two minutes
   --smoke                                  tiny sizes for CI (default targets relay,memory)

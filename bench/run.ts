@@ -68,6 +68,8 @@ function busiestProcesses(): string {
 }
 
 const isRedis = (name: TargetName) => name === 'redis1' || name === 'redis2';
+/** Targets of the idle and storm scenarios: not redis2 (one instance holds every connection), not the Socket.IO references (message path only). */
+const holdsConnections = (name: TargetName) => name !== 'redis2' && name !== 'socketio' && name !== 'socketio-redis';
 
 async function main(): Promise<void> {
   let parsed: BenchOptions | 'help';
@@ -174,13 +176,13 @@ async function main(): Promise<void> {
           await Promise.all(running.map((target) => target.stop()));
         }
       } else if (scenario === 'idle') {
-        // One instance holds every connection; redis2 would only halve it. The Socket.IO reference is for the message path only.
-        for (const name of options.targets.filter((target) => target !== 'redis2' && target !== 'socketio')) {
+        // One instance holds every connection; redis2 would only halve it.
+        for (const name of options.targets.filter(holdsConnections)) {
           const startOptions = { connections: options.idleConnections, inspectPort: await freePort(), env: { PING_INTERVAL_MS: String(IDLE_PING_INTERVAL_MS) } };
           report.idle.push(await withTarget(name, startOptions, (target) => runIdle(ctx, target)));
         }
       } else if (scenario === 'storm') {
-        for (const name of options.targets.filter((target) => target !== 'redis2' && target !== 'socketio')) {
+        for (const name of options.targets.filter(holdsConnections)) {
           report.storm.push(await withTarget(name, { connections: options.stormClients }, (target) => runStorm(ctx, target)));
         }
       } else if (scenario === 'fanout') {

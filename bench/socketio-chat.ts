@@ -8,10 +8,16 @@
  * callback) — the same frames out per message as Hush and the relay.
  *
  * WebSocket transport only (no HTTP long-polling), no compression, default
- * heartbeat (the load generator answers the pings). Like the relay it
+ * heartbeat (the load generator answers the pings). With REDIS_URL (the
+ * `socketio-redis` target) it runs on Socket.IO's Redis adapter, the way a
+ * Socket.IO deployment scales out: every emit to a room is also published to
+ * Redis for the other instances (there are none here), and room state stays in
+ * the process. Like the relay it
  * validates, authenticates and stores nothing: it stands for "a Socket.IO
  * chat", not for Hush's guarantees. HTTP API: bench/reference-http.ts.
  */
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { createReferenceHttpServer, listenAsTold } from './reference-http.js';
 
@@ -22,6 +28,10 @@ interface SendEvent {
 
 const server = createReferenceHttpServer();
 const io = new Server(server, { transports: ['websocket'], serveClient: false, perMessageDeflate: false, maxHttpBufferSize: 16_384 });
+if (process.env.REDIS_URL) {
+  const publisher = new Redis(process.env.REDIS_URL);
+  io.adapter(createAdapter(publisher, publisher.duplicate()));
+}
 /** roomId → last seq handed out. */
 const lastSeq = new Map<string, number>();
 

@@ -18,7 +18,7 @@ import { freePort } from '../test/support/free-port.js';
 import type { Endpoint } from './ipc.js';
 import { openFileLimit } from './proc-stats.js';
 
-export const TARGET_NAMES = ['relay', 'memory', 'redis1', 'redis2', 'socketio'] as const;
+export const TARGET_NAMES = ['relay', 'memory', 'redis1', 'redis2', 'socketio', 'socketio-redis'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
@@ -27,10 +27,11 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   redis1: 'Hush + Redis, 1 instance',
   redis2: 'Hush + Redis, 2 instances',
   socketio: 'Socket.IO chat (reference)',
+  'socketio-redis': 'Socket.IO chat + Redis adapter (reference)',
 };
 
-/** Targets that are not Hush: the ceiling and a reference point from the field (bench/socketio-chat.ts). */
-export const REFERENCE_TARGETS: ReadonlySet<TargetName> = new Set(['relay', 'socketio']);
+/** Targets that are not Hush: the ceiling and reference points from the field (bench/socketio-chat.ts, alone and on Redis). */
+export const REFERENCE_TARGETS: ReadonlySet<TargetName> = new Set(['relay', 'socketio', 'socketio-redis']);
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_ROOT = join(REPO_ROOT, 'node_modules/.cache/hush-bench');
@@ -216,11 +217,11 @@ export interface ServerProcess {
 }
 
 /** The relay or the Socket.IO chat: one process running a bench/ file. */
-async function startReference(name: 'relay' | 'socketio', openFiles?: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+async function startReference(name: 'relay' | 'socketio', openFiles?: number, nodeArgs: string[] = [], redisUrl?: string): Promise<ServerProcess> {
   const port = await freePort();
   const entry = name === 'relay' ? RELAY_ENTRY : SOCKETIO_ENTRY;
   const child = spawnManaged(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    env: { PORT: String(port), HOST: '127.0.0.1' },
+    env: { PORT: String(port), HOST: '127.0.0.1', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     ...(openFiles ? { openFiles } : {}),
   });
   const endpoint: Endpoint = name === 'socketio' ? { ...endpointAt(port), dialect: 'socketio' } : endpointAt(port);
@@ -330,7 +331,8 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const redis = await startRedis();
   const instances: ServerProcess[] = [];
   try {
-    for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
+    if (name === 'socketio-redis') instances.push(await startReference('socketio', openFiles, firstArgs, redis.url));
+    for (let i = 0; name !== 'socketio-redis' && i < (name === 'redis2' ? 2 : 1); i++) {
       instances.push(await startHush(`hush (redis #${i + 1})`, { ...options.env, REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry));
     }
   } catch (error) {

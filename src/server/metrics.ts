@@ -30,8 +30,11 @@ export function createPrometheusMetrics(engineStats: () => EngineStats | undefin
     labelNames: ['reason'],
     registers: [registry],
   });
-  const accepted = new Counter({ name: 'hush_messages_accepted_total', help: 'Messages stored through this instance (duplicates excluded).', registers: [registry] });
-  const delivered = new Counter({ name: 'hush_messages_delivered_total', help: 'Message frames handed to local sockets (one per receiving socket, acks included).', registers: [registry] });
+  // The two per-message counts are plain numbers, read at scrape time: prom-client's inc() allocates on every call.
+  let acceptedCount = 0;
+  let deliveredCount = 0;
+  countedAtScrape(registry, 'hush_messages_accepted_total', 'Messages stored through this instance (duplicates excluded).', () => acceptedCount);
+  countedAtScrape(registry, 'hush_messages_delivered_total', 'Message frames handed to local sockets (one per receiving socket, acks included).', () => deliveredCount);
   const fanOut = new BucketHistogram(
     'hush_fanout_latency_seconds',
     'From a message being accepted by the store to its delivery to the last local socket.',
@@ -40,24 +43,8 @@ export function createPrometheusMetrics(engineStats: () => EngineStats | undefin
   );
   const rejected = new Counter({ name: 'hush_joins_rejected_total', help: 'Refused joins and connections, by reason.', labelNames: ['reason'], registers: [registry] });
   const limited = new Counter({ name: 'hush_rate_limited_total', help: 'Requests or frames refused by a rate limit, by kind.', labelNames: ['kind'], registers: [registry] });
-  new Counter({
-    name: 'hush_store_errors_total',
-    help: 'Errors talking to the store (Redis); always 0 in memory mode.',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(engineStats()?.errors ?? 0);
-    },
-  });
-  new Counter({
-    name: 'hush_store_reconnects_total',
-    help: 'Reconnections to the store (Redis); always 0 in memory mode.',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(engineStats()?.reconnects ?? 0);
-    },
-  });
+  countedAtScrape(registry, 'hush_store_errors_total', 'Errors talking to the store (Redis); always 0 in memory mode.', () => engineStats()?.errors ?? 0);
+  countedAtScrape(registry, 'hush_store_reconnects_total', 'Reconnections to the store (Redis); always 0 in memory mode.', () => engineStats()?.reconnects ?? 0);
 
   // Known label values start at 0 so dashboards and rate() see them before the first event.
   for (const reason of ['expired', 'destroyed']) ended.inc({ reason }, 0);
@@ -69,12 +56,29 @@ export function createPrometheusMetrics(engineStats: () => EngineStats | undefin
     roomCreated: () => created.inc(),
     roomEnded: (reason: EndReason) => ended.inc({ reason }),
     joinRejected: (reason) => rejected.inc({ reason }),
-    messageAccepted: () => accepted.inc(),
-    messagesDelivered: (count) => delivered.inc(count),
+    messageAccepted: () => {
+      acceptedCount++;
+    },
+    messagesDelivered: (count) => {
+      deliveredCount += count;
+    },
     fanOutLatency: (ms) => fanOut.observe(ms / 1000),
     rateLimited: (kind) => limited.inc({ kind }),
     connectionOpened: () => connections.inc(),
     connectionClosed: () => connections.dec(),
     localRooms: (delta) => rooms.inc(delta),
   };
+}
+
+/** A counter whose value is kept elsewhere and read when Prometheus scrapes. */
+function countedAtScrape(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }

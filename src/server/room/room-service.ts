@@ -6,7 +6,7 @@
 import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { RoomBus } from '../store/room-bus.js';
-import type { AppendPolicy, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
+import type { AppendPolicy, AppendResult, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
 import { HushError, notAMember, rateLimited, roomNotFound } from './hush-error.js';
 import { parseMessageFrame } from './server-frames.js';
 import { hashMemberToken, MEMBER_TOKEN_PATTERN, newMemberId, newRoomId } from './ids.js';
@@ -108,8 +108,13 @@ export class RoomService {
    * sender's send budget (shared by HTTP and WebSocket sends, and across instances
    * with Redis); storing it also fans it out (RoomStore.appendMessage).
    */
-  async send(member: Member, id: string, body: string): Promise<SendResult> {
-    const result = await this.store.appendMessage(member.room.roomId, { id, from: member.memberId, body }, this.appendPolicy);
+  send(member: Member, id: string, body: string): SendResult | Promise<SendResult> {
+    const result = this.store.appendMessage(member.room.roomId, { id, from: member.memberId, body }, this.appendPolicy);
+    // As the store answers: at once in memory (so a refusal throws here), later with Redis.
+    return result instanceof Promise ? result.then((settled) => this.sendOutcome(settled)) : this.sendOutcome(result);
+  }
+
+  private sendOutcome(result: AppendResult): SendResult {
     switch (result.kind) {
       case 'appended':
         this.metrics.messageAccepted();

@@ -6,12 +6,12 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { CLOSE_CODES } from '../../shared/errors.js';
+import { CLOSE_CODES, type ErrorCode } from '../../shared/errors.js';
 import type { EndReason, ServerFrame } from '../../shared/protocol.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
-import type { Member, RoomService } from '../room/room-service.js';
+import type { Member, RoomService, SendResult } from '../room/room-service.js';
 import { spendBudget } from '../room/rate-budget.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
@@ -201,48 +201,65 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       return;
     }
     // Nothing but the welcome may be the first frame a client sees; once started, no promise per frame.
-    if (this.ready) void this.handleFrame(data);
+    if (this.ready) this.handleFrame(data);
     else this.started.then(() => this.handleFrame(data), () => undefined);
   }
 
-  private async handleFrame(data: Buffer): Promise<void> {
+  private handleFrame(data: Buffer): void {
     const parsed = parseClientFrame(data.toString('utf8'));
-    if (!parsed.ok) {
-      // Refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other.
-      try {
-        await this.deps.service.chargeRefusedFrame(this.member);
-        this.send(errorFrame(parsed.code, parsed.message, parsed.id));
-      } catch (error) {
-        this.refuse(error, parsed.id);
-      }
-      return;
-    }
-    const { frame } = parsed;
-    if (frame.type === 'typing') {
-      // Typing has its own bucket, so a chatty keyboard never eats into the message budget.
-      if (await this.withinTypingBudget()) {
-        await this.deps.service.typing(this.member).catch((error: unknown) => this.refuse(error));
-      }
-      return;
-    }
-    // A resend of a send still in flight shares its entry: only the frame that made it may remove it on failure.
-    const awaiting = !this.awaitingAck.has(frame.id);
-    if (awaiting) this.awaitingAck.add(frame.id);
+    if (!parsed.ok) void this.refuseFrame(parsed.code, parsed.message, parsed.id);
+    else if (parsed.frame.type === 'typing') void this.handleTyping();
+    else this.handleSend(parsed.frame.id, parsed.frame.body);
+  }
+
+  /** A frame that is not a valid send or typing: refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other. */
+  private async refuseFrame(code: ErrorCode, message: string, id: string | undefined): Promise<void> {
     try {
-      const result = await this.deps.service.send(this.member, frame.id, frame.body);
-      this.strikes = 0;
-      if (result.duplicate) {
-        // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
-        if (result.seq <= this.cursor) this.awaitingAck.delete(frame.id);
-        else this.deps.hub.noteAppended(this.roomId, result.seq);
-        this.send(ackFrame(frame.id, result.seq));
-      } else if (this.awaitingAck.has(frame.id)) {
-        this.deps.hub.noteAppended(this.roomId, result.seq);
-      }
+      await this.deps.service.chargeRefusedFrame(this.member);
+      this.send(errorFrame(code, message, id));
     } catch (error) {
-      if (awaiting) this.awaitingAck.delete(frame.id);
-      this.refuse(error, frame.id);
+      this.refuse(error, id);
     }
+  }
+
+  private async handleTyping(): Promise<void> {
+    // Typing has its own bucket, so a chatty keyboard never eats into the message budget.
+    if (await this.withinTypingBudget()) {
+      await this.deps.service.typing(this.member).catch((error: unknown) => this.refuse(error));
+    }
+  }
+
+  /** Stores a send; in memory mode all of it, delivery and ack included, happens before this returns. */
+  private handleSend(id: string, body: string): void {
+    // A resend of a send still in flight shares its entry: only the frame that made it may remove it on failure.
+    const awaiting = !this.awaitingAck.has(id);
+    if (awaiting) this.awaitingAck.add(id);
+    let outcome: SendResult | Promise<SendResult>;
+    try {
+      outcome = this.deps.service.send(this.member, id, body);
+    } catch (error) {
+      this.sendFailed(error, id, awaiting);
+      return;
+    }
+    if (outcome instanceof Promise) outcome.then((result) => this.sendStored(id, result), (error: unknown) => this.sendFailed(error, id, awaiting));
+    else this.sendStored(id, outcome);
+  }
+
+  private sendStored(id: string, result: SendResult): void {
+    this.strikes = 0;
+    if (result.duplicate) {
+      // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
+      if (result.seq <= this.cursor) this.awaitingAck.delete(id);
+      else this.deps.hub.noteAppended(this.roomId, result.seq);
+      this.send(ackFrame(id, result.seq));
+    } else if (this.awaitingAck.has(id)) {
+      this.deps.hub.noteAppended(this.roomId, result.seq);
+    }
+  }
+
+  private sendFailed(error: unknown, id: string, awaiting: boolean): void {
+    if (awaiting) this.awaitingAck.delete(id);
+    this.refuse(error, id);
   }
 
   /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */

@@ -107,7 +107,7 @@ export class MemoryRoomStore implements RoomStore {
     return presenceOf(room);
   }
 
-  async appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
+  appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): AppendResult {
     const now = this.clock.now();
     const room = this.live(roomId, now);
     if (!room) return { kind: 'not_found' };

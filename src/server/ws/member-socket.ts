@@ -46,6 +46,13 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   private readonly started: Promise<void>;
   /** Ids this socket sent whose `ack` has not gone out yet; the hub's copy of such a message becomes the ack. */
   private readonly awaitingAck = new Set<string>();
+  /**
+   * The id being appended right now: a store that answers at once (memory) delivers the message
+   * before send() returns, and its copy for this socket becomes the ack without entering
+   * awaitingAck (a Set that goes from empty to one entry and back on every send reallocates its
+   * table each time).
+   */
+  private appendingId: string | undefined;
   /** Rate-limit refusals in a row; RATE_LIMIT_STRIKES of them close the socket. */
   private strikes = 0;
   /** True once the welcome and replay went out: frames are then handled without waiting for `started`. */
@@ -84,7 +91,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     if (message.seq <= this.cursor) return;
     this.cursor = message.seq;
-    if (message.from === this.memberId && this.awaitingAck.delete(message.id)) {
+    if (message.from === this.memberId && (message.id === this.appendingId || this.awaitingAck.delete(message.id))) {
       this.send(ackFrame(message.id, message.seq));
     } else {
       this.send(frame);
@@ -232,17 +239,29 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Stores a send; in memory mode all of it, delivery and ack included, happens before this returns. */
   private handleSend(id: string, body: string): void {
     // A resend of a send still in flight shares its entry: only the frame that made it may remove it on failure.
-    const awaiting = !this.awaitingAck.has(id);
-    if (awaiting) this.awaitingAck.add(id);
+    const resend = this.awaitingAck.has(id);
     let outcome: SendResult | Promise<SendResult>;
+    this.appendingId = id;
     try {
       outcome = this.deps.service.send(this.member, id, body);
     } catch (error) {
-      this.sendFailed(error, id, awaiting);
+      this.refuse(error, id);
       return;
+    } finally {
+      this.appendingId = undefined;
     }
-    if (outcome instanceof Promise) outcome.then((result) => this.sendStored(id, result), (error: unknown) => this.sendFailed(error, id, awaiting));
-    else this.sendStored(id, outcome);
+    if (outcome instanceof Promise) {
+      if (!resend) this.awaitingAck.add(id);
+      outcome.then(
+        (result) => this.sendStored(id, result),
+        (error: unknown) => {
+          if (!resend) this.awaitingAck.delete(id);
+          this.refuse(error, id);
+        },
+      );
+    } else {
+      this.sendStored(id, outcome);
+    }
   }
 
   private sendStored(id: string, result: SendResult): void {
@@ -252,14 +271,11 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       if (result.seq <= this.cursor) this.awaitingAck.delete(id);
       else this.deps.hub.noteAppended(this.roomId, result.seq);
       this.send(ackFrame(id, result.seq));
-    } else if (this.awaitingAck.has(id)) {
+    } else if (result.seq > this.cursor) {
+      // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack, and the hub makes sure it arrives.
+      this.awaitingAck.add(id);
       this.deps.hub.noteAppended(this.roomId, result.seq);
     }
-  }
-
-  private sendFailed(error: unknown, id: string, awaiting: boolean): void {
-    if (awaiting) this.awaitingAck.delete(id);
-    this.refuse(error, id);
   }
 
   /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */

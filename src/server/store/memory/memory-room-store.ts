@@ -6,6 +6,7 @@
 import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
 import { messageFrame } from '../../room/server-frames.js';
 import type { RoomEvent } from '../room-bus.js';
+import { MessageRing } from './message-ring.js';
 import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 
 interface MemoryRoom {
@@ -15,15 +16,12 @@ interface MemoryRoom {
   /** memberId → ids of its open connections. */
   connections: Map<string, Set<string>>;
   /**
-   * The retained messages, oldest first, contiguous in seq (the newest is lastSeq), in parallel
-   * arrays: their `message` frames, and the sender, id and time that their idempotency record
-   * needs. No object per message: a busy room keeps hundreds, and each would be one more thing
-   * for the GC to trace.
+   * The retained messages, oldest first, contiguous in seq (the newest is lastSeq): their
+   * `message` frames, and the sender, id and time that their idempotency record needs. No
+   * object per message: a busy room keeps hundreds, and each would be one more thing for the GC
+   * to trace.
    */
-  history: string[];
-  historyFrom: string[];
-  historyId: string[];
-  historySentAt: number[];
+  history: MessageRing;
   /** Sum of the frames' lengths. */
   historyBytes: number;
   lastSeq: number;
@@ -57,10 +55,7 @@ export class MemoryRoomStore implements RoomStore {
       record: { ...record },
       seats: new Map(),
       connections: new Map(),
-      history: [],
-      historyFrom: [],
-      historyId: [],
-      historySentAt: [],
+      history: new MessageRing(),
       historyBytes: 0,
       lastSeq: 0,
       sent: new Map(),
@@ -116,26 +111,22 @@ export class MemoryRoomStore implements RoomStore {
     let senderIds = room.sent.get(draft.from);
     const previousSeq = senderIds?.get(draft.id);
     if (previousSeq !== undefined) {
-      const sentAt = room.historySentAt[previousSeq - oldestSeq(room)]!;
+      const sentAt = room.history.sentAtOf(previousSeq - oldestSeq(room));
       return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
     const frame = messageFrame(message);
-    room.history.push(frame);
-    room.historyFrom.push(draft.from);
-    room.historyId.push(draft.id);
-    room.historySentAt.push(message.sentAt);
+    room.history.push(frame, draft.from, draft.id, message.sentAt);
     room.historyBytes += frame.length;
     if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
     senderIds.set(draft.id, message.seq);
-    // The oldest messages leave, and their idempotency records with them; shift() does not copy.
+    // The oldest messages leave, and their idempotency records with them.
     while (room.history.length > 1 && (room.history.length > policy.maxMessages || room.historyBytes > policy.maxBytes)) {
-      room.historyBytes -= room.history.shift()!.length;
-      room.historySentAt.shift();
-      const from = room.historyFrom.shift()!;
-      const id = room.historyId.shift()!;
-      const ids = room.sent.get(from);
-      if (ids?.delete(id) && ids.size === 0) room.sent.delete(from);
+      const { history } = room;
+      room.historyBytes -= history.oldestFrame.length;
+      const ids = room.sent.get(history.oldestSender);
+      if (ids?.delete(history.oldestId) && ids.size === 0) room.sent.delete(history.oldestSender);
+      history.dropOldest();
     }
     this.publish(roomId, { type: 'message', message, frame });
     return { kind: 'appended', seq: message.seq, sentAt: message.sentAt };

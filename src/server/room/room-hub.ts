@@ -196,7 +196,14 @@ export class RoomHub {
 
   private deliver(room: LocalRoom, message: MessageHeader, frame: MessageFrame): void {
     room.nextSeq = message.seq + 1;
-    for (const connection of room.connections) connection.deliverMessage(message, frame);
+    for (const connection of room.connections) {
+      // One socket failing must not cost the others this message (nextSeq has moved on: no gap fill would bring it).
+      try {
+        connection.deliverMessage(message, frame);
+      } catch (error) {
+        this.logger.warn({ err: error, roomId: room.roomId }, 'delivery to a socket failed');
+      }
+    }
     this.metrics.messagesDelivered(room.connections.size);
     this.metrics.fanOutLatency(this.clock.now() - message.sentAt);
   }

@@ -252,19 +252,30 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     if (outcome instanceof Promise) {
       if (!resend) this.awaitingAck.add(id);
-      outcome.then(
-        (result) => this.sendStored(id, result),
-        (error: unknown) => {
-          if (!resend) this.awaitingAck.delete(id);
-          this.refuse(error, id);
-        },
-      );
+      outcome
+        .then(
+          (result) => this.sendStored(id, result),
+          (error: unknown) => {
+            if (!resend) this.awaitingAck.delete(id);
+            this.refuse(error, id);
+          },
+        )
+        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'answering a send failed'));
     } else {
       this.sendStored(id, outcome);
     }
   }
 
+  /** Answers a stored send; never throws (it runs outside any handler that could catch). */
   private sendStored(id: string, result: SendResult): void {
+    try {
+      this.answerStored(id, result);
+    } catch (error) {
+      this.refuse(error, id);
+    }
+  }
+
+  private answerStored(id: string, result: SendResult): void {
     this.strikes = 0;
     if (result.duplicate) {
       // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.

@@ -14,7 +14,8 @@ export class MessageRing {
   private head = 0;
   private count = 0;
 
-  constructor(capacity = 16) {
+  constructor(initialCapacity = 16) {
+    const capacity = Math.max(1, Math.floor(initialCapacity));
     this.frames = new Array<string | undefined>(capacity).fill(undefined);
     this.senders = new Array<string | undefined>(capacity).fill(undefined);
     this.ids = new Array<string | undefined>(capacity).fill(undefined);

@@ -1,0 +1,50 @@
+/**
+ * The RoomHub's delivery over the real memory engine: one local socket that
+ * fails while a message is handed out must not cost the room's other sockets
+ * that message (the hub has moved past its seq, so no gap fill would bring it).
+ * The sockets are HubConnections that record what they get: a real `ws`
+ * socket cannot be made to throw on demand.
+ */
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { EndReason } from '../../src/shared/protocol.js';
+import { RoomHub, type HubConnection } from '../../src/server/room/room-hub.js';
+import { NO_METRICS } from '../../src/server/room/room-metrics.js';
+import type { MessageFrame, MessageHeader } from '../../src/server/store/room-bus.js';
+import { createMemoryEngine } from '../../src/server/store/engine.js';
+
+class RecordingConnection implements HubConnection {
+  readonly seqs: number[] = [];
+  constructor(
+    readonly connectionId: string,
+    readonly memberId: string,
+    private readonly failOnSeq?: number,
+  ) {}
+  deliverMessage(message: MessageHeader, _frame: MessageFrame): void {
+    if (message.seq === this.failOnSeq) throw new Error('socket write failed');
+    this.seqs.push(message.seq);
+  }
+  sendFrame(_frame: string): void {}
+  endRoom(_reason: EndReason, _frame: string): void {}
+}
+
+describe('RoomHub delivery', () => {
+  it('hands every message to every other socket when one of them throws', async () => {
+    const engine = createMemoryEngine();
+    const hub = new RoomHub(engine.bus, engine.store, engine.clock, NO_METRICS, pino({ level: 'silent' }));
+    const roomId = 'h'.repeat(22);
+    const expiresAt = Date.now() + 60_000;
+    await engine.store.createRoom({ roomId, capacity: 3, expiresAt });
+    const failing = new RecordingConnection('c1', 'm1', 2);
+    const others = [new RecordingConnection('c2', 'm2'), new RecordingConnection('c3', 'm3')];
+    for (const connection of [failing, ...others]) await hub.attach(roomId, expiresAt, connection);
+    const policy = { maxMessages: 50, maxBytes: 1_000_000, sendBudget: { points: 100, windowMs: 1000 } };
+    for (let i = 1; i <= 3; i++) {
+      const result = await engine.store.appendMessage(roomId, { id: `id${i}`, from: 'm2', body: 'x' }, policy);
+      expect(result).toMatchObject({ kind: 'appended', seq: i });
+    }
+    expect(failing.seqs).toEqual([1, 3]);
+    for (const connection of others) expect(connection.seqs).toEqual([1, 2, 3]);
+    await engine.close();
+  });
+});

@@ -19,8 +19,8 @@ const reports = readFileSync(file, 'utf8')
   .filter((report) => !mode || report.options.mode === mode);
 
 const lines = [
-  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | common rate msgs/s | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) |',
-  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | common rate msgs/s | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) | Socket.IO: rate / CPU × relay | Socket.IO + Redis: rate / CPU × relay |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const report of reports) {
   const rate = (target: TargetName) => rampOf(report, target)?.sustainable?.deliveredRate;
@@ -28,10 +28,14 @@ for (const report of reports) {
   const cpu = (target: TargetName) => cpuOf(report, target)?.cpuUsPerMsg;
   const relayRate = rate('relay');
   const relayCpu = cpu('relay');
+  /** A reference target's rate and CPU per message as ratios to the relay, or a dash when it was not run. */
+  const reference = (target: TargetName) =>
+    rate(target) === undefined && cpu(target) === undefined ? '—' : `${fmt(ratio(rate(target), relayRate))} / ${fmt(ratio(cpu(target), relayCpu))}`;
   lines.push(
     `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${report.machine.cpuModel} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
       `${fmt(ratio(rate('memory'), relayRate))} | ${fmt(ratio(rate('redis1'), relayRate))} | ${fmt(ratio(rate('redis2'), relayRate))} | ` +
-      `${report.cpu?.result ? fmt(report.options.commonRate) : '—'} | ${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} |`,
+      `${report.cpu?.result ? fmt(report.options.commonRate) : '—'} | ${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} | ` +
+      `${reference('socketio')} | ${reference('socketio-redis')} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

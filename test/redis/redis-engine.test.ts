@@ -118,6 +118,25 @@ suite('Redis engine', () => {
       await store.deleteRoom(roomId);
     });
 
+    it('sends that arrive within the append window share one script call (one sentAt); without a window each turn has its own', async () => {
+      const policy = { maxMessages: 10, maxBytes: 1_000_000, sendBudget: UNLIMITED };
+      for (const [options, sentAtCount] of [[{ appendWindowMs: 40 }, 1], [{}, 3]] as const) {
+        const { store, clock } = await engine(options);
+        const roomId = randomBytes(16).toString('base64url');
+        await store.createRoom({ roomId, capacity: 2, expiresAt: clock.now() + 60_000 });
+        const answers = [];
+        // Three sends in three event-loop turns, 5 ms apart: a batch's messages share the time it was sent at.
+        for (let i = 0; i < 3; i++) {
+          answers.push(store.appendMessage(roomId, { id: `w${i}`, from: 'm', body: 'x' }, policy));
+          await sleep(5);
+        }
+        const results = await Promise.all(answers);
+        expect(results.map((result) => result.kind)).toEqual(['appended', 'appended', 'appended']);
+        expect(new Set(results.map((result) => (result.kind === 'appended' ? result.sentAt : 0))).size).toBe(sentAtCount);
+        await store.deleteRoom(roomId);
+      }
+    });
+
     it('a room whose data has another format (made by another version of Hush) is treated as gone, and nothing is written to it', async () => {
       const store = a.engine.store;
       const roomId = randomBytes(16).toString('base64url');

@@ -60,5 +60,5 @@ export async function createEngine(config: Config, logger: Logger): Promise<Engi
   if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) return createMemoryEngine();
   // Loaded only when asked for, so the memory mode never touches the Redis client.
   const { createRedisEngine } = await import('./redis/redis-engine.js');
-  return createRedisEngine(config, logger);
+  return createRedisEngine(config, logger, { appendWindowMs: config.REDIS_APPEND_WINDOW_MS });
 }

@@ -27,6 +27,8 @@ export interface RedisEngineOptions {
   /** How long start-up waits for Redis before giving up (default 10 s). */
   startupTimeoutMs?: number;
   tuning?: Partial<RedisTuning>;
+  /** How long sends gather into one append script call (REDIS_APPEND_WINDOW_MS); default 0: the sends of one event-loop turn. */
+  appendWindowMs?: number;
 }
 
 export interface RedisEngine extends Engine {
@@ -75,7 +77,7 @@ export async function createRedisEngine(
     deliver: (roomId, event) => bus.deliver(roomId, event),
     catchUp: (roomId) => bus.catchUp(roomId),
   };
-  const store: RedisRoomStore = new RedisRoomStore(connections, clock, presence, local, failed);
+  const store: RedisRoomStore = new RedisRoomStore(connections, clock, presence, local, failed, options.appendWindowMs ?? 0);
   const bus: RedisRoomBus = new RedisRoomBus(connections, store, log, failed);
 
   return {

@@ -71,6 +71,8 @@ export class RedisRoomStore implements RoomStore {
     /** This instance's side of the bus (RedisRoomBus), for messages that need no publish. */
     private readonly local: LocalDelivery,
     private readonly onFailure: () => void,
+    /** How long sends gather into one append call; 0: the sends of one event-loop turn (RedisEngineOptions.appendWindowMs). */
+    private readonly appendWindowMs = 0,
   ) {
     this.redis = connections.client;
     this.sharded = connections.mode === 'cluster';
@@ -125,14 +127,21 @@ export class RedisRoomStore implements RoomStore {
   }
 
   /**
-   * Queued until the end of this event-loop turn, then appended with every other send of the turn
-   * in one script call (redis-scripts.ts APPEND_MESSAGES): one round trip and one reply per batch.
+   * Queued for the append window (or until the end of this event-loop turn when it is 0), then
+   * appended with every other send of the window in one script call (redis-scripts.ts
+   * APPEND_MESSAGES): one round trip and one reply per batch. At a few thousand sends per second
+   * a turn holds one or two of them, and each round trip costs this process and Redis a write,
+   * a read and a wake-up: a millisecond's window turns them into one per batch.
    */
   appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       let batch = this.pendingAppends.get(policy);
       if (!batch) {
-        if (this.pendingAppends.size === 0) setImmediate(() => this.flushAppends());
+        if (this.pendingAppends.size === 0) {
+          // A cluster sends one message per call (its keys must share a slot): waiting would gather nothing.
+          if (this.appendWindowMs > 0 && !this.sharded) setTimeout(() => this.flushAppends(), this.appendWindowMs);
+          else setImmediate(() => this.flushAppends());
+        }
         this.pendingAppends.set(policy, (batch = []));
       }
       batch.push({ roomId, draft, resolve, reject });
@@ -223,9 +232,10 @@ export class RedisRoomStore implements RoomStore {
     }
   }
 
-  /** Resolves once every append script call sent so far (and those of this turn) is answered. */
+  /** Resolves once every append script call sent so far (and those still gathering, sent now) is answered. */
   async appendsSent(): Promise<void> {
-    if (this.pendingAppends.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    // The scheduled flush then finds nothing to send.
+    if (this.pendingAppends.size > 0) this.flushAppends();
     await Promise.allSettled([...this.appendsInFlight]);
   }
 

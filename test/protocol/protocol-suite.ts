@@ -728,8 +728,12 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const tabs = [];
         for (let i = 0; i < 3; i++) tabs.push(await connect(capped, members[0]!, roomId));
         const extra = await TestSocket.open(capped.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+        // Sent before its welcome: a tab that is turned away stores nothing.
+        extra.send(JSON.stringify({ type: 'send', id: 'from-a-refused-tab', body: 'x' }));
         expect((await extra.next('error')).code).toBe('too_many_connections');
         expect((await extra.waitClosed()).code).toBe(1008);
+        const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
+        expect(history.body.messages).toEqual([]);
         const aOnline = (p: { members: { memberId: string; online: boolean }[] }) => p.members.find((m) => m.memberId === members[0]!.memberId)?.online;
         await watcher.socket.next('presence', (p) => aOnline(p) === true);
         const firstOnline = watcher.socket.frames.findIndex((f) => f.type === 'presence' && aOnline(f) === true);

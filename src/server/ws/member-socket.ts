@@ -132,6 +132,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     if (hub.memberConnectionCount(this.roomId, this.memberId) > this.deps.maxSocketsPerMember) {
       this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
+      this.startupQueue = undefined;
       this.ws.close(CLOSE_CODES.policyViolation, 'too many connections');
       return;
     }
@@ -209,7 +210,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     // Nothing but the welcome may be the first frame a client sees; once started, no promise per frame.
     if (this.ready) this.handleFrame(data);
-    else this.started.then(() => this.handleFrame(data), () => undefined);
+    // A socket that start() turned away (too many connections, room gone) never becomes ready: its early frames are dropped.
+    else this.started.then(() => this.ready && this.handleFrame(data), () => undefined);
   }
 
   private handleFrame(data: Buffer): void {

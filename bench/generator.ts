@@ -40,10 +40,13 @@ const ID_PREFIX = randomUUID().slice(0, 24);
 // Server frames are JSON objects that start with {"type":"<t>…; byte 9 is the type's first letter.
 const TYPE_OFFSET = 9;
 const CHAR = { a: 97, e: 101, m: 109, s: 115, t: 116, w: 119, dot: 46 } as const;
-/** Socket.IO packets as the server sends them: Engine.IO type, then (in a `4` message) Socket.IO type, then the event name. */
-const SOCKETIO = { open: 48, ping: 50, message: 52, event: 50, ack: 51, connectError: 52, welcome: Buffer.from('42["welcome"') } as const;
+/** A Socket.IO packet's first byte: its Engine.IO type ('0' open, '2' ping, '4' message). */
+const ENGINE_IO = { open: 48, ping: 50, message: 52 } as const;
+/** Its second byte, in an Engine.IO message: the Socket.IO type ('2' event, '3' ack, '4' connect error). */
+const SOCKET_IO = { event: 50, ack: 51, connectError: 52 } as const;
+const WELCOME_EVENT = Buffer.from('42["welcome"');
 /** In `42["message",{…}]` and `42["welcome",…]` the event name's first letter. */
-const SOCKETIO_EVENT_OFFSET = 4;
+const SOCKET_IO_EVENT_OFFSET = 4;
 
 interface Client {
   endpoint: Endpoint;
@@ -163,16 +166,16 @@ function onDelivery(data: Buffer): void {
  */
 function onSocketIoFrame(ws: WebSocket, data: Buffer): boolean {
   const engineType = data[0];
-  if (engineType === SOCKETIO.ping) {
+  if (engineType === ENGINE_IO.ping) {
     ws.send('3');
-  } else if (engineType === SOCKETIO.open) {
+  } else if (engineType === ENGINE_IO.open) {
     ws.send('40');
-  } else if (engineType === SOCKETIO.message) {
+  } else if (engineType === ENGINE_IO.message) {
     const packetType = data[1];
-    if (packetType === SOCKETIO.ack) acks++;
-    else if (packetType === SOCKETIO.event && data[SOCKETIO_EVENT_OFFSET] === CHAR.m) onDelivery(data);
-    else if (packetType === SOCKETIO.event) return data.subarray(0, SOCKETIO.welcome.length).equals(SOCKETIO.welcome);
-    else if (packetType === SOCKETIO.connectError) {
+    if (packetType === SOCKET_IO.ack) acks++;
+    else if (packetType === SOCKET_IO.event && data[SOCKET_IO_EVENT_OFFSET] === CHAR.m) onDelivery(data);
+    else if (packetType === SOCKET_IO.event) return data.subarray(0, WELCOME_EVENT.length).equals(WELCOME_EVENT);
+    else if (packetType === SOCKET_IO.connectError) {
       errorFrames++;
       noteError(data.toString('utf8'));
     }

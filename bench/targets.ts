@@ -331,9 +331,12 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const redis = await startRedis();
   const instances: ServerProcess[] = [];
   try {
-    if (name === 'socketio-redis') instances.push(await startReference('socketio', openFiles, firstArgs, redis.url));
-    for (let i = 0; name !== 'socketio-redis' && i < (name === 'redis2' ? 2 : 1); i++) {
-      instances.push(await startHush(`hush (redis #${i + 1})`, { ...options.env, REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry));
+    if (name === 'socketio-redis') {
+      instances.push(await startReference('socketio', openFiles, firstArgs, redis.url));
+    } else {
+      for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
+        instances.push(await startHush(`hush (redis #${i + 1})`, { ...options.env, REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry));
+      }
     }
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.process.stop()));

@@ -271,23 +271,19 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Answers a stored send; never throws (it runs outside any handler that could catch). */
   private sendStored(id: string, result: SendResult): void {
     try {
-      this.answerStored(id, result);
+      this.strikes = 0;
+      if (result.duplicate) {
+        // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
+        if (result.seq <= this.cursor) this.awaitingAck.delete(id);
+        else this.deps.hub.noteAppended(this.roomId, result.seq);
+        this.send(ackFrame(id, result.seq));
+      } else if (result.seq > this.cursor) {
+        // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack, and the hub makes sure it arrives.
+        this.awaitingAck.add(id);
+        this.deps.hub.noteAppended(this.roomId, result.seq);
+      }
     } catch (error) {
       this.refuse(error, id);
-    }
-  }
-
-  private answerStored(id: string, result: SendResult): void {
-    this.strikes = 0;
-    if (result.duplicate) {
-      // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
-      if (result.seq <= this.cursor) this.awaitingAck.delete(id);
-      else this.deps.hub.noteAppended(this.roomId, result.seq);
-      this.send(ackFrame(id, result.seq));
-    } else if (result.seq > this.cursor) {
-      // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack, and the hub makes sure it arrives.
-      this.awaitingAck.add(id);
-      this.deps.hub.noteAppended(this.roomId, result.seq);
     }
   }
 

@@ -72,7 +72,7 @@ export class RedisRoomStore implements RoomStore {
     private readonly local: LocalDelivery,
     private readonly onFailure: () => void,
     /** How long sends gather into one append call; 0: the sends of one event-loop turn (RedisEngineOptions.appendWindowMs). */
-    private readonly appendWindowMs = 0,
+    private readonly appendWindowMs: number,
   ) {
     this.redis = connections.client;
     this.sharded = connections.mode === 'cluster';

@@ -1,14 +1,24 @@
 /**
- * The memory store's history ring: oldest first across wrap-around and growth,
- * which the store's own tests reach only at one history size.
+ * The memory store's history ring: oldest first across wrap-around and growth
+ * of its slots and of its bytes, which the store's own tests reach only at one
+ * history size; and the idempotency records' handling of id-key collisions.
  */
 import { describe, expect, it } from 'vitest';
 import { MessageRing } from '../../src/server/store/memory/message-ring.js';
+import { messageFrame } from '../../src/server/room/server-frames.js';
+import { idKey, SentIds } from '../../src/server/store/memory/sent-ids.js';
 
-/** Pushes message n as frame `f<n>`, sender `s<n % 3>`, id `i<n>`, time 1000 + n. */
-function pushMessage(ring: MessageRing, n: number): void {
-  ring.push(`f${n}`, `s${n % 3}`, `i${n}`, 1000 + n);
+/** Message n's frame: sender `s<n % 3>`, id `i<n>`, body `b<n>` plus `pad`, time 1000 + n. */
+function frameOf(n: number, pad = ''): string {
+  return messageFrame({ seq: n, id: `i${n}`, from: `s${n % 3}`, body: `b${n}${pad}`, sentAt: 1000 + n });
 }
+
+/** Pushes message n (frameOf) with key n. */
+function pushMessage(ring: MessageRing, n: number, pad = ''): void {
+  ring.push(frameOf(n, pad), `s${n % 3}`, n, 1000 + n);
+}
+
+const framesOf = (from: number, to: number, pad = ''): string[] => Array.from({ length: to - from + 1 }, (_, i) => frameOf(from + i, pad));
 
 describe('MessageRing', () => {
   it('keeps order across wrap-around and growth, and forgets from the oldest end', () => {
@@ -16,26 +26,98 @@ describe('MessageRing', () => {
     for (let n = 1; n <= 3; n++) pushMessage(ring, n);
     ring.dropOldest(); // the next pushes wrap around the end of the four slots
     for (let n = 4; n <= 5; n++) pushMessage(ring, n);
-    expect(ring.slice(0, 10)).toEqual(['f2', 'f3', 'f4', 'f5']);
+    expect(ring.slice(0, 10)).toEqual(framesOf(2, 5));
     pushMessage(ring, 6); // full while wrapped: grows, oldest first again
     for (let n = 7; n <= 9; n++) pushMessage(ring, n);
     expect(ring.length).toBe(8);
-    expect(ring.slice(0, 8)).toEqual(['f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9']);
-    expect(ring.slice(3, 5)).toEqual(['f5', 'f6']);
-    expect([ring.oldestFrame, ring.oldestSender, ring.oldestId, ring.sentAtOf(0), ring.sentAtOf(7)]).toEqual(['f2', 's2', 'i2', 1002, 1009]);
+    expect(ring.slice(0, 8)).toEqual(framesOf(2, 9));
+    expect(ring.slice(3, 5)).toEqual(framesOf(5, 6));
+    expect([ring.oldestSender, ring.oldestIdKey, ring.idOf(0), ring.idOf(7), ring.sentAtOf(0), ring.sentAtOf(7)]).toEqual(['s2', 2, 'i2', 'i9', 1002, 1009]);
+    expect(ring.byteLength).toBe(framesOf(2, 9).join('').length);
     for (let i = 0; i < 7; i++) ring.dropOldest();
-    expect([ring.length, ring.oldestId, ring.slice(0, 5)]).toEqual([1, 'i9', ['f9']]);
+    expect([ring.length, ring.idOf(0), ring.slice(0, 5), ring.byteLength]).toEqual([1, 'i9', [frameOf(9)], frameOf(9).length]);
+  });
+
+  it('reuses its bytes from the start once the oldest messages leave, and grows them when the gap is too small', () => {
+    const ring = new MessageRing(2);
+    const pad = 'x'.repeat(900); // with the rest of the frame, about a quarter of the first 4 KiB per message
+    for (let n = 1; n <= 3; n++) pushMessage(ring, n, pad);
+    ring.dropOldest();
+    ring.dropOldest();
+    pushMessage(ring, 4, pad); // fits after message 3
+    pushMessage(ring, 5, pad); // no room after it: wraps to where messages 1 and 2 were
+    expect(ring.slice(0, 5)).toEqual(framesOf(3, 5, pad));
+    expect(ring.allocatedBytes).toBe(4096);
+    pushMessage(ring, 6, 'y'.repeat(3000)); // the gap between 5 and 3 is too small: the bytes double
+    expect(ring.allocatedBytes).toBe(8192);
+    expect(ring.slice(0, 5)).toEqual([...framesOf(3, 5, pad), frameOf(6, 'y'.repeat(3000))]);
+    expect([ring.idOf(0), ring.idOf(3), ring.byteLength]).toEqual(['i3', 'i6', framesOf(3, 5, pad).join('').length + frameOf(6, 'y'.repeat(3000)).length]);
+  });
+
+  it('stores frames and ids as UTF-8 and gives back the same strings', () => {
+    const ring = new MessageRing();
+    const frame = messageFrame({ seq: 1, id: 'idé-🎉"', from: 'sender', body: 'héllo wörld 🎉 \ud800', sentAt: 1 });
+    expect(frame).toContain('\\ud800'); // a lone surrogate travels escaped
+    ring.push(frame, 'sender', 7, 1);
+    expect([ring.slice(0, 1), ring.idOf(0), ring.byteLength]).toEqual([[frame], 'idé-🎉"', Buffer.byteLength(frame)]);
   });
 
   it('holds a long stream at a fixed size as a window of the newest messages', () => {
     const ring = new MessageRing();
     for (let n = 1; n <= 10_000; n++) {
-      pushMessage(ring, n);
+      pushMessage(ring, n, 'z'.repeat(n % 97));
       if (ring.length > 500) ring.dropOldest();
     }
     expect(ring.length).toBe(500);
-    expect(ring.oldestFrame).toBe('f9501');
-    expect(ring.slice(498, 600)).toEqual(['f9999', 'f10000']);
+    expect(ring.idOf(0)).toBe('i9501');
+    expect(ring.slice(498, 600)).toEqual([frameOf(9999, 'z'.repeat(9999 % 97)), frameOf(10_000, 'z'.repeat(10_000 % 97))]);
     expect(ring.sentAtOf(499)).toBe(11_000);
+  });
+});
+
+describe('SentIds', () => {
+  /** Two different ids with the same key, found by a birthday search (30-bit keys: about 40,000 tries). */
+  function collidingIds(): [string, string] {
+    const seen = new Map<number, string>();
+    for (let n = 0; ; n++) {
+      const id = `id-${n}`;
+      const other = seen.get(idKey(id));
+      if (other !== undefined) return [other, id];
+      seen.set(idKey(id), id);
+    }
+  }
+
+  it('tells two ids of one sender apart when their keys collide, and forgets each with its message', () => {
+    const [first, second] = collidingIds();
+    expect(first).not.toBe(second);
+    const idsBySeq = new Map<number, string>([
+      [1, first],
+      [2, second],
+    ]);
+    const sent = new SentIds((seq) => idsBySeq.get(seq)!);
+    const key = idKey(first);
+    expect(sent.find('alice', first, key)).toBeUndefined();
+    sent.remember('alice', first, key, 1);
+    expect(sent.find('alice', second, key)).toBeUndefined(); // the key matches, the id does not
+    sent.remember('alice', second, key, 2);
+    expect([sent.find('alice', first, key), sent.find('alice', second, key), sent.find('bob', first, key), sent.size]).toEqual([1, 2, undefined, 2]);
+    sent.forget('alice', key, 1);
+    expect([sent.find('alice', first, key), sent.find('alice', second, key), sent.size]).toEqual([undefined, 2, 1]);
+    sent.forget('alice', key, 2);
+    expect(sent.size).toBe(0);
+  });
+
+  it('forgets a collided id while the first one stays', () => {
+    const [first, second] = collidingIds();
+    const idsBySeq = new Map<number, string>([
+      [1, first],
+      [2, second],
+    ]);
+    const sent = new SentIds((seq) => idsBySeq.get(seq)!);
+    const key = idKey(first);
+    sent.remember('alice', first, key, 1);
+    sent.remember('alice', second, key, 2);
+    sent.forget('alice', key, 2);
+    expect([sent.find('alice', first, key), sent.find('alice', second, key), sent.size]).toEqual([1, undefined, 1]);
   });
 });

@@ -7,6 +7,7 @@ import type { ChatMessage, MemberPresence } from '../../../shared/protocol.js';
 import { messageFrame } from '../../room/server-frames.js';
 import type { RoomEvent } from '../room-bus.js';
 import { MessageRing } from './message-ring.js';
+import { idKey, SentIds } from './sent-ids.js';
 import type { AppendPolicy, AppendResult, Clock, HistoryPage, MessageDraft, RoomRecord, RoomStore, SeatResult, SendBudget } from '../room-store.js';
 
 interface MemoryRoom {
@@ -16,17 +17,13 @@ interface MemoryRoom {
   /** memberId → ids of its open connections. */
   connections: Map<string, Set<string>>;
   /**
-   * The retained messages, oldest first, contiguous in seq (the newest is lastSeq): their
-   * `message` frames, and the sender, id and time that their idempotency record needs. No
-   * object per message: a busy room keeps hundreds, and each would be one more thing for the GC
-   * to trace.
+   * The retained messages, oldest first, contiguous in seq (the newest is lastSeq): their ids and
+   * `message` frames as bytes off the heap, with sender and time (MessageRing).
    */
   history: MessageRing;
-  /** Sum of the frames' lengths. */
-  historyBytes: number;
   lastSeq: number;
   /** Idempotency records of the retained messages, for exactly-once sends: sender → id → seq. */
-  sent: Map<string, Map<string, number>>;
+  sent: SentIds;
   /** memberId → that member's send budget in the current window. */
   budgets: Map<string, BudgetWindow>;
   timer: NodeJS.Timeout;
@@ -51,17 +48,17 @@ export class MemoryRoomStore implements RoomStore {
     const delay = Math.max(0, record.expiresAt - this.clock.now());
     const timer = setTimeout(() => this.rooms.delete(record.roomId), delay);
     timer.unref();
-    this.rooms.set(record.roomId, {
+    const room: MemoryRoom = {
       record: { ...record },
       seats: new Map(),
       connections: new Map(),
       history: new MessageRing(),
-      historyBytes: 0,
       lastSeq: 0,
-      sent: new Map(),
+      sent: new SentIds((seq) => room.history.idOf(seq - oldestSeq(room))),
       budgets: new Map(),
       timer,
-    });
+    };
+    this.rooms.set(record.roomId, room);
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | null> {
@@ -108,24 +105,20 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) return { kind: 'not_found' };
     if (!this.spend(room, draft.from, policy.sendBudget, now)) return { kind: 'rate_limited' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
-    let senderIds = room.sent.get(draft.from);
-    const previousSeq = senderIds?.get(draft.id);
+    const key = idKey(draft.id);
+    const previousSeq = room.sent.find(draft.from, draft.id, key);
     if (previousSeq !== undefined) {
       const sentAt = room.history.sentAtOf(previousSeq - oldestSeq(room));
       return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
     const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
     const frame = messageFrame(message);
-    room.history.push(frame, draft.from, draft.id, message.sentAt);
-    room.historyBytes += frame.length;
-    if (!senderIds) room.sent.set(draft.from, (senderIds = new Map()));
-    senderIds.set(draft.id, message.seq);
+    room.history.push(frame, draft.from, key, message.sentAt);
+    room.sent.remember(draft.from, draft.id, key, message.seq);
     // The oldest messages leave, and their idempotency records with them.
-    while (room.history.length > 1 && (room.history.length > policy.maxMessages || room.historyBytes > policy.maxBytes)) {
-      const { history } = room;
-      room.historyBytes -= history.oldestFrame.length;
-      const ids = room.sent.get(history.oldestSender);
-      if (ids?.delete(history.oldestId) && ids.size === 0) room.sent.delete(history.oldestSender);
+    const { history } = room;
+    while (history.length > 1 && (history.length > policy.maxMessages || history.byteLength > policy.maxBytes)) {
+      room.sent.forget(history.oldestSender, history.oldestIdKey, oldestSeq(room));
       history.dropOldest();
     }
     this.publish(roomId, { type: 'message', message, frame });

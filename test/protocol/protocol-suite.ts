@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ChatMessage } from '../../src/shared/protocol.js';
+import { BODY_MAX_CHARS, type ChatMessage } from '../../src/shared/protocol.js';
 import { HttpClient } from '../support/http-client.js';
 import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
 import { TestSocket, UpgradeRefused } from '../support/test-socket.js';
@@ -302,6 +302,23 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const history = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0&limit=500`);
         expect(history.body.messages.map((m: ChatMessage) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
         for (const { socket } of sockets) socket.close();
+      });
+
+      it('bodies of every frame size arrive whole, live and in a replay, multi-byte characters included', async () => {
+        // Frames under 126 bytes, under 65,536, and above (in UTF-8 bytes, not characters: 'é' is two).
+        const bodies = ['s', 'x'.repeat(300), 'é'.repeat(40_000), 'y'.repeat(BODY_MAX_CHARS)];
+        const roomy = await start({ MESSAGE_MAX_BYTES: 262_144 });
+        const { roomId, members } = await roomWithMembers(roomy, 2);
+        const [a, b] = await Promise.all(members.map((m) => connect(roomy, m, roomId)));
+        bodies.forEach((body, i) => a!.socket.send({ type: 'send', id: `size-${i}`, body }));
+        const live = await b!.socket.waitForCount('message', bodies.length);
+        expect(live.map((m) => m.body)).toEqual(bodies);
+        expect((await a!.socket.waitForCount('ack', bodies.length)).map((ack) => ack.seq)).toEqual([1, 2, 3, 4]);
+        b!.socket.close();
+        const again = await connect(roomy, members[1]!, roomId);
+        expect((await again.socket.waitForCount('message', bodies.length)).map((m) => m.body)).toEqual(bodies);
+        a!.socket.close();
+        again.socket.close();
       });
 
       it('from is the sender as the server knows it: a client cannot speak for another member', async () => {

@@ -4,6 +4,7 @@
  * process from peers that do not read. Implements HubConnection for the RoomHub.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CLOSE_CODES, type ErrorCode } from '../../shared/errors.js';
@@ -17,6 +18,7 @@ import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
+import { textFrame } from './text-frame.js';
 import type { HeartbeatPeer } from './heartbeat.js';
 
 export interface MemberSocketDeps {
@@ -59,6 +61,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   private ready = false;
   private roomEnded = false;
   private readonly roomId: string;
+  /** The connection under `ws`, which frames from textFrame() go to whole (see text-frame.ts). */
+  private readonly socket: Writable;
   /** Rate-limiter key of this member's typing budget in this room (sends are budgeted by the store). */
   private readonly typingBudget: string;
 
@@ -70,6 +74,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     private readonly deps: MemberSocketDeps,
   ) {
     this.memberId = member.memberId;
+    this.socket = (ws as unknown as { _socket: Writable })._socket;
     this.roomId = member.room.roomId;
     this.typingBudget = `${this.roomId}:${this.memberId}:typing`;
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
@@ -327,10 +332,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.ws.terminate();
       return;
     }
-    // Frames that came from Redis are bytes; ws would send a Buffer as a binary frame.
-    this.ws.send(text, TEXT_FRAME);
+    // Every server frame is JSON text, whether held as a string or as the bytes Redis sent.
+    this.socket.write(textFrame(text));
   }
 }
-
-/** Every server frame is JSON text, whether it is held as a string or as the bytes Redis sent. */
-const TEXT_FRAME = { binary: false } as const;

@@ -68,6 +68,8 @@ function busiestProcesses(): string {
 }
 
 const isRedis = (name: TargetName) => name === 'redis1' || name === 'redis2';
+/** Targets that start their own redis-server: Hush's Redis targets and Socket.IO on its Redis adapter. */
+const usesRedis = (name: TargetName) => isRedis(name) || name === 'socketio-redis';
 /** Targets of the idle and storm scenarios: not redis2 (one instance holds every connection), not the Socket.IO references (message path only). */
 const holdsConnections = (name: TargetName) => name !== 'redis2' && name !== 'socketio' && name !== 'socketio-redis';
 
@@ -99,16 +101,16 @@ async function main(): Promise<void> {
   const resetPool = () => pool.reset().catch((error: unknown) => log(`  generator reset failed: ${String(error)}`));
   let redisUnavailable: string | undefined;
 
-  /** Starts a target, or says why not (a Redis target that cannot start marks the Redis engine unavailable for the run). */
+  /** Starts a target, or says why not (a target on Redis that cannot start marks Redis unavailable for the rest of the run). */
   async function start(name: TargetName, startOptions: TargetOptions): Promise<RunningTarget | string> {
-    if (isRedis(name) && redisUnavailable) return redisUnavailable;
+    if (usesRedis(name) && redisUnavailable) return redisUnavailable;
     try {
       const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
       return await startTarget(name, { nodeArgs, ...startOptions });
     } catch (error) {
       const reason = `could not start: ${messageOf(error)}`;
-      if (isRedis(name)) {
-        redisUnavailable = `Redis engine not available (${reason})`;
+      if (usesRedis(name)) {
+        redisUnavailable = `Redis not available (${reason})`;
         log(`  ${name}: skipped — ${redisUnavailable}`);
         return redisUnavailable;
       }

@@ -372,6 +372,25 @@ suite('Redis engine', () => {
       await eventually(async () => (await a.engine.store.listMembers(roomId))[0]?.online === false, leaseMs * 3, 'lease lapsed');
       await a.engine.store.deleteRoom(roomId);
     });
+
+    it('renews the leases of more rooms than one chunk holds, and forgets the rooms that ended elsewhere', async () => {
+      const leaseMs = 1000;
+      const holder = await engine({ presenceLeaseMs: leaseMs });
+      const roomIds = Array.from({ length: 250 }, () => randomBytes(16).toString('base64url')); // three chunks of up to 100
+      for (const roomId of roomIds) {
+        await holder.store.createRoom({ roomId, capacity: 2, expiresAt: holder.clock.now() + 60_000 });
+        await holder.store.claimSeat(roomId, 'hash-1', 'member-1');
+        await holder.store.setConnection(roomId, 'member-1', 'conn-1', true);
+      }
+      const [ended, ...live] = roomIds;
+      await a.engine.store.deleteRoom(ended!); // another instance ends it: the holder learns it from a renewal
+      await sleep(leaseMs * 2.5);
+      const online = await Promise.all(live.map(async (roomId) => (await a.engine.store.listMembers(roomId))[0]?.online));
+      expect(online.filter((flag) => flag === true)).toHaveLength(live.length);
+      expect(holder.store.leasedRooms).toBe(live.length);
+      await holder.close();
+      await Promise.all(live.map((roomId) => a.engine.store.deleteRoom(roomId)));
+    });
   });
 
   describe('start-up', () => {

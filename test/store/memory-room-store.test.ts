@@ -1,10 +1,12 @@
 /**
  * The memory store's idempotency records under volume, which the protocol
  * suite cannot reach cheaply over a socket: a record lives exactly as long as
- * its message is retained, whatever the mix of senders.
+ * its message is retained, whatever the mix of senders, and ids whose keys
+ * collide stay apart.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
+import { collidingIds } from '../support/colliding-ids.js';
 
 const policy = { maxMessages: 50, maxBytes: 2_097_152, sendBudget: { points: Number.MAX_SAFE_INTEGER, windowMs: 1000 } };
 
@@ -29,6 +31,31 @@ describe('memory store idempotency records', () => {
     // The oldest retained message still answers as a duplicate; the one before it is gone.
     const justGone = sent.at(-policy.maxMessages - 1)!;
     expect(await store.appendMessage(roomId, { id: justGone.id, from: justGone.from, body: 'x' }, policy)).toMatchObject({ kind: 'appended', seq: ++seq });
+    await store.close();
+  });
+
+  it('two ids of one sender whose keys collide are two messages, each a duplicate of itself until it leaves history', async () => {
+    const [first, second] = collidingIds();
+    const store = new MemoryRoomStore({ now: () => Date.now() });
+    const roomId = 'c'.repeat(22);
+    await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 60_000 });
+    const send = (id: string, from = 'a') => store.appendMessage(roomId, { id, from, body: 'x' }, policy);
+    expect(send(first)).toMatchObject({ kind: 'appended', seq: 1 });
+    expect(send(second)).toMatchObject({ kind: 'appended', seq: 2 });
+    expect(send(second, 'b')).toMatchObject({ kind: 'appended', seq: 3 }); // another sender's id is its own
+    expect([send(first), send(second), send(second, 'b')]).toMatchObject([
+      { kind: 'duplicate', seq: 1 },
+      { kind: 'duplicate', seq: 2 },
+      { kind: 'duplicate', seq: 3 },
+    ]);
+    for (let i = 0; i < policy.maxMessages; i++) expect(send(`filler-${i}`, 'b').kind).toBe('appended');
+    // Both have left history, records included: each is new again, and again a duplicate of itself.
+    expect([send(second), send(first), send(second), send(first)]).toMatchObject([
+      { kind: 'appended', seq: 54 },
+      { kind: 'appended', seq: 55 },
+      { kind: 'duplicate', seq: 54 },
+      { kind: 'duplicate', seq: 55 },
+    ]);
     await store.close();
   });
 

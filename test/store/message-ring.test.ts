@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { MessageRing } from '../../src/server/store/memory/message-ring.js';
 import { messageFrame } from '../../src/server/room/server-frames.js';
+import { MESSAGE_ID_MAX_CHARS } from '../../src/shared/protocol.js';
 import { idKey, SentIds } from '../../src/server/store/memory/sent-ids.js';
+import { collidingIds } from '../support/colliding-ids.js';
 
 /** Message n's frame: sender `s<n % 3>`, id `i<n>`, body `b<n>` plus `pad`, time 1000 + n. */
 function frameOf(n: number, pad = ''): string {
@@ -15,7 +17,8 @@ function frameOf(n: number, pad = ''): string {
 
 /** Pushes message n (frameOf) with key n. */
 function pushMessage(ring: MessageRing, n: number, pad = ''): void {
-  ring.push(frameOf(n, pad), `s${n % 3}`, n, 1000 + n);
+  const frame = frameOf(n, pad);
+  ring.push(frame, Buffer.byteLength(frame), `s${n % 3}`, n, 1000 + n);
 }
 
 const framesOf = (from: number, to: number, pad = ''): string[] => Array.from({ length: to - from + 1 }, (_, i) => frameOf(from + i, pad));
@@ -48,8 +51,9 @@ describe('MessageRing', () => {
     pushMessage(ring, 5, pad); // no room after it: wraps to where messages 1 and 2 were
     expect(ring.slice(0, 5)).toEqual(framesOf(3, 5, pad));
     expect(ring.allocatedBytes).toBe(4096);
-    pushMessage(ring, 6, 'y'.repeat(3000)); // the gap between 5 and 3 is too small: the bytes double
-    expect(ring.allocatedBytes).toBe(8192);
+    pushMessage(ring, 6, 'y'.repeat(3000)); // the gap between 5 and 3 is too small: the bytes grow to 1.5× what they must hold
+    const held = framesOf(3, 5, pad).join('').length + frameOf(6, 'y'.repeat(3000)).length;
+    expect(ring.allocatedBytes).toBe(Math.ceil(held * 1.5));
     expect(ring.slice(0, 5)).toEqual([...framesOf(3, 5, pad), frameOf(6, 'y'.repeat(3000))]);
     expect([ring.idOf(0), ring.idOf(3), ring.byteLength]).toEqual(['i3', 'i6', framesOf(3, 5, pad).join('').length + frameOf(6, 'y'.repeat(3000)).length]);
   });
@@ -58,7 +62,7 @@ describe('MessageRing', () => {
     const ring = new MessageRing();
     const frame = messageFrame({ seq: 1, id: 'idé-🎉"', from: 'sender', body: 'héllo wörld 🎉 \ud800', sentAt: 1 });
     expect(frame).toContain('\\ud800'); // a lone surrogate travels escaped
-    ring.push(frame, 'sender', 7, 1);
+    ring.push(frame, Buffer.byteLength(frame), 'sender', 7, 1);
     expect([ring.slice(0, 1), ring.idOf(0), ring.byteLength]).toEqual([[frame], 'idé-🎉"', Buffer.byteLength(frame)]);
   });
 
@@ -70,23 +74,48 @@ describe('MessageRing', () => {
     }
     expect(ring.length).toBe(500);
     expect(ring.idOf(0)).toBe('i9501');
-    expect(ring.slice(498, 600)).toEqual([frameOf(9999, 'z'.repeat(9999 % 97)), frameOf(10_000, 'z'.repeat(10_000 % 97))]);
+    const window = Array.from({ length: 500 }, (_, i) => frameOf(9501 + i, 'z'.repeat((9501 + i) % 97)));
+    expect(ring.slice(0, 500)).toEqual(window);
+    expect(ring.slice(498, 600)).toEqual(window.slice(498));
     expect(ring.sentAtOf(499)).toBe(11_000);
+  });
+
+  it('stays within 1.5× its byte limit plus a message when the oldest leave before each push, as the store does', () => {
+    const ring = new MessageRing();
+    const maxBytes = 64 * 1024;
+    let largest = 0;
+    for (let n = 1; n <= 5000; n++) {
+      const frame = frameOf(n, 'w'.repeat((n * 7919) % 9000)); // 0–9 KB, in no order
+      const length = Buffer.byteLength(frame);
+      largest = Math.max(largest, length);
+      while (ring.length > 0 && ring.byteLength + length > maxBytes) ring.dropOldest();
+      ring.push(frame, length, `s${n % 3}`, n, n);
+      expect(ring.byteLength).toBeLessThanOrEqual(maxBytes);
+    }
+    expect(ring.allocatedBytes).toBeLessThanOrEqual(Math.ceil((maxBytes + largest) * 1.5));
+    expect(ring.idOf(ring.length - 1)).toBe('i5000');
+  });
+
+  it('reads back the longest id that needs the most escaping', () => {
+    const ring = new MessageRing();
+    const id = '\u0001'.repeat(MESSAGE_ID_MAX_CHARS); // six bytes each in the frame
+    const frame = messageFrame({ seq: Number.MAX_SAFE_INTEGER, id, from: 'sender', body: 'b', sentAt: 1 });
+    ring.push(frame, Buffer.byteLength(frame), 'sender', 1, 1);
+    expect(ring.idOf(0)).toBe(id);
+  });
+
+  it('zeroes its bytes and holds nothing once wiped', () => {
+    const ring = new MessageRing();
+    pushMessage(ring, 1, 'secret');
+    const bytes = (ring as unknown as { bytes: Buffer }).bytes; // the private buffer, to see what happens to it
+    expect(bytes.includes('secret')).toBe(true);
+    ring.wipe();
+    expect(bytes.every((byte) => byte === 0)).toBe(true);
+    expect([ring.length, ring.byteLength, ring.allocatedBytes, ring.slice(0, 10)]).toEqual([0, 0, 0, []]);
   });
 });
 
 describe('SentIds', () => {
-  /** Two different ids with the same key, found by a birthday search (30-bit keys: about 40,000 tries). */
-  function collidingIds(): [string, string] {
-    const seen = new Map<number, string>();
-    for (let n = 0; ; n++) {
-      const id = `id-${n}`;
-      const other = seen.get(idKey(id));
-      if (other !== undefined) return [other, id];
-      seen.set(idKey(id), id);
-    }
-  }
-
   it('tells two ids of one sender apart when their keys collide, and forgets each with its message', () => {
     const [first, second] = collidingIds();
     expect(first).not.toBe(second);

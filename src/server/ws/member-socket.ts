@@ -61,8 +61,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   private ready = false;
   private roomEnded = false;
   private readonly roomId: string;
-  /** The connection under `ws`, which frames from textFrame() go to whole (see text-frame.ts). */
-  private readonly socket: Writable;
+  /** The connection under `ws`, which frames from textFrame() go to whole (see text-frame.ts); unset if an extension was negotiated. */
+  private readonly socket: Writable | undefined;
   /** Rate-limiter key of this member's typing budget in this room (sends are budgeted by the store). */
   private readonly typingBudget: string;
 
@@ -74,7 +74,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     private readonly deps: MemberSocketDeps,
   ) {
     this.memberId = member.memberId;
-    this.socket = (ws as unknown as { _socket: Writable })._socket;
+    // A whole frame written past ws is only right while ws transforms and queues nothing: no extension (compression).
+    this.socket = ws.extensions === '' ? (ws as unknown as { _socket: Writable })._socket : undefined;
     this.roomId = member.room.roomId;
     this.typingBudget = `${this.roomId}:${this.memberId}:typing`;
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
@@ -333,6 +334,10 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       return;
     }
     // Every server frame is JSON text, whether held as a string or as the bytes Redis sent.
-    this.socket.write(textFrame(text));
+    if (this.socket) this.socket.write(textFrame(text));
+    else this.ws.send(text, TEXT_FRAME);
   }
 }
+
+/** ws would send a Buffer (a frame as Redis sent it) as a binary frame; every server frame is JSON text. */
+const TEXT_FRAME = { binary: false } as const;

@@ -8,7 +8,8 @@
  * write request per chunk, and the string encoded on the way). One buffer is one
  * plain write. Only valid while the connection sends nothing compressed
  * (perMessageDeflate is off in the gateway) and ws queues nothing of its own,
- * which it does only for compression.
+ * which it does only for compression; MemberSocket falls back to ws.send when
+ * an extension was negotiated.
  */
 export function textFrame(payload: string | Buffer): Buffer {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
@@ -25,7 +26,9 @@ export function textFrame(payload: string | Buffer): Buffer {
     frame.writeUInt32BE(0, 2);
     frame.writeUInt32BE(length, 6);
   }
-  if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
-  else payload.copy(frame, headerLength);
+  // Frames are escaped JSON (no lone surrogates), so write fills what byteLength counted; if it did not, the
+  // rest of the buffer would be whatever the pool held before.
+  const written = typeof payload === 'string' ? frame.write(payload, headerLength, length, 'utf8') : payload.copy(frame, headerLength);
+  if (written !== length) throw new Error('frame length changed while framing');
   return frame;
 }

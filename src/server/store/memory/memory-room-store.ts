@@ -46,7 +46,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async createRoom(record: RoomRecord): Promise<void> {
     const delay = Math.max(0, record.expiresAt - this.clock.now());
-    const timer = setTimeout(() => this.rooms.delete(record.roomId), delay);
+    const timer = setTimeout(() => this.end(room), delay);
     timer.unref();
     const room: MemoryRoom = {
       record: { ...record },
@@ -111,16 +111,19 @@ export class MemoryRoomStore implements RoomStore {
       const sentAt = room.history.sentAtOf(previousSeq - oldestSeq(room));
       return { kind: 'duplicate', seq: previousSeq, sentAt };
     }
-    const message: ChatMessage = { seq: ++room.lastSeq, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
+    const message: ChatMessage = { seq: room.lastSeq + 1, id: draft.id, from: draft.from, body: draft.body, sentAt: now };
     const frame = messageFrame(message);
-    room.history.push(frame, draft.from, key, message.sentAt);
-    room.sent.remember(draft.from, draft.id, key, message.seq);
-    // The oldest messages leave, and their idempotency records with them.
+    const frameBytes = Buffer.byteLength(frame);
+    // The oldest messages leave first, and their idempotency records with them, so that the ring never needs
+    // room for more than the policy keeps; the newest is always kept, however large.
     const { history } = room;
-    while (history.length > 1 && (history.length > policy.maxMessages || history.byteLength > policy.maxBytes)) {
+    while (history.length > 0 && (history.length >= policy.maxMessages || history.byteLength + frameBytes > policy.maxBytes)) {
       room.sent.forget(history.oldestSender, history.oldestIdKey, oldestSeq(room));
       history.dropOldest();
     }
+    room.lastSeq = message.seq;
+    history.push(frame, frameBytes, draft.from, key, message.sentAt);
+    room.sent.remember(draft.from, draft.id, key, message.seq);
     this.publish(roomId, { type: 'message', message, frame });
     return { kind: 'appended', seq: message.seq, sentAt: message.sentAt };
   }
@@ -143,14 +146,12 @@ export class MemoryRoomStore implements RoomStore {
   async deleteRoom(roomId: string): Promise<boolean> {
     const room = this.rooms.get(roomId);
     if (!room) return false;
-    clearTimeout(room.timer);
-    this.rooms.delete(roomId);
+    this.end(room);
     return room.record.expiresAt > this.clock.now();
   }
 
   async close(): Promise<void> {
-    for (const room of this.rooms.values()) clearTimeout(room.timer);
-    this.rooms.clear();
+    for (const room of [...this.rooms.values()]) this.end(room);
   }
 
   /** Rooms currently held, including any whose timer has not fired yet. */
@@ -181,11 +182,17 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.rooms.get(roomId);
     if (room && room.record.expiresAt <= now) {
       // The timer has not fired yet (event loop busy); the room has ended all the same.
-      clearTimeout(room.timer);
-      this.rooms.delete(roomId);
+      this.end(room);
       return undefined;
     }
     return room;
+  }
+
+  /** The room ends: forgotten, and its history's bytes zeroed rather than left for the allocator to hand out. */
+  private end(room: MemoryRoom): void {
+    clearTimeout(room.timer);
+    if (this.rooms.get(room.record.roomId) === room) this.rooms.delete(room.record.roomId);
+    room.history.wipe();
   }
 }
 

@@ -9,11 +9,14 @@
  * traced at all. The frame strings a send creates now die young, which costs
  * the collector nothing. Replay decodes the frames it reads (rare next to sends).
  *
- * Slots grow by doubling; the bytes grow by doubling when the free gap before
- * the oldest message is too small, copying what is kept to the start.
+ * Slots grow by doubling. The bytes grow when neither the space after the
+ * newest message nor the space before the oldest holds the next one: to half as
+ * much again as what is kept plus the new message, copied to the start. The
+ * store evicts before it pushes, so a room's buffer stays within about 1.5×
+ * its HISTORY_MAX_BYTES plus a message.
  */
 import { inspect } from 'node:util';
-import { parseMessageFrame } from '../../room/server-frames.js';
+import { MESSAGE_ID_MAX_CHARS } from '../../../shared/protocol.js';
 
 export class MessageRing {
   private bytes: Buffer = EMPTY;
@@ -48,12 +51,17 @@ export class MessageRing {
     return this.frameBytes;
   }
 
-  /** Keeps a message; `idKey` is the caller's hash of its id (SentIds), kept so that eviction need not decode the frame. */
-  push(frame: string, from: string, idKey: number, sentAt: number): void {
+  /**
+   * Keeps a message: its frame and the frame's UTF-8 length (Buffer.byteLength, which the caller needed
+   * first for its byte limit); `idKey` is the caller's hash of its id (SentIds), kept so that eviction
+   * need not decode the frame.
+   */
+  push(frame: string, frameLength: number, from: string, idKey: number, sentAt: number): void {
     if (this.count === this.senders.length) this.growSlots();
-    const frameLength = Buffer.byteLength(frame);
     const start = this.placeFor(frameLength);
-    this.bytes.write(frame, start, frameLength, 'utf8');
+    // byteLength and write agree for every string the frame serialisers make (lone surrogates travel escaped); a
+    // disagreement would leave bytes of an older message in this one.
+    if (this.bytes.write(frame, start, frameLength, 'utf8') !== frameLength) throw new Error('frame length changed while stored');
     const slot = (this.head + this.count) % this.senders.length;
     this.starts[slot] = start;
     this.frameLengths[slot] = frameLength;
@@ -93,9 +101,22 @@ export class MessageRing {
     return this.sentAts[this.slotOf(index)]!;
   }
 
-  /** The id of the message `index` places after the oldest, read from its frame (for the rare id-key match). */
+  /** The id of the message `index` places after the oldest, read from the start of its frame (for the rare id-key match). */
   idOf(index: number): string {
-    return parseMessageFrame(this.frameAt(this.slotOf(index))).id;
+    const slot = this.slotOf(index);
+    const start = this.starts[slot]!;
+    const head = this.bytes.toString('utf8', start, start + Math.min(this.frameLengths[slot]!, FRAME_HEAD_BYTES));
+    const id = FRAME_ID.exec(head)?.[1];
+    if (id === undefined) throw new Error('stored frame without an id');
+    return JSON.parse(id) as string;
+  }
+
+  /** Zeroes the bytes (the room has ended: nothing of it should outlive it in this process's memory) and forgets everything. */
+  wipe(): void {
+    this.bytes.fill(0);
+    this.bytes = EMPTY;
+    this.senders.fill(undefined);
+    this.head = this.count = this.frameBytes = this.writeAt = 0;
   }
 
   /** The frames from `start` (places after the oldest) up to, not including, `end`, as new strings. */
@@ -150,9 +171,7 @@ export class MessageRing {
       const slot = this.slotOf(i);
       kept += this.frameLengths[slot]!;
     }
-    let capacity = Math.max(INITIAL_BYTES, this.bytes.length * 2);
-    while (capacity < kept + size) capacity *= 2;
-    const next = Buffer.allocUnsafeSlow(capacity);
+    const next = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, Math.ceil((kept + size) * 1.5)));
     let at = 0;
     for (let i = 0; i < this.count; i++) {
       const slot = this.slotOf(i);
@@ -162,6 +181,7 @@ export class MessageRing {
       this.starts[slot] = at;
       at += length;
     }
+    this.bytes.fill(0);
     this.bytes = next;
     this.writeAt = at;
   }
@@ -186,4 +206,10 @@ export class MessageRing {
 
 /** A room that never speaks holds no buffer; the first message allocates this much (or what it needs). */
 const INITIAL_BYTES = 4096;
+/**
+ * A `message` frame begins `{"type":"message","seq":<seq>,"id":<id>` (messageFrameFromTail); an id is at
+ * most MESSAGE_ID_MAX_CHARS characters of up to six bytes each when escaped, so this many bytes hold it.
+ */
+const FRAME_HEAD_BYTES = 64 + 6 * MESSAGE_ID_MAX_CHARS;
+const FRAME_ID = /^\{"type":"message","seq":\d+,"id":("(?:[^"\\]|\\.)*")/;
 const EMPTY = Buffer.alloc(0);

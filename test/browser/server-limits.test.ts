@@ -7,12 +7,12 @@
  * message fails, and its retry keeps its id).
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFrame } from '../../src/server/room/server-frames.js';
 import { launchBrowser, newPerson } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
-import { createRoom, joinByLink, roomIdOf, sendMessage, waitForBanner, waitInRoom, WAIT_MS } from './support/room-actions.js';
+import { createRoom, joinByLink, roomIdOf, sendMessage, waitForBanner, WAIT_MS } from './support/room-actions.js';
 
 let hush: TestServer;
 let browser: Browser;
@@ -26,31 +26,47 @@ afterAll(async () => {
   await hush?.stop();
 });
 
+/**
+ * Makes a 2-second room and joins both pages to it through the lobby's "Join with a link" form: no page
+ * load, so the two seconds are enough on most runs (chat.test.ts covers opening a link and pressing Join).
+ * On a machine too busy to get both in before the room ends, they land back in the lobby with a banner;
+ * then a new room is tried, at most three in all.
+ */
+async function joinA2SecondRoom(pages: Page[]): Promise<{ roomId: string; expiresAt: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const created = await fetch(`${hush.baseUrl}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 2 }) });
+    expect(created.status).toBe(201);
+    const room = (await created.json()) as { roomId: string; expiresAt: number };
+    // The browser makes the key when it creates a room; a room made through the API gets one made here the same way.
+    const link = `${hush.baseUrl}/r/${room.roomId}#${randomBytes(32).toString('base64url')}`;
+    const joined = await Promise.all(
+      pages.map(async (page) => {
+        await page.getByTestId('join-link').fill(link);
+        await page.getByTestId('join-link-submit').click();
+        const open = page.locator('[data-testid="connection-status"][data-status="open"]');
+        await open.or(page.getByTestId('banner')).first().waitFor({ timeout: WAIT_MS });
+        return open.isVisible();
+      }),
+    );
+    if (joined.every(Boolean)) return room;
+    if (attempt === 3) throw new Error('three 2-second rooms in a row ended before both members were in');
+    console.warn(`[server-limits] the 2-second room ended before both members were in (attempt ${attempt}); trying a new one`);
+    await Promise.all(pages.map((page) => page.goto(`${hush.baseUrl}/`)));
+  }
+}
+
 describe('self-destruction', () => {
   it('counts a 2-second room down and sends both members to the lobby with an "expired" banner', async () => {
     const people = await Promise.all([newPerson(browser), newPerson(browser)]);
     // Load the app once first, so the two seconds are spent in the room, not downloading the bundle.
     await Promise.all(people.map((person) => person.page.goto(`${hush.baseUrl}/`)));
 
-    const created = await fetch(`${hush.baseUrl}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 2 }) });
-    expect(created.status).toBe(201);
-    const { roomId, expiresAt } = (await created.json()) as { roomId: string; expiresAt: number };
-    // The browser makes the key when it creates a room; a room made through the API gets one made here the same way.
-    const link = `${hush.baseUrl}/r/${roomId}#${randomBytes(32).toString('base64url')}`;
-
-    // Joined through the lobby's "Join with a link" form: no page load, so the two seconds are enough
-    // even on a busy machine (chat.test.ts covers opening a link and pressing Join).
-    await Promise.all(
-      people.map(async ({ page }) => {
-        await page.getByTestId('join-link').fill(link);
-        await page.getByTestId('join-link-submit').click();
-        await waitInRoom(page);
-      }),
-    );
+    const { roomId, expiresAt } = await joinA2SecondRoom(people.map((person) => person.page));
     for (const { page } of people) {
       const remaining = Number(await page.getByTestId('countdown').getAttribute('data-remaining-ms'));
       expect(remaining).toBeGreaterThanOrEqual(0);
-      expect(remaining).toBeLessThanOrEqual(expiresAt - Date.now() + 300);
+      // Synced to the server's clock: late by at most a display tick (250 ms) and the time the welcome and this read took.
+      expect(remaining).toBeLessThanOrEqual(expiresAt - Date.now() + 750);
       expect(await page.getByTestId('countdown').textContent()).toMatch(/^0:0[0-2]$/);
     }
 

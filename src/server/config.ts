@@ -67,7 +67,7 @@ export const SETTINGS = {
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
   RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Rejected frames in a row after which the socket is closed with 1008.' },
   MAX_SOCKETS_PER_MEMBER: { schema: int(1, 1000), default: '8', help: 'Open WebSockets one member may hold in one room on one instance (tabs, devices).' },
-  PING_INTERVAL_MS: { schema: int(100, 600_000), default: '30000', help: 'WebSocket ping interval; a peer that misses one is dropped.' },
+  PING_INTERVAL_MS: { schema: int(100, 600_000), default: '30000', help: 'WebSocket ping interval; a peer whose pong does not echo the previous ping is dropped.' },
   SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: '10000', help: 'On SIGTERM/SIGINT, how long open sockets get to close before the process exits.' },
   TRUST_PROXY: { schema: trustProxy, default: 'false', help: 'Believe X-Forwarded-For/-Proto: true, a hop count (1 = one proxy in front), or proxy IPs/CIDRs.' },

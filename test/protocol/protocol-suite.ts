@@ -4,6 +4,7 @@
  * checks; each talks to a real server over a real port.
  */
 import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BODY_MAX_CHARS, type ChatMessage } from '../../src/shared/protocol.js';
@@ -766,6 +767,18 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         watcher.socket.close();
       });
 
+      it('a burst of one socket more than MAX_SOCKETS_PER_MEMBER turns away one socket, not all of them', async () => {
+        const capped = await start({ MAX_SOCKETS_PER_MEMBER: 3 });
+        const { roomId, members } = await roomWithMembers(capped, 2);
+        // At once, before the instance holds the room (with Redis, they may attach while it subscribes).
+        const burst = await Promise.all([0, 1, 2, 3].map(() => TestSocket.open(capped.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader })));
+        await eventually(() => burst.every((socket) => socket.frames.length > 0), 5000, 'a first frame on every socket');
+        const firstFrames = burst.map((socket) => socket.frames[0]!);
+        expect(firstFrames.filter((frame) => frame.type === 'welcome')).toHaveLength(3);
+        expect(firstFrames.flatMap((frame) => (frame.type === 'error' ? [frame.code] : []))).toEqual(['too_many_connections']);
+        for (const socket of burst) socket.close();
+      });
+
       it('sockets closed while still starting leave no ghost presence behind', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const closings: Promise<unknown>[] = [];
@@ -806,6 +819,22 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         watcher.socket.close();
       });
 
+      it('a peer that stops reading but sends pongs unasked is dropped all the same', async () => {
+        const quick = await start({ PING_INTERVAL_MS: 150 });
+        const { roomId, members } = await roomWithMembers(quick, 2);
+        const { socket } = await connect(quick, members[0]!, roomId);
+        const watcher = await connect(quick, members[1]!, roomId);
+        (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+        // Without reading the pings it cannot echo their payloads; it guesses.
+        const guesses = setInterval(() => socket.ws.pong(String(Math.floor(Math.random() * 1000))), 20);
+        try {
+          await watcher.socket.next('presence', (p) => p.members.find((m) => m.memberId === members[0]!.memberId)?.online === false, 3000);
+        } finally {
+          clearInterval(guesses);
+        }
+        watcher.socket.close();
+      });
+
       it('a consumer that does not read is dropped once its send buffer passes the bound', async () => {
         const bounded = await start({ SEND_BUFFER_LIMIT_BYTES: 65_536 });
         const { roomId, members } = await roomWithMembers(bounded, 2);
@@ -826,6 +855,16 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect((await bounded.newClient().request('GET', '/healthz')).status).toBe(200);
         reader.socket.close();
       });
+
+      it.each(['//', '//evil.example/ws', 'http://x:99999/ws', 'http://[::1/ws', '*'])(
+        'an upgrade to the request target %s gets 400 invalid_request and the process lives on',
+        async (target) => {
+          const reply = await rawUpgrade(hush.baseUrl, target);
+          expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+          expect(reply).toContain('"code":"invalid_request"');
+          expect((await hush.newClient().request('GET', '/healthz')).status).toBe(200);
+        },
+      );
 
       it('a storm of garbage from many sockets does not crash the process', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
@@ -858,5 +897,22 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(hush.logs.join('\n')).not.toContain(token);
       });
     });
+  });
+}
+
+/** Sends a WebSocket upgrade for `target` over a raw TCP connection (no client library would send such targets) and returns the whole reply. */
+function rawUpgrade(baseUrl: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no reply to an upgrade of ${target}`)));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+    socket.write(
+      `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+    );
   });
 }

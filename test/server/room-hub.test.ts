@@ -47,4 +47,22 @@ describe('RoomHub delivery', () => {
     for (const connection of others) expect(connection.seqs).toEqual([1, 2, 3]);
     await engine.close();
   });
+
+  it('counts the earlier sockets of a member in arrival order, so a burst past the cap turns away only its newest', async () => {
+    const engine = createMemoryEngine();
+    const hub = new RoomHub(engine.bus, engine.store, engine.clock, NO_METRICS, pino({ level: 'silent' }));
+    const roomId = 'b'.repeat(22);
+    const expiresAt = Date.now() + 60_000;
+    await engine.store.createRoom({ roomId, capacity: 2, expiresAt });
+    const tabs = [0, 1, 2, 3].map((i) => new RecordingConnection(`t${i}`, 'm1'));
+    const other = new RecordingConnection('o', 'm2');
+    // All attached before any of them is ready, as when sockets arrive while the room is being subscribed.
+    await Promise.all([tabs[0]!, other, ...tabs.slice(1)].map((connection) => hub.attach(roomId, expiresAt, connection)));
+    expect(tabs.map((tab) => hub.earlierConnectionsOfMember(roomId, tab))).toEqual([0, 1, 2, 3]);
+    expect(hub.earlierConnectionsOfMember(roomId, other)).toBe(0);
+    hub.detach(roomId, tabs[0]!);
+    expect(tabs.slice(1).map((tab) => hub.earlierConnectionsOfMember(roomId, tab))).toEqual([0, 1, 2]);
+    expect(hub.isFirstConnectionOfMember(roomId, tabs[1]!)).toBe(true);
+    await engine.close();
+  });
 });

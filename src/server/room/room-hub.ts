@@ -86,10 +86,16 @@ export class RoomHub {
     this.bus.unsubscribe(roomId).catch((error: unknown) => this.logger.warn({ err: error, roomId }, 'unsubscribe failed'));
   }
 
-  /** Open sockets of one member in one room on this instance. */
-  memberConnectionCount(roomId: string, memberId: string): number {
+  /**
+   * Sockets of `connection`'s member in the room on this instance that were attached before it.
+   * Counting only the earlier ones turns away the newest sockets of a burst, not every one of them.
+   */
+  earlierConnectionsOfMember(roomId: string, connection: HubConnection): number {
     let count = 0;
-    for (const connection of this.rooms.get(roomId)?.connections ?? []) if (connection.memberId === memberId) count++;
+    for (const other of this.rooms.get(roomId)?.connections ?? []) {
+      if (other === connection) return count;
+      if (other.memberId === connection.memberId) count++;
+    }
     return count;
   }
 

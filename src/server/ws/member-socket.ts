@@ -3,6 +3,7 @@
  * in seq order; validates and rate-limits every frame it receives; protects the
  * process from peers that do not read. Implements HubConnection for the RoomHub.
  */
+import { randomInt } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -39,8 +40,10 @@ type Queued = { message: MessageHeader; frame: MessageFrame } | { message?: unde
 
 export class MemberSocket implements HubConnection, HeartbeatPeer {
   readonly memberId: string;
-  /** Set by the gateway's heartbeat; cleared on every pong. */
+  /** Set by the gateway's heartbeat; cleared by the pong that echoes the last ping. */
   missedPong = false;
+  /** The last ping's payload, which the peer's pong must echo (RFC 6455, 5.5.3): unguessable without reading the ping. */
+  private pingPayload = '';
   /** Highest seq this socket has been sent (as `message` or `ack`). */
   private cursor = 0;
   /** Frames that arrived from the hub before the welcome and replay went out. */
@@ -79,8 +82,10 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     this.roomId = member.room.roomId;
     this.typingBudget = `${this.roomId}:${this.memberId}:typing`;
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
-    ws.on('pong', () => {
-      this.missedPong = false;
+    ws.on('pong', (data) => {
+      // Only the answer to our ping counts: a peer that does not read could otherwise send pongs
+      // unasked and hold its unread frames (up to SEND_BUFFER_LIMIT_BYTES) for as long as it likes.
+      if (data.toString('latin1') === this.pingPayload) this.missedPong = false;
     });
     ws.on('close', () => void this.onClose());
     ws.on('error', (error) => deps.logger.debug({ err: error }, 'socket error'));
@@ -130,13 +135,14 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   ping(): void {
     this.missedPong = true;
-    this.ws.ping();
+    this.pingPayload = String(randomInt(PING_PAYLOAD_RANGE));
+    this.ws.ping(this.pingPayload);
   }
 
   private async start(): Promise<void> {
     const { hub, store, historyLimit } = this.deps;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
-    if (hub.memberConnectionCount(this.roomId, this.memberId) > this.deps.maxSocketsPerMember) {
+    if (hub.earlierConnectionsOfMember(this.roomId, this) >= this.deps.maxSocketsPerMember) {
       this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
       this.startupQueue = undefined;
       this.ws.close(CLOSE_CODES.policyViolation, 'too many connections');
@@ -338,6 +344,9 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     else this.ws.send(text, TEXT_FRAME);
   }
 }
+
+/** Ping payloads are random integers below this (the largest range randomInt takes): 48 bits, at most 15 digits. */
+const PING_PAYLOAD_RANGE = 2 ** 48 - 1;
 
 /** ws would send a Buffer (a frame as Redis sent it) as a binary frame; every server frame is JSON text. */
 const TEXT_FRAME = { binary: false } as const;

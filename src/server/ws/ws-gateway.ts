@@ -93,7 +93,9 @@ export function attachWebSocketGateway(
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Node calls this listener outside any try: a throw here would end the process.
+    const url = requestTarget(request.url);
+    if (!url) return refuseUpgrade(socket, 'invalid_request', 'Malformed request target.');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 'not_found', 'No WebSocket endpoint here; use /ws.');
     if (closing) return refuseUpgrade(socket, 'unavailable', 'The server is shutting down.');
     if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
@@ -119,6 +121,16 @@ export function attachWebSocketGateway(
       wss.close();
     },
   };
+}
+
+/**
+ * The request's path and query, or undefined if it is not an origin-form target (`/path?query`).
+ * Node's parser lets through targets that URL cannot parse (`//`, `http://x:99999/`), and
+ * an absolute or scheme-relative one would name a host of the client's choosing.
+ */
+function requestTarget(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/') || target.startsWith('//')) return undefined;
+  return URL.canParse(target, 'http://localhost') ? new URL(target, 'http://localhost') : undefined;
 }
 
 /** Answers the upgrade request with a plain HTTP error in the API's JSON shape. */

@@ -1,12 +1,12 @@
 /**
  * Redis faults, as an instance lives through them: Redis killed and restarted
- * on the same port (everything in it is gone: nothing is on disk), and a
+ * on the same port (everything in it is gone: nothing is on disk), a
  * partition between one instance and a Redis that keeps its data while another
- * instance goes on serving. Requests fail fast with 503, sockets get `error`
+ * instance goes on serving, and a Redis that stalls its writes for a moment. Requests fail fast with 503, sockets get `error`
  * frames, the process carries on, and once Redis is back nothing is missed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, eventually, roomWithMembers } from '../support/hush-instance.js';
+import { connect, eventually, roomWithMembers, sleep } from '../support/hush-instance.js';
 import { RedisServer, redisSkipReason } from '../support/redis-server.js';
 import { TestSocket } from '../support/test-socket.js';
 import { CuttableProxy, startRedisHush, type RedisHush } from './redis-support.js';
@@ -142,6 +142,62 @@ suite('Redis faults', () => {
       expect(resumed.map((m) => m.seq)).toEqual([4, 5, 6, 7, 8, 9]);
       expect(b.socket.ofType('message').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       for (const { socket } of [a, b, back]) socket.close();
+    });
+  });
+
+  describe('Redis stalls every script for a moment (CLIENT PAUSE WRITE), shorter than the command timeout', () => {
+    let redis: RedisServer;
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      redises.push(redis);
+    });
+    /** Holds every script and publish for `ms`; plain reads (the upgrade's checks) go on. */
+    const stallWrites = async (ms: number) => {
+      const client = redis.client();
+      await client.call('CLIENT', 'PAUSE', String(ms), 'WRITE');
+      client.disconnect();
+    };
+
+    it('a resend stored after its original was refused is answered with an ack, not with the sender\'s own message', async () => {
+      // Sends gather for 300 ms before each append call; budgets are 1 send per 2 s window of Redis's clock.
+      const hush = await startRedisHush({ REDIS_URL: redis.url, MESSAGE_RATE_LIMIT: 1, MESSAGE_RATE_WINDOW_SECONDS: 2 }, { appendWindowMs: 300 });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const { socket } = await connect(hush, members[0]!, roomId);
+      const clock = hush.engine.clock;
+      let boundary = Math.ceil(clock.now() / 2000) * 2000;
+      if (boundary - clock.now() < 1200) boundary += 2000;
+      const at = (ms: number) => sleep(Math.max(0, boundary + ms - clock.now()));
+      await at(-1150);
+      socket.send({ type: 'send', id: 'first', body: 'a' }); // spends the window's only point
+      await socket.next('ack', (a) => a.id === 'first');
+      await at(-700);
+      await stallWrites(600); // until boundary - 100 ms
+      socket.send({ type: 'send', id: 'x', body: 'b' }); // its call leaves at -400, in the spent window, and is held
+      await at(-250);
+      // The resend arrives while the original's call is held and leaves at +50, in the next window, in a call of
+      // its own: the original's refusal is read first, then the resend's reply, which stores it.
+      socket.send({ type: 'send', id: 'x', body: 'b' });
+      expect(await socket.next('error', (e) => e.id === 'x', 5000)).toMatchObject({ code: 'rate_limited' });
+      expect(await socket.next('ack', (a) => a.id === 'x', 5000)).toMatchObject({ seq: 2 });
+      expect(socket.ofType('message')).toEqual([]);
+      socket.close();
+    });
+
+    it('a socket that sends a flood of frames before its welcome is closed with 1008 rather than queueing them', async () => {
+      const hush = await startRedisHush({ REDIS_URL: redis.url });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      await stallWrites(1000);
+      // Admitted (reads), then held in its start (the presence script) while it floods.
+      const socket = await TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+      for (let i = 0; i < 200; i++) socket.send({ type: 'send', id: `early${i}`, body: 'x'.repeat(1000) });
+      expect((await socket.waitClosed(5000)).code).toBe(1008);
+      expect(socket.ofType('error').map((e) => e.code)).toEqual(['rate_limited']);
+      // Nothing it sent early was stored.
+      await eventually(async () => (await fetch(`${hush.baseUrl}/readyz`)).status === 200, 5000, 'writes resumed');
+      const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
+      expect(history.body.messages).toEqual([]);
     });
   });
 });

@@ -49,17 +49,23 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Frames that arrived from the hub before the welcome and replay went out. */
   private startupQueue: Queued[] | undefined = [];
   private readonly started: Promise<void>;
-  /** Ids this socket sent whose `ack` has not gone out yet; the hub's copy of such a message becomes the ack. */
-  private readonly awaitingAck = new Set<string>();
+  /**
+   * Ids this socket sent whose `ack` has not gone out yet, each with how many of its sends hold it
+   * there: sends still in flight, plus one once stored and not yet delivered here. The hub's copy of
+   * such a message becomes the ack. Counted because a resend may be stored after its original failed.
+   */
+  private readonly awaitingAck = new Map<string, number>();
   /**
    * The id being appended right now: a store that answers at once (memory) delivers the message
    * before send() returns, and its copy for this socket becomes the ack without entering
-   * awaitingAck (a Set that goes from empty to one entry and back on every send reallocates its
+   * awaitingAck (a Map that goes from empty to one entry and back on every send reallocates its
    * table each time).
    */
   private appendingId: string | undefined;
   /** Rate-limit refusals in a row; RATE_LIMIT_STRIKES of them close the socket. */
   private strikes = 0;
+  /** Frames received before `ready`, which wait for start() (at most MAX_EARLY_FRAMES). */
+  private earlyFrames = 0;
   /** True once the welcome and replay went out: frames are then handled without waiting for `started`. */
   private ready = false;
   private roomEnded = false;
@@ -222,8 +228,16 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     // Nothing but the welcome may be the first frame a client sees; once started, no promise per frame.
     if (this.ready) this.handleFrame(data);
-    // A socket that start() turned away (too many connections, room gone) never becomes ready: its early frames are dropped.
-    else this.started.then(() => this.ready && this.handleFrame(data), () => undefined);
+    else if (++this.earlyFrames > MAX_EARLY_FRAMES) this.refuseEarlyFlood();
+    // A socket that start() turned away (too many connections, room gone), or that closed meanwhile, drops its early frames.
+    else this.started.then(() => this.ready && this.ws.readyState === this.ws.OPEN && this.handleFrame(data), () => undefined);
+  }
+
+  /** Early frames wait in memory for as long as start() takes (a slow Redis: seconds); a client that floods them is cut off. */
+  private refuseEarlyFlood(): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.send(errorFrame('rate_limited', `At most ${MAX_EARLY_FRAMES} frames before the welcome; wait for it.`));
+    this.ws.close(CLOSE_CODES.policyViolation, 'too many frames before welcome');
   }
 
   private handleFrame(data: Buffer): void {
@@ -252,8 +266,6 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   /** Stores a send; in memory mode all of it, delivery and ack included, happens before this returns. */
   private handleSend(id: string, body: string): void {
-    // A resend of a send still in flight shares its entry: only the frame that made it may remove it on failure.
-    const resend = this.awaitingAck.has(id);
     let outcome: SendResult | Promise<SendResult>;
     this.appendingId = id;
     try {
@@ -265,38 +277,54 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.appendingId = undefined;
     }
     if (outcome instanceof Promise) {
-      if (!resend) this.awaitingAck.add(id);
+      this.holdAck(id);
       outcome
         .then(
-          (result) => this.sendStored(id, result),
+          (result) => this.sendStored(id, result, true),
           (error: unknown) => {
-            if (!resend) this.awaitingAck.delete(id);
+            this.releaseAck(id);
             this.refuse(error, id);
           },
         )
         .catch((error: unknown) => this.deps.logger.error({ err: error }, 'answering a send failed'));
     } else {
-      this.sendStored(id, outcome);
+      this.sendStored(id, outcome, false);
     }
   }
 
-  /** Answers a stored send; never throws (it runs outside any handler that could catch). */
-  private sendStored(id: string, result: SendResult): void {
+  /**
+   * Answers a stored send; never throws (it runs outside any handler that could catch).
+   * `held`: the send was in flight and holds an awaitingAck entry.
+   */
+  private sendStored(id: string, result: SendResult, held: boolean): void {
     try {
       this.strikes = 0;
-      if (result.duplicate) {
-        // If the original has not reached this socket yet, its arrival will be acked too; make sure it arrives.
-        if (result.seq <= this.cursor) this.awaitingAck.delete(id);
-        else this.deps.hub.noteAppended(this.roomId, result.seq);
-        this.send(ackFrame(id, result.seq));
-      } else if (result.seq > this.cursor) {
-        // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack, and the hub makes sure it arrives.
-        this.awaitingAck.add(id);
+      if (result.seq > this.cursor) {
+        // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack (a duplicate's
+        // too, answered now as well), and the hub makes sure it arrives. An in-flight send's hold stays for it.
+        if (!held) this.holdAck(id);
         this.deps.hub.noteAppended(this.roomId, result.seq);
+        if (result.duplicate) this.send(ackFrame(id, result.seq));
+      } else if (result.duplicate) {
+        // The original was delivered here before: its ack is this one.
+        if (held) this.releaseAck(id);
+        this.send(ackFrame(id, result.seq));
       }
+      // Stored and already delivered here: that delivery was the ack and cleared the entry.
     } catch (error) {
       this.refuse(error, id);
     }
+  }
+
+  private holdAck(id: string): void {
+    this.awaitingAck.set(id, (this.awaitingAck.get(id) ?? 0) + 1);
+  }
+
+  private releaseAck(id: string): void {
+    const holds = this.awaitingAck.get(id);
+    if (holds === undefined) return;
+    if (holds > 1) this.awaitingAck.set(id, holds - 1);
+    else this.awaitingAck.delete(id);
   }
 
   /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */
@@ -344,6 +372,9 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     else this.ws.send(text, TEXT_FRAME);
   }
 }
+
+/** Frames a socket may send before its welcome (the web client sends none; a resending client a few). */
+const MAX_EARLY_FRAMES = 32;
 
 /** Ping payloads are random integers below this (the largest range randomInt takes): 48 bits, at most 15 digits. */
 const PING_PAYLOAD_RANGE = 2 ** 48 - 1;

@@ -53,6 +53,11 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     connectionTimeout: 30_000,
     requestIdHeader: false,
     genReqId: () => randomBytes(6).toString('base64url'),
+    // A URL Fastify cannot decode (`/r/%E0`) is refused before any route or error handler: answer it in the API's shape.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 'invalid_request', 'Malformed URL.');
+      return sendError(reply, 'internal_error', 'The server failed to handle this request.');
+    },
   });
   const engine = options.engine ?? (await createEngine(config, app.log));
   const metrics = createPrometheusMetrics(() => engine.stats);

@@ -212,6 +212,14 @@ describe('keyboard only', () => {
     await kim.page.keyboard.type('second line');
     await kim.page.keyboard.press('Enter');
     await waitForMessages(kim.page, ['typed, not clicked\nsecond line']);
+    // The skip link moves focus past the header and leaves the address alone: the fragment is the room's key.
+    const address = kim.page.url();
+    await kim.page.getByText('Skip to content').focus();
+    await kim.page.keyboard.press('Enter');
+    expect(await kim.page.evaluate(() => document.activeElement?.id)).toBe('main-content');
+    expect(kim.page.url()).toBe(address);
+    await kim.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    expect(await kim.page.getByTestId('missing-key').count()).toBe(0);
     await kim.context.close();
   });
 });

@@ -179,9 +179,26 @@ describe('end-to-end encryption', () => {
     expect(await bob.page.content()).not.toContain(canary);
   });
 
+  it('asks before a link replaces the key saved for a room, and opens with the saved one by default', async () => {
+    const [address, savedKey] = link.split('#') as [string, string];
+    const otherKey = Buffer.alloc(32, 9).toString('base64url');
+    const storedKey = () => bob.page.evaluate((id) => (JSON.parse(localStorage.getItem('hush:rooms') ?? '[]') as { roomId: string; key: string }[]).find((room) => room.roomId === id)?.key, roomIdOf(link));
+    await bob.page.goto(`${address}#${otherKey}`);
+    await bob.page.getByTestId('key-conflict').waitFor({ timeout: WAIT_MS });
+    // Nothing was opened with the link's key, and the saved key is untouched.
+    expect(await bob.page.getByTestId('connection-status').count()).toBe(0);
+    expect(await storedKey()).toBe(savedKey);
+    await bob.page.getByTestId('keep-saved-key').click();
+    await bob.page.getByTestId('message-text').filter({ hasText: canary }).first().waitFor({ timeout: WAIT_MS });
+    expect(bob.page.url()).toBe(link);
+    expect(await storedKey()).toBe(savedKey);
+  });
+
   it('shows "could not be decrypted" for every message when the link carries a wrong key, never the plaintext or garbage', async () => {
     const wrongKey = Buffer.alloc(32, 7).toString('base64url');
     await bob.page.goto(`${link.split('#')[0]}#${wrongKey}`);
+    // Bob saved the right key when he joined: the wrong one is used only once he chooses it.
+    await bob.page.getByTestId('use-link-key').click({ timeout: WAIT_MS });
     await bob.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
     const texts = bob.page.getByTestId('message-text');
     await texts.first().waitFor({ timeout: WAIT_MS });
@@ -235,6 +252,23 @@ describe('end-to-end encryption', () => {
   });
 });
 
+describe('keys at rest', () => {
+  it('wipes the saved key of a room whose lifetime passed while no Hush page was open, as the next page opens', async () => {
+    const erin = await newPerson(browser);
+    await erin.page.goto(`${hush.baseUrl}/`);
+    const entry = (roomId: string, expiresAt: number) => ({ roomId, key: Buffer.alloc(32, 3).toString('base64url'), expiresAt, capacity: 2, joinedAt: 1, greeted: true });
+    const ended = entry('e'.repeat(22), Date.now() - 1000);
+    const live = entry('l'.repeat(22), Date.now() + 600_000);
+    await erin.page.evaluate((rooms) => localStorage.setItem('hush:rooms', JSON.stringify(rooms)), [ended, live]);
+    // A page that reads no saved room (the lobby and rooms do): the wipe happens as any Hush page opens.
+    await erin.page.goto(`${hush.baseUrl}/nothing-here`);
+    await erin.page.getByText('This address is not a Hush page.').waitFor({ timeout: WAIT_MS });
+    const kept = await erin.page.evaluate(() => (JSON.parse(localStorage.getItem('hush:rooms') ?? '[]') as { roomId: string }[]).map((room) => room.roomId));
+    expect(kept).toEqual([live.roomId]);
+    await erin.context.close();
+  });
+});
+
 describe('security headers', () => {
   it('sends a strict CSP and Referrer-Policy: no-referrer on pages, assets and API answers; unknown /api paths stay JSON 404s', async () => {
     const page = await fetch(`${hush.baseUrl}/`);
@@ -261,6 +295,20 @@ describe('security headers', () => {
     const unknownApi = answers[4]!.response;
     expect(unknownApi.status).toBe(404);
     expect(await unknownApi.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('answers a Range or precondition it cannot meet, and a URL it cannot decode, with a typed 4xx, not a 500', async () => {
+    const cases: Array<[string, Record<string, string>, number, string]> = [
+      ['/', { range: 'bytes=999999999-' }, 416, 'range_not_satisfiable'],
+      ['/', { 'if-match': '"not-this-one"' }, 412, 'precondition_failed'],
+      ['/r/%E0%A4%A', { accept: 'text/html' }, 400, 'invalid_request'],
+    ];
+    for (const [path, headers, status, code] of cases) {
+      const response = await fetch(hush.baseUrl + path, { headers });
+      expect(response.status, path).toBe(status);
+      expect(await response.json(), path).toMatchObject({ error: { code } });
+    }
+    expect(hush.logs.join('')).not.toContain('"level":50');
   });
 });
 

@@ -72,4 +72,9 @@ describe('parseRoute', () => {
     expect(parseRoute(`/r/${ROOM}`, `#${KEY}`)).toEqual({ page: 'room', roomId: ROOM, keyText: KEY });
     expect(parseRoute('/nope', '')).toEqual({ page: 'not-found' });
   });
+
+  it('treats a room path with a malformed escape as no page, rather than throwing', () => {
+    expect(parseRoute('/r/%E0', `#${KEY}`)).toEqual({ page: 'not-found' });
+    expect(parseShareLink(`${HERE}/r/%ZZ#${KEY}`, HERE)).toEqual({ ok: false, problem: 'not-a-link' });
+  });
 });

@@ -1,7 +1,9 @@
 /** The app shell: header, the banner, and the page for the current address. */
+import type { MouseEvent } from 'react';
 import { AppHeader } from '../components/app-header.js';
 import { Banner } from '../components/banner.js';
 import { NoticePage } from '../components/notice-page.js';
+import { PageErrorBoundary } from '../components/page-error-boundary.js';
 import { LobbyPage } from '../lobby/lobby-page.js';
 import { RoomPage } from '../room/room-page.js';
 import { IdentityProvider } from './identity.js';
@@ -16,13 +18,15 @@ function CurrentPage() {
           <Banner banner={banner} onDismiss={dismissBanner} />
         </div>
       )}
-      {route.page === 'lobby' && <LobbyPage />}
-      {route.page === 'room' && <RoomPage key={route.roomId} roomId={route.roomId} keyText={route.keyText} />}
-      {route.page === 'not-found' && (
-        <NoticePage title="Nothing here">
-          <p>This address is not a Hush page.</p>
-        </NoticePage>
-      )}
+      <PageErrorBoundary resetKey={route.page === 'room' ? `room:${route.roomId}` : route.page}>
+        {route.page === 'lobby' && <LobbyPage />}
+        {route.page === 'room' && <RoomPage key={route.roomId} roomId={route.roomId} keyText={route.keyText} />}
+        {route.page === 'not-found' && (
+          <NoticePage title="Nothing here">
+            <p>This address is not a Hush page.</p>
+          </NoticePage>
+        )}
+      </PageErrorBoundary>
     </>
   );
 }
@@ -31,14 +35,24 @@ export function App() {
   return (
     <NavigationProvider>
       <IdentityProvider>
-        <a href="#main-content" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-zinc-900">
+        <a
+          href="#main-content"
+          onClick={skipToContent}
+          className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-zinc-900"
+        >
           Skip to content
         </a>
         <AppHeader />
-        <div id="main-content">
+        <div id="main-content" tabIndex={-1} className="outline-none">
           <CurrentPage />
         </div>
       </IdentityProvider>
     </NavigationProvider>
   );
+}
+
+/** Moves focus past the header without touching the address: a room's fragment is its key, and a new one would leave the room. */
+function skipToContent(event: MouseEvent<HTMLAnchorElement>): void {
+  event.preventDefault();
+  document.getElementById('main-content')?.focus();
 }

@@ -15,7 +15,18 @@ export function parseRoute(pathname: string, hash: string): Route {
   const page = matchPagePath(pathname);
   if (page === null) return { page: 'not-found' };
   if (page.page === 'lobby') return page;
-  return { page: 'room', roomId: decodeURIComponent(page.rawId), keyText: hash.replace(/^#/, '') };
+  const roomId = decodePathSegment(page.rawId);
+  if (roomId === undefined) return { page: 'not-found' };
+  return { page: 'room', roomId, keyText: hash.replace(/^#/, '') };
+}
+
+/** A malformed escape (`/r/%E0`, from any page's link) would otherwise throw while the app first renders. */
+function decodePathSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 export function roomPath(roomId: string, keyText: string): string {

@@ -31,3 +31,10 @@ export async function importRoomKey(text: string): Promise<RoomKey> {
   const cryptoKey = await crypto.subtle.importKey('raw', fromBase64Url(text), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
   return { text, cryptoKey };
 }
+
+/** Whether two link forms hold the same key: compared as bytes, since the last character of 43 carries two unused bits. */
+export function sameKeyText(a: string, b: string): boolean {
+  if (!isWellFormedKeyText(a) || !isWellFormedKeyText(b)) return false;
+  const [x, y] = [fromBase64Url(a), fromBase64Url(b)];
+  return x.length === y.length && x.every((byte, i) => byte === y[i]);
+}

@@ -4,7 +4,9 @@ import { useNavigation } from '../app/navigation.js';
 import { NoticePage } from '../components/notice-page.js';
 import { InsecureContextNotice } from '../components/insecure-context-notice.js';
 import { hasWebCrypto } from '../crypto/secure-context.js';
+import { roomPath } from '../app/routes.js';
 import { JoinGate } from './join-gate.js';
+import { KeyConflict } from './key-conflict.js';
 import { RoomScreen } from './room-screen.js';
 import { useRoomEntry } from './use-room-entry.js';
 
@@ -28,7 +30,7 @@ export function RoomPage({ roomId, keyText }: { roomId: string; keyText: string 
 }
 
 function RoomEntryView({ roomId, keyText }: { roomId: string; keyText: string }) {
-  const { entry, join } = useRoomEntry(roomId, keyText);
+  const { entry, join, acceptLinkKey } = useRoomEntry(roomId, keyText);
   const { navigate } = useNavigation();
 
   useEffect(() => {
@@ -50,6 +52,8 @@ function RoomEntryView({ roomId, keyText }: { roomId: string; keyText: string })
           <p>Ask whoever shared it for the full link.</p>
         </NoticePage>
       );
+    case 'key-conflict':
+      return <KeyConflict onKeepSaved={() => navigate(roomPath(roomId, entry.savedKeyText), { replace: true })} onUseLink={acceptLinkKey} />;
     case 'gate':
       return <JoinGate joining={entry.joining} onJoin={join} />;
     case 'inside':

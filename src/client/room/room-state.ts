@@ -252,5 +252,6 @@ export function timelineOf(state: Pick<RoomState, 'messages' | 'presenceLines' |
 
 /** A name to show for a member: the one from its envelopes, or a short anonymous tag. */
 export function displayNameOf(state: RoomState, memberId: string): string {
-  return state.names[memberId] ?? `member ${memberId.slice(0, 5)}`;
+  // Own properties only: a member id is the server's word, and `__proto__` must not find Object.prototype.
+  return (Object.hasOwn(state.names, memberId) ? state.names[memberId] : undefined) ?? `member ${memberId.slice(0, 5)}`;
 }

@@ -1,27 +1,33 @@
 /**
  * Decides what a room address shows before any chat: the key must import,
- * then a GET asks whether this browser already holds a seat (a GET never
- * takes one). Members go straight in; everyone else sees the Join button,
- * so a link preview or crawler fetching the URL never takes a seat.
+ * and must be the one this browser saved for the room, if it saved one (a
+ * link with another key asks first: it would seal everything sent with the
+ * link maker's key); then a GET asks whether this browser already holds a
+ * seat (a GET never takes one). Members go straight in; everyone else sees the
+ * Join button, so a link preview or crawler fetching the URL never takes a seat.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api/api-error.js';
 import { roomsApi } from '../api/rooms-api.js';
 import { bannerForError, type Banner } from '../app/banners.js';
-import { importRoomKey, type RoomKey } from '../crypto/room-key.js';
+import { importRoomKey, sameKeyText, type RoomKey } from '../crypto/room-key.js';
 import { joinRoom } from '../lobby/enter-room.js';
-import { saveRoom } from '../storage/saved-rooms.js';
+import { findSavedRoom, saveRoom } from '../storage/saved-rooms.js';
 import type { InitialRoom } from './room-state.js';
 
 export type RoomEntry =
   | { step: 'checking' }
   | { step: 'bad-key' }
+  /** This browser saved another key for the room when it joined: which one to use is the person's choice. */
+  | { step: 'key-conflict'; savedKeyText: string }
   | { step: 'gate'; key: RoomKey; joining: boolean }
   | { step: 'inside'; key: RoomKey; room: InitialRoom }
   | { step: 'leave'; banner: Banner };
 
-export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntry; join(): void } {
+export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntry; join(): void; acceptLinkKey(): void } {
   const [entry, setEntry] = useState<RoomEntry>({ step: 'checking' });
+  /** The link's key, chosen over the saved one after a key-conflict. */
+  const [acceptedKeyText, setAcceptedKeyText] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -32,6 +38,11 @@ export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntr
         key = await importRoomKey(keyText);
       } catch {
         if (!cancelled) setEntry({ step: 'bad-key' });
+        return;
+      }
+      const saved = findSavedRoom(roomId);
+      if (saved && !sameKeyText(saved.key, keyText) && acceptedKeyText !== keyText) {
+        if (!cancelled) setEntry({ step: 'key-conflict', savedKeyText: saved.key });
         return;
       }
       try {
@@ -48,7 +59,7 @@ export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntr
     return () => {
       cancelled = true;
     };
-  }, [roomId, keyText]);
+  }, [roomId, keyText, acceptedKeyText]);
 
   const join = useCallback(() => {
     if (entry.step !== 'gate' || entry.joining) return;
@@ -60,5 +71,7 @@ export function useRoomEntry(roomId: string, keyText: string): { entry: RoomEntr
     );
   }, [entry, roomId, keyText]);
 
-  return { entry, join };
+  const acceptLinkKey = useCallback(() => setAcceptedKeyText(keyText), [keyText]);
+
+  return { entry, join, acceptLinkKey };
 }

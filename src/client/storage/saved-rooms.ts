@@ -21,10 +21,14 @@ export type SavedRoom = z.infer<typeof savedRoomSchema>;
 
 const STORE_NAME = 'rooms';
 
+/** The rooms whose lifetime has not passed; the keys of the others are wiped from storage here. */
 export function loadSavedRooms(now = Date.now()): SavedRoom[] {
   const parsed = z.array(savedRoomSchema).safeParse(readStored(STORE_NAME));
   if (!parsed.success) return [];
-  return parsed.data.filter((room) => room.expiresAt > now).sort((a, b) => b.joinedAt - a.joinedAt);
+  const live = parsed.data.filter((room) => room.expiresAt > now);
+  // Rooms that ended while the browser was closed leave with the first read after.
+  if (live.length < parsed.data.length) store(live);
+  return live.sort((a, b) => b.joinedAt - a.joinedAt);
 }
 
 function store(rooms: SavedRoom[]): void {

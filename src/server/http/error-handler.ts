@@ -1,7 +1,8 @@
 /**
  * Maps every failure to the API's error shape `{"error":{"code","message"}}`:
  * domain errors keep their code, Fastify's own errors (bad JSON, body too large,
- * rate limit) get a code from the catalogue, anything else is a 500 that is
+ * rate limit, a malformed URL) and the static files' (a Range or If-Match that
+ * cannot be met) get a code from the catalogue, anything else is a 500 that is
  * logged without the request body. A store outage arrives here as
  * HushError('unavailable') (503), raised by the engine that saw it.
  */
@@ -22,10 +23,14 @@ function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
     case 404:
     case 405:
       return 'not_found';
+    case 412:
+      return 'precondition_failed';
     case 413:
       return 'payload_too_large';
     case 415:
       return 'unsupported_media_type';
+    case 416:
+      return 'range_not_satisfiable';
     case 429:
       return 'rate_limited';
     case 503:

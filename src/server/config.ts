@@ -60,7 +60,7 @@ export const SETTINGS = {
   HISTORY_LIMIT: { schema: int(1, 100_000), default: '500', help: 'Messages kept per room; older ones are dropped.' },
   HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the size of the stored frames); older messages are dropped.' },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
-  ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state (default: the server's own origin)." },
+  ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
   ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client IP may create per ROOM_CREATE_WINDOW_SECONDS.' },
   ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
   MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS.' },
@@ -138,9 +138,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
   }
   const allowedOrigins = config.ALLOWED_ORIGINS?.split(',')
-    .map((origin) => origin.trim().replace(/\/$/, ''))
-    .filter(Boolean);
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map(toOrigin);
   return Object.freeze({ ...config, allowedOrigins });
+}
+
+/**
+ * An ALLOWED_ORIGINS entry as browsers send it in `Origin` (scheme and host lower-case, no default
+ * port, no path). Anything else would be accepted here and then refuse every browser at run time.
+ */
+function toOrigin(entry: string): string {
+  const problem = `"${entry}" is not an origin like https://chat.example.org (scheme, host, optional port, nothing else)`;
+  if (!URL.canParse(entry)) throw new ConfigError('ALLOWED_ORIGINS', problem);
+  const url = new URL(entry);
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) throw new ConfigError('ALLOWED_ORIGINS', problem);
+  return url.origin;
 }
 
 function checkRange(config: ParsedSettings, name: 'ROOM_TTL_SECONDS' | 'ROOM_CAPACITY', min: number, max: number): void {

@@ -228,6 +228,9 @@ describe('start-up configuration', () => {
     [{ TRUST_PROXY: 'sometimes' }, /TRUST_PROXY: must be true, false, a hop count/],
     [{ TLS_CERT_FILE: '/tmp/cert.pem' }, /TLS_KEY_FILE: must be set together/],
     [{ REDIS_URL: 'http://user:hunter2@127.0.0.1:6390' }, /REDIS_URL: /],
+    [{ ALLOWED_ORIGINS: 'chat.example.org' }, /ALLOWED_ORIGINS: "chat.example.org" is not an origin/],
+    [{ ALLOWED_ORIGINS: 'https://chat.example.org, *' }, /ALLOWED_ORIGINS: "\*" is not an origin/],
+    [{ ALLOWED_ORIGINS: 'https://chat.example.org/app' }, /ALLOWED_ORIGINS: ".*\/app" is not an origin/],
   ])('a wrong value %j stops the process with exit code 2 and one clear line', async (env, message) => {
     const hush = spawnHush({ PORT: String(await freePort()), ...env });
     expect(await hush.exited).toBe(2);

@@ -206,8 +206,10 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       });
 
       it('ALLOWED_ORIGINS replaces the same-origin rule', async () => {
-        const custom = await start({ ALLOWED_ORIGINS: 'https://chat.example.org' });
+        // Written as an operator might: the browser's Origin is lower-case, with no slash.
+        const custom = await start({ ALLOWED_ORIGINS: 'https://other.example, HTTPS://Chat.Example.org/' });
         expect((await new HttpClient(custom.baseUrl, 'https://chat.example.org').createRoom()).status).toBe(201);
+        expect((await new HttpClient(custom.baseUrl, 'https://other.example').createRoom()).status).toBe(201);
         const own = await new HttpClient(custom.baseUrl, custom.baseUrl).createRoom();
         expect(own.status).toBe(403);
         expect(own.body.error.code).toBe('forbidden_origin');

@@ -93,6 +93,9 @@ suite('Redis faults', () => {
       const logs = hush.logs.join('\n');
       expect(logs).toContain('Redis connection lost');
       expect(logs).toContain('Redis connection restored');
+      // A room id is a capability: the outage's warnings name rooms by their first characters only.
+      expect(logs).toContain(roomId.slice(0, 4));
+      expect(logs).not.toContain(roomId);
     });
   });
 
@@ -142,6 +145,10 @@ suite('Redis faults', () => {
       expect(resumed.map((m) => m.seq)).toEqual([4, 5, 6, 7, 8, 9]);
       expect(b.socket.ofType('message').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       for (const { socket } of [a, b, back]) socket.close();
+      // A room id is a capability: the partition's warnings name the room by its first characters only.
+      const logs = cutOff.logs.join('\n');
+      expect(logs).toContain('"level":40');
+      expect(logs).not.toContain(roomId);
     });
   });
 

@@ -29,9 +29,11 @@ class RecordingConnection implements HubConnection {
 }
 
 describe('RoomHub delivery', () => {
-  it('hands every message to every other socket when one of them throws', async () => {
+  it('hands every message to every other socket when one of them throws, and logs the room by a prefix of its id only', async () => {
     const engine = createMemoryEngine();
-    const hub = new RoomHub(engine.bus, engine.store, engine.clock, NO_METRICS, pino({ level: 'silent' }));
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const hub = new RoomHub(engine.bus, engine.store, engine.clock, NO_METRICS, logger);
     const roomId = 'h'.repeat(22);
     const expiresAt = Date.now() + 60_000;
     await engine.store.createRoom({ roomId, capacity: 3, expiresAt });
@@ -45,6 +47,10 @@ describe('RoomHub delivery', () => {
     }
     expect(failing.seqs).toEqual([1, 3]);
     for (const connection of others) expect(connection.seqs).toEqual([1, 2, 3]);
+    // A room id is a capability: whoever reads the logs must not be able to take a seat with it.
+    expect(lines.join('')).toContain('delivery to a socket failed');
+    expect(lines.join('')).toContain(`"roomId":"${roomId.slice(0, 4)}…"`);
+    expect(lines.join('')).not.toContain(roomId);
     await engine.close();
   });
 

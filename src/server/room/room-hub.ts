@@ -12,6 +12,7 @@ import type { EndReason, MemberPresence } from '../../shared/protocol.js';
 import type { MessageFrame, MessageHeader, RoomBus, RoomEvent } from '../store/room-bus.js';
 import type { Clock, RoomStore } from '../store/room-store.js';
 import type { RoomMetrics } from './room-metrics.js';
+import { roomLogId } from './ids.js';
 import { destroyedFrame, parseMessageFrame, presenceFrame, typingFrame } from './server-frames.js';
 
 /** What the hub needs from a socket; the WebSocket layer implements it. */
@@ -83,7 +84,7 @@ export class RoomHub {
     const room = this.rooms.get(roomId);
     if (!room || !room.connections.delete(connection) || room.connections.size > 0) return;
     this.closeRoom(room);
-    this.bus.unsubscribe(roomId).catch((error: unknown) => this.logger.warn({ err: error, roomId }, 'unsubscribe failed'));
+    this.bus.unsubscribe(roomId).catch((error: unknown) => this.logger.warn({ err: error, roomId: roomLogId(roomId) }, 'unsubscribe failed'));
   }
 
   /**
@@ -207,7 +208,7 @@ export class RoomHub {
       try {
         connection.deliverMessage(message, frame);
       } catch (error) {
-        this.logger.warn({ err: error, roomId: room.roomId }, 'delivery to a socket failed');
+        this.logger.warn({ err: error, roomId: roomLogId(room.roomId) }, 'delivery to a socket failed');
       }
     }
     this.metrics.messagesDelivered(room.connections.size);
@@ -236,7 +237,7 @@ export class RoomHub {
       // A message ahead of the store's view means the room ended meanwhile; otherwise retry later.
       if (room.pending.size > 0 && page.frames.length > 0) this.scheduleGapFill(room);
     } catch (error) {
-      this.logger.warn({ err: error, roomId: room.roomId }, 'gap fill failed; will retry');
+      this.logger.warn({ err: error, roomId: roomLogId(room.roomId) }, 'gap fill failed; will retry');
       this.scheduleGapFill(room);
     }
   }

@@ -22,6 +22,7 @@ import type { RedisConnections } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
 import { roomChannel, roomIdOfChannel } from './redis-keys.js';
 import type { RedisRoomStore } from './redis-room-store.js';
+import { roomLogId } from '../../room/ids.js';
 
 /** Events other than messages, which travel as their RoomEvent JSON. */
 const EVENT_TYPES: ReadonlySet<string> = new Set(['presence', 'typing', 'destroyed']);
@@ -152,7 +153,7 @@ export class RedisRoomBus implements RoomBus {
     if (roomId === undefined || !this.rooms.has(roomId)) return;
     const event = isMessagePush(payload) ? messageEvent(payload) : otherEvent(payload);
     if (event) this.deliver(roomId, event);
-    else this.logger.warn({ roomId }, 'unreadable event on a room channel; ignored');
+    else this.logger.warn({ roomId: roomLogId(roomId) }, 'unreadable event on a room channel; ignored');
   }
 
   /** Hands an event to the hub as if it came from Redis (also what the store calls for a message it did not publish). */
@@ -217,7 +218,7 @@ export class RedisRoomBus implements RoomBus {
       // Reads fail while Redis is still coming back (in a cluster, the sharded subscribers can be back before
       // the node's command connection is): try again while the room is held.
       if (this.closed || !this.rooms.has(roomId)) return;
-      if (attempt === 0) this.logger.warn({ err: describeError(error), roomId }, 'catching up a room after a Redis reconnect failed; retrying');
+      if (attempt === 0) this.logger.warn({ err: describeError(error), roomId: roomLogId(roomId) }, 'catching up a room after a Redis reconnect failed; retrying');
       const retry = setTimeout(() => void this.resyncRoom(roomId, attempt + 1), Math.min(5000, 200 * 2 ** attempt));
       retry.unref();
     }

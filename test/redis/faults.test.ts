@@ -2,7 +2,8 @@
  * Redis faults, as an instance lives through them: Redis killed and restarted
  * on the same port (everything in it is gone: nothing is on disk), a
  * partition between one instance and a Redis that keeps its data while another
- * instance goes on serving, and a Redis that stalls its writes for a moment. Requests fail fast with 503, sockets get `error`
+ * instance goes on serving, a Redis that stalls its writes for a moment, and a
+ * Redis demoted to a replica (a failover) and promoted again. Requests fail fast with 503, sockets get `error`
  * frames, the process carries on, and once Redis is back nothing is missed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +206,36 @@ suite('Redis faults', () => {
       await eventually(async () => (await fetch(`${hush.baseUrl}/readyz`)).status === 200, 5000, 'writes resumed');
       const history = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
       expect(history.body.messages).toEqual([]);
+    });
+  });
+
+  describe('the Redis behind REDIS_URL demoted to a replica, then promoted again (a failover)', () => {
+    it('is not ready while it refuses writes, answers sends with unavailable, and serves again once it is a primary', async () => {
+      const [redis, other] = await Promise.all([RedisServer.start(), RedisServer.start()]);
+      redises.push(redis, other);
+      const hush = await startRedisHush({ REDIS_URL: redis.url });
+      servers.push(hush);
+      const admin = redis.client();
+      try {
+        expect(await ready(hush)).toBe(true);
+        await admin.call('REPLICAOF', '127.0.0.1', String(other.port));
+        // PING still answers on a replica: readiness must look at the role.
+        await eventually(async () => !(await ready(hush)), 5000, 'not ready as a replica');
+        const refused = await hush.newClient().request('POST', '/api/rooms', {});
+        expect(refused.status).toBe(503);
+        expect(refused.body.error.code).toBe('unavailable');
+
+        await admin.call('REPLICAOF', 'NO', 'ONE');
+        await eventually(() => ready(hush), 5000, 'ready as a primary again');
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const a = await connect(hush, members[0]!, roomId);
+        const b = await connect(hush, members[1]!, roomId);
+        a.socket.send({ type: 'send', id: 'after-failover', body: 'x' });
+        expect((await b.socket.next('message')).id).toBe('after-failover');
+        for (const { socket } of [a, b]) socket.close();
+      } finally {
+        admin.disconnect();
+      }
     });
   });
 });

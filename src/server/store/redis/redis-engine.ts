@@ -90,7 +90,13 @@ export async function createRedisEngine(
     createRateLimiter: (limits) => createRedisRateLimiter(connections, limits),
     async ping() {
       try {
-        await connections.client.ping();
+        if (connections.mode === 'cluster') {
+          await connections.client.ping();
+        } else {
+          // A replica answers PING too, but refuses every write: ready means a primary.
+          const [role] = (await connections.client.call('ROLE')) as [string, ...unknown[]];
+          if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
+        }
       } catch (error) {
         failed();
         throw storeError(error, 'ping');

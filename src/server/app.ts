@@ -126,6 +126,9 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       return app.listen({ port, host: config.HOST });
     },
     async close(timeoutMs = 10_000) {
+      // Stop listening first: sockets told to reconnect at once (1012) must reach another instance, and a
+      // refused connection is what a load balancer retries elsewhere (nginx does not retry a 503 answer).
+      app.server.close();
       await gateway.close(CLOSE_CODES.serviceRestart, 'server restart', timeoutMs);
       await app.close();
       await engine.close();

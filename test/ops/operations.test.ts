@@ -6,12 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/server/config.js';
 import { HttpClient } from '../support/http-client.js';
-import { connect, roomWithMembers, startHush, type RunningHush } from '../support/hush-instance.js';
+import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush } from '../support/hush-instance.js';
 import { spawnHush, startHushProcess, freePort } from '../support/hush-process.js';
 import { TestSocket } from '../support/test-socket.js';
 import WebSocket from 'ws';
@@ -293,6 +294,31 @@ describe('graceful shutdown', () => {
     const acked = socket.ofType('ack').map((a) => a.seq);
     expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i + 1));
     expect(hush.output()).toContain('shutting down');
+  });
+
+  it('on SIGTERM, the port stops accepting connections while open sockets are still being closed', async () => {
+    const hush = await startHushProcess({ SHUTDOWN_TIMEOUT_MS: '3000' });
+    const client = new HttpClient(hush.baseUrl);
+    const roomId = (await client.createRoom()).body.roomId as string;
+    await client.join(roomId);
+    const socket = await TestSocket.open(`ws://127.0.0.1:${hush.port}/ws?roomId=${roomId}`, { cookie: client.cookieHeader });
+    await socket.next('welcome');
+    // A peer that does not answer the closing handshake holds the drain open for SHUTDOWN_TIMEOUT_MS.
+    (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    hush.child.kill('SIGTERM');
+    await eventually(() => hush.output().includes('shutting down'), 3000, 'shutdown begun');
+    await sleep(200);
+    // Refused, not answered: a load balancer then tries the next instance.
+    const attempt = await new Promise<string>((resolve) => {
+      const probe = tcpConnect(hush.port, '127.0.0.1');
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve('accepted');
+      });
+      probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(attempt).toBe('ECONNREFUSED');
+    expect(await hush.exited).toBe(0);
   });
 
   it('LOG_FORMAT=pretty writes human-readable lines instead of JSON', async () => {

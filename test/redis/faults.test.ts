@@ -238,4 +238,37 @@ suite('Redis faults', () => {
       }
     });
   });
+
+  describe('a partition longer than the presence lease', () => {
+    it('when it heals, the cut-off instance tells its sockets their members are online, not gone', async () => {
+      const redis = await RedisServer.start();
+      redises.push(redis);
+      const proxy = await CuttableProxy.start(redis.port);
+      proxies.push(proxy);
+      // Leases of 600 ms, renewed every 200 ms.
+      const [cutOff, other] = await Promise.all([
+        startRedisHush({ REDIS_URL: proxy.url }, { presenceLeaseMs: 600 }),
+        startRedisHush({ REDIS_URL: redis.url }, { presenceLeaseMs: 600 }),
+      ]);
+      servers.push(cutOff, other);
+      const { roomId, members } = await roomWithMembers(other, 2);
+      const a = await connect(other, members[0]!, roomId);
+      const b = await connect(cutOff, members[1]!, roomId);
+      const bOnline = (p: { members: { memberId: string; online: boolean }[] }) => p.members.find((m) => m.memberId === members[1]!.memberId)?.online;
+      await a.socket.next('presence', (p) => bOnline(p) === true);
+
+      await proxy.cut();
+      await eventually(async () => !(await ready(cutOff)), 3000, 'partition noticed');
+      // Past the lease: in Redis, b's connection no longer counts.
+      await eventually(async () => (await members[0]!.client.request('GET', `/api/rooms/${roomId}`)).body.members.some((m: { online: boolean }) => !m.online), 5000, 'lease lapsed');
+      const before = b.socket.ofType('presence').length;
+
+      await proxy.heal();
+      await eventually(() => ready(cutOff), 5000, 'healed');
+      await eventually(() => b.socket.ofType('presence').length > before, 5000, 'presence after the catch-up');
+      const caughtUp = b.socket.ofType('presence').slice(before);
+      expect(caughtUp.every((p) => bOnline(p) === true)).toBe(true);
+      for (const { socket } of [a, b]) socket.close();
+    });
+  });
 });

@@ -180,6 +180,9 @@ export class RedisRoomBus implements RoomBus {
       this.logger.warn({ err: describeError(error) }, 'restoring Redis subscriptions failed');
       return;
     }
+    // After an outage longer than a lease, this instance's connections count as closed until renewed:
+    // renew before the catch-up reads presence, or it would tell every socket here its members left.
+    await this.store.renewLeases().catch(() => undefined);
     await this.resync();
   }
 

@@ -61,7 +61,7 @@ export const SETTINGS = {
   HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the size of the stored frames); older messages are dropped.' },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
-  ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client IP may create per ROOM_CREATE_WINDOW_SECONDS.' },
+  ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client (an IPv4 address, or an IPv6 /64) may create per ROOM_CREATE_WINDOW_SECONDS.' },
   ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
   MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS.' },
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },

@@ -810,6 +810,20 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(refused.body.error.code).toBe('rate_limited');
       });
 
+      it('room creation is limited per IPv6 /64, the block one subscriber is given, and per IPv4 address', async () => {
+        const limited = await start({ ROOM_CREATE_LIMIT: 2, ROOM_CREATE_WINDOW_SECONDS: 60, TRUST_PROXY: 1 });
+        const client = limited.newClient();
+        const createFrom = async (address: string) => (await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': address })).status;
+        expect(await createFrom('2001:db8:1:2::1')).toBe(201);
+        expect(await createFrom('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(201);
+        expect(await createFrom('2001:db8:1:2:abcd::9')).toBe(429); // same /64, another address
+        expect(await createFrom('2001:db8:1:3::1')).toBe(201); // the next /64
+        expect(await createFrom('192.0.2.1')).toBe(201);
+        expect(await createFrom('::ffff:192.0.2.1')).toBe(201); // the same IPv4 address, mapped
+        expect(await createFrom('192.0.2.1')).toBe(429);
+        expect(await createFrom('192.0.2.2')).toBe(201);
+      });
+
       it('a peer that stops answering pings is dropped', async () => {
         const quick = await start({ PING_INTERVAL_MS: 150 });
         const { roomId, members } = await roomWithMembers(quick, 2);

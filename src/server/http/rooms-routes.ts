@@ -19,6 +19,7 @@ import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
 import { spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
+import { clientAddressKey } from './client-address.js';
 
 export interface RoomsRouteDeps {
   config: Config;
@@ -60,7 +61,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
 
   app.post('/api/rooms', async (request, reply) => {
     const body = parse(createRoomRequestSchema, request.body);
-    await consume(deps.roomCreateLimiter, request.ip, 'room_create');
+    await consume(deps.roomCreateLimiter, clientAddressKey(request.ip), 'room_create');
     const room = await service.createRoom(body);
     return reply.code(201).send(room);
   });

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+/** The codes as a list, for schemas (`z.enum`). */
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 /** The body of every HTTP error response. */
 export interface ErrorBody {

@@ -5,7 +5,7 @@
  * sides agree by construction. docs/protocol.md describes the same shapes.
  */
 import { z } from 'zod';
-import type { ErrorCode } from './errors.js';
+import { ERROR_CODE_NAMES } from './errors.js';
 
 /** Room ids are 128 random bits in base64url: exactly 22 characters. */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
@@ -114,33 +114,44 @@ export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set(['send', 'typing'
 
 export type EndReason = 'expired' | 'destroyed';
 
-export interface WelcomeFrame {
-  type: 'welcome';
-  memberId: string;
-  roomId: string;
-  expiresAt: number;
-  capacity: number;
-  members: MemberPresence[];
-  /** The server's clock (the store's clock) when the frame was made, for countdowns. */
-  serverTime: number;
-  /**
-   * False when the resume point (`after`) is older than the oldest retained
-   * message: messages between `after` and `oldestSeq` were dropped by the
-   * history cap and cannot be replayed.
-   */
-  resumed: boolean;
-  /** Oldest seq still retained (0 when the room has no message). */
-  oldestSeq: number;
-  /** Highest seq in the room when the replay was read (0 when none). */
-  lastSeq: number;
-}
+/** Epoch milliseconds within the range a Date can hold (a larger one makes `toISOString` throw). */
+const epochMsSchema = z.number().int().min(0).max(8.64e15);
+const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const memberPresenceSchema = z.object({ memberId: z.string(), online: z.boolean() });
 
-export type ServerFrame =
-  | WelcomeFrame
-  | ({ type: 'message' } & ChatMessage)
-  | { type: 'ack'; id: string; seq: number }
-  | { type: 'presence'; members: MemberPresence[] }
-  | { type: 'typing'; from: string }
-  | { type: 'destroyed'; reason: EndReason }
+/**
+ * Every frame the server sends. The server builds them with `satisfies ServerFrame`; the web
+ * client parses each one it receives with this schema and ignores what does not fit, so a
+ * malformed frame (a bug, a hostile or mismatched server) cannot break the page.
+ */
+export const serverFrameSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    memberId: z.string(),
+    roomId: z.string(),
+    expiresAt: epochMsSchema,
+    capacity: z.number().int().min(1),
+    members: z.array(memberPresenceSchema),
+    /** The server's clock (the store's clock) when the frame was made, for countdowns. */
+    serverTime: epochMsSchema,
+    /**
+     * False when the resume point (`after`) is older than the oldest retained
+     * message: messages between `after` and `oldestSeq` were dropped by the
+     * history cap and cannot be replayed.
+     */
+    resumed: z.boolean(),
+    /** Oldest seq still retained (0 when the room has no message). */
+    oldestSeq: seqSchema,
+    /** Highest seq in the room when the replay was read (0 when none). */
+    lastSeq: seqSchema,
+  }),
+  z.object({ type: z.literal('message'), seq: seqSchema, id: z.string(), from: z.string(), body: z.string(), sentAt: epochMsSchema }),
+  z.object({ type: z.literal('ack'), id: z.string(), seq: seqSchema }),
+  z.object({ type: z.literal('presence'), members: z.array(memberPresenceSchema) }),
+  z.object({ type: z.literal('typing'), from: z.string() }),
+  z.object({ type: z.literal('destroyed'), reason: z.enum(['expired', 'destroyed']) }),
   /** `id` is present when the error refuses a `send` with that id (rate limit, invalid field, store down). */
-  | { type: 'error'; code: ErrorCode; message: string; id?: string };
+  z.object({ type: z.literal('error'), code: z.enum(ERROR_CODE_NAMES), message: z.string(), id: z.string().optional() }),
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+export type WelcomeFrame = Extract<ServerFrame, { type: 'welcome' }>;

@@ -157,6 +157,39 @@ describe('end-to-end encryption', () => {
     await page.unrouteAll();
   });
 
+  it('against a server that sends malformed frames: the page ignores them and stays up', async () => {
+    const page = alice.page;
+    const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number }[] };
+    const lastSeq = messages.at(-1)!.seq;
+    await page.routeWebSocket(/\/ws\?/, (socket) => {
+      const server = socket.connectToServer();
+      server.onMessage((data) => {
+        socket.send(data);
+        const frame = JSON.parse(String(data)) as { type: string; seq?: number };
+        if (frame.type !== 'welcome') return;
+        for (const hostile of [
+          'not json {',
+          { type: 'presence', members: null },
+          { type: 'message', seq: lastSeq + 30_000, id: 'far-future', from: 'someone', body: 'AAAA', sentAt: 1e17 },
+          { type: 'welcome' },
+          { type: 'typing', from: '__proto__' },
+          // Well-formed, from a member id that names Object.prototype's accessor: shown as undecryptable, by a tag.
+          { type: 'message', seq: lastSeq + 40_000, id: 'proto', from: '__proto__', body: 'AAAA', sentAt: 1_700_000_000_000 },
+        ]) {
+          socket.send(typeof hostile === 'string' ? hostile : JSON.stringify(hostile));
+        }
+      });
+    });
+    await page.reload();
+    await page.locator(`[data-testid="message"][data-seq="${lastSeq + 40_000}"]`).waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('page-failed').count()).toBe(0);
+    expect(await page.getByTestId('message-text').filter({ hasText: canary }).count()).toBe(1);
+    expect(await page.locator(`[data-testid="message"][data-seq="${lastSeq + 30_000}"]`).count()).toBe(0);
+    await page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+    expect(alice.problems).toEqual([]);
+    await page.unrouteAll();
+  });
+
   it('binds each ciphertext to its room: the same body and id in another room under the same key does not decrypt', async () => {
     const roomId = roomIdOf(link);
     const keyText = link.split('#')[1]!;

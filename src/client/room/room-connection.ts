@@ -11,7 +11,7 @@
  */
 import ReconnectingWebSocket from 'partysocket/ws';
 import { CLOSE_CODES, FINAL_CLOSE_CODES } from '../../shared/errors.js';
-import type { ClientFrame, ServerFrame } from '../../shared/protocol.js';
+import { serverFrameSchema, type ClientFrame, type ServerFrame } from '../../shared/protocol.js';
 import { openEnvelope, sealEnvelope, ENVELOPE_VERSION, type Envelope } from '../crypto/envelope.js';
 import type { RoomAction, RoomEnd } from './room-state.js';
 import { SeqTracker } from './seq-tracker.js';
@@ -89,8 +89,8 @@ export class RoomConnection {
       shouldReconnectOnClose: (event) => !FINAL_CLOSE_CODES.has(event.code),
     });
     this.socket.addEventListener('message', (event) => {
-      if (typeof event.data !== 'string') return;
-      const frame = JSON.parse(event.data) as ServerFrame;
+      const frame = readServerFrame(event.data);
+      if (!frame) return;
       // Decryption is async; chaining keeps frames in the order the server sent them.
       this.frames = this.frames.then(() => this.handleFrame(frame)).catch((error: unknown) => console.error('frame failed', error));
     });
@@ -279,4 +279,19 @@ export class RoomConnection {
     this.close();
     this.options.dispatch({ type: 'ended', end });
   }
+}
+
+/** A frame as the shared schema allows it, or undefined: a frame that does not fit is ignored, never trusted into the page's state. */
+function readServerFrame(data: unknown): ServerFrame | undefined {
+  if (typeof data !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    value = undefined;
+  }
+  const parsed = serverFrameSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  console.warn('ignored a malformed frame from the server');
+  return undefined;
 }

@@ -92,6 +92,27 @@ describe('a conversation between two browsers', () => {
     expect(await renamed.getByTestId('message-author').textContent()).toBe('Bob the Builder');
   });
 
+  it('drops invisible and direction-changing characters from names, and tags every other member by its id, so a copied name is told apart', async () => {
+    const aliceName = await displayName(alice.page);
+    const field = bob.page.getByTestId('display-name');
+    // Bob takes Alice's name, wrapped in a right-to-left override and zero-width spaces.
+    await field.fill(`\u202e\u200b${aliceName}\u200b`);
+    await field.press('Enter');
+    await sendMessage(bob.page, 'I am Alice, honest');
+    const posing = alice.page.getByTestId('message').filter({ hasText: 'I am Alice, honest' });
+    await posing.waitFor({ timeout: WAIT_MS });
+    expect(await posing.getByTestId('message-author').textContent()).toBe(aliceName);
+    // The tag comes from the member id, which Bob cannot choose: Alice's messages on Bob's page carry another.
+    const bobTag = await posing.getByTestId('message-author-tag').textContent();
+    expect(bobTag).toMatch(/^#[A-Za-z0-9_-]{4}$/);
+    const fromAlice = bob.page.getByTestId('message').filter({ hasText: 'Hello Bob' });
+    const aliceTag = await fromAlice.getByTestId('message-author-tag').textContent();
+    expect(aliceTag).toMatch(/^#[A-Za-z0-9_-]{4}$/);
+    expect(aliceTag).not.toBe(bobTag);
+    await field.fill('Bob the Builder');
+    await field.press('Enter');
+  });
+
   it('shows "typing…" to the other member', async () => {
     await alice.page.getByTestId('message-input').pressSequentially('abc');
     await bob.page.getByTestId('typing').filter({ hasText: 'is typing' }).waitFor({ timeout: WAIT_MS });

@@ -4,8 +4,7 @@
  */
 import { useEffect, useId, useState } from 'react';
 import { useIdentity } from '../app/identity.js';
-import { NAME_MAX_CHARS } from '../crypto/envelope.js';
-import { normaliseDisplayName } from '../storage/identity.js';
+import { NAME_MAX_CHARS, normaliseDisplayName } from '../app/display-name.js';
 
 export function DisplayNameField() {
   const { displayName, rename } = useIdentity();

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from './base64url.js';
+import { NAME_MAX_CHARS, normaliseDisplayName } from '../app/display-name.js';
 
 /**
  * 2 since the sender's memberId joined the AAD. Version 1 bodies (AAD without
@@ -21,7 +22,6 @@ export const ENVELOPE_VERSION = 2;
 const IV_BYTES = 12;
 /** The longest text a person may send, in UTF-16 code units (what a textarea counts). */
 export const TEXT_MAX_CHARS = 1000;
-export const NAME_MAX_CHARS = 40;
 
 /**
  * `text` is a chat line; `hello` is sent once when a member takes a seat so
@@ -29,7 +29,8 @@ export const NAME_MAX_CHARS = 40;
  */
 const envelopeSchema = z.object({
   v: z.literal(ENVELOPE_VERSION),
-  name: z.string().min(1).max(NAME_MAX_CHARS),
+  // What the sender typed passed the same cleaning, but the sender is not trusted: clean it again ('' if nothing is left).
+  name: z.string().min(1).max(NAME_MAX_CHARS).transform((name) => normaliseDisplayName(name) ?? ''),
   text: z.string().max(TEXT_MAX_CHARS),
   kind: z.enum(['text', 'hello']),
   ts: z.number().int().nonnegative(),

@@ -1,4 +1,6 @@
 /** Who holds a seat and who is online. A sidebar on wide screens, a compact line on phones. */
+import { memberTag } from '../app/display-name.js';
+import { MemberTag } from './member-tag.js';
 import { displayNameOf, type RoomState } from './room-state.js';
 
 export function MemberList({ state }: { state: RoomState }) {
@@ -16,6 +18,7 @@ export function MemberList({ state }: { state: RoomState }) {
               {member.memberId === state.memberId ? 'you' : displayNameOf(state, member.memberId)}
               <span className="sr-only">{member.online ? ', online' : ', offline'}</span>
             </span>
+            {member.memberId !== state.memberId && <MemberTag memberId={member.memberId} />}
           </li>
         ))}
       </ul>
@@ -28,7 +31,7 @@ export function MemberSummary({ state }: { state: RoomState }) {
   const others = state.members.filter((member) => member.memberId !== state.memberId && member.online);
   return (
     <p className="truncate text-xs text-zinc-600 md:hidden dark:text-zinc-400" data-testid="members-summary">
-      {others.length === 0 ? 'Nobody else is online' : `Online: ${others.map((member) => displayNameOf(state, member.memberId)).join(', ')}`}
+      {others.length === 0 ? 'Nobody else is online' : `Online: ${others.map((member) => `${displayNameOf(state, member.memberId)} #${memberTag(member.memberId)}`).join(', ')}`}
       {' · '}
       {state.members.length}/{state.capacity} seats
     </p>

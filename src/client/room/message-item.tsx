@@ -1,6 +1,7 @@
 /** One chat line: own messages on the right with their delivery state, others on the left with the sender's name. */
 import { LockIcon } from '../components/icons.js';
 import { formatClockTime } from './format-time.js';
+import { MemberTag } from './member-tag.js';
 import type { ChatLine } from './room-state.js';
 
 const STATUS_TEXT = { pending: 'sending…', sent: 'sent', failed: 'not sent', received: '' } as const;
@@ -27,6 +28,7 @@ export function MessageItem({ line, senderName, onRetry }: { line: ChatLine; sen
           <span data-testid="message-author" className="truncate font-medium">
             {line.own ? 'You' : senderName}
           </span>
+          {!line.own && <MemberTag memberId={line.from} testId="message-author-tag" />}
           <time dateTime={new Date(line.time).toISOString()}>{formatClockTime(line.time)}</time>
         </div>
         {unreadable ? (

@@ -3,8 +3,8 @@
  * first visit and kept in localStorage; the person may edit it. It travels
  * only inside encrypted envelopes, never to the server in clear.
  */
-import { NAME_MAX_CHARS } from '../crypto/envelope.js';
 import { readStored, writeStored } from './local-store.js';
+import { normaliseDisplayName } from '../app/display-name.js';
 
 const ANIMALS = [
   'otter', 'badger', 'heron', 'lynx', 'marten', 'puffin', 'gecko', 'ibis', 'koala', 'lemur',
@@ -22,12 +22,6 @@ function randomDisplayName(): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[randomIndex(SUFFIX_ALPHABET.length)];
   return `anonymous-${animal}-${suffix}`;
-}
-
-/** Trims and bounds a typed name; an empty name is not a name. */
-export function normaliseDisplayName(text: string): string | null {
-  const name = text.replace(/\s+/g, ' ').trim().slice(0, NAME_MAX_CHARS);
-  return name === '' ? null : name;
 }
 
 export function loadDisplayName(): string {

@@ -48,6 +48,12 @@ describe('health, readiness and metrics', () => {
     const response = await hush.newClient().request('GET', '/metrics');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
+    // Without METRICS_TOKEN, only a request made on this machine and not through a proxy gets them.
+    for (const forwarded of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }] as Record<string, string>[]) {
+      const proxied = await hush.newClient().request('GET', '/metrics', undefined, forwarded);
+      expect(proxied.status).toBe(403);
+      expect(proxied.body.error.code).toBe('forbidden');
+    }
     const text = response.body as string;
     expect(metricValue(text, 'hush_connections_open')).toBe(2);
     expect(metricValue(text, 'hush_rooms_active')).toBe(1);

@@ -270,5 +270,7 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
     await sleep(500);
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
     socket.close();
+    // Metrics (when and how much rooms talk) are not served through the public entry point.
+    expect((await fetch(`${nginx.baseUrl}/metrics`)).status).toBe(404);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Endpoints for load balancers, orchestrators and Prometheus: liveness,
- * readiness (a real round trip to the store) and metrics (optionally behind a
- * bearer token).
+ * readiness (a real round trip to the store) and metrics. Metrics say when and
+ * how much a server's rooms talk, which is worth hiding on a private chat
+ * server: behind METRICS_TOKEN if it is set, else only to requests made on
+ * this machine and not through a proxy.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Engine } from '../store/engine.js';
 import { sendError } from './error-handler.js';
@@ -27,8 +29,18 @@ export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, 'unauthorized', 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".');
     }
+    if (!metricsToken && !isLocalAndDirect(request)) {
+      return sendError(reply, 'forbidden', 'GET /metrics answers only on this machine; set METRICS_TOKEN to scrape it from elsewhere.');
+    }
     return reply.type(registry.contentType).send(await registry.metrics());
   });
+}
+
+/** Made on this machine and straight to us: the peer is a loopback address and no proxy says it forwarded the request. */
+function isLocalAndDirect(request: FastifyRequest): boolean {
+  const peer = request.socket.remoteAddress ?? '';
+  const loopback = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
+  return loopback && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

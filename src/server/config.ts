@@ -59,6 +59,11 @@ export const SETTINGS = {
   ROOM_CAPACITY_MAX: { schema: int(2, 1000), default: '16', help: 'Most seats a creator may choose.' },
   HISTORY_LIMIT: { schema: int(1, 100_000), default: '500', help: 'Messages kept per room; older ones are dropped.' },
   HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the size of the stored frames); older messages are dropped.' },
+  MEMORY_MAX_HISTORY_BYTES: {
+    schema: int(1_048_576, 1_099_511_627_776),
+    default: '536870912',
+    help: 'Memory mode: bytes of history all rooms together may keep (about 1.5x that in memory); past it, sends get server_full.',
+  },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
   ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client (an IPv4 address, or an IPv6 /64) may create per ROOM_CREATE_WINDOW_SECONDS.' },

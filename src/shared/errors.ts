@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   too_many_connections: 429,
   internal_error: 500,
   unavailable: 503,
+  server_full: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -225,6 +225,43 @@ describe('TRUST_PROXY', () => {
   });
 });
 
+describe('memory mode: history across all rooms is bounded', () => {
+  it('past MEMORY_MAX_HISTORY_BYTES, sends get server_full (WebSocket and HTTP), the process and its rooms go on, and an ended room frees its share', async () => {
+    const hush = await startHush({ MEMORY_MAX_HISTORY_BYTES: 1_048_576, MESSAGE_RATE_LIMIT: 100_000 });
+    try {
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const { socket } = await connect(hush, members[0]!, roomId);
+      const body = 'x'.repeat(15_000);
+      let sent = 0;
+      const answerTo = (id: string) => socket.frames.find((frame) => (frame.type === 'ack' || frame.type === 'error') && frame.id === id);
+      for (; sent < 100; sent++) {
+        const id = `big${sent}`;
+        socket.send({ type: 'send', id, body });
+        await eventually(() => answerTo(id) !== undefined, 5000, `an answer to ${id}`);
+        if (answerTo(id)!.type !== 'ack') break;
+      }
+      expect(sent).toBeGreaterThan(60);
+      expect(sent).toBeLessThan(72);
+      const refusal = socket.ofType('error').at(-1);
+      expect(refusal).toMatchObject({ code: 'server_full', id: `big${sent}` });
+      const overHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'http', body });
+      expect(overHttp.status).toBe(503);
+      expect(overHttp.body.error.code).toBe('server_full');
+      // Nothing stored was dropped for it, and the process serves.
+      const page = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
+      expect(page.body.messages).toHaveLength(sent);
+      expect((await hush.newClient().request('GET', '/healthz')).status).toBe(200);
+      // The full room ends: its share is free again.
+      expect((await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
+      const next = await roomWithMembers(hush, 2);
+      expect((await next.members[0]!.client.request('POST', `/api/rooms/${next.roomId}/messages`, { id: 'fresh', body })).status).toBe(201);
+      socket.close();
+    } finally {
+      await hush.stop();
+    }
+  });
+});
+
 describe('start-up configuration', () => {
   it.each([
     [{ PORT: 'abc' }, /PORT: must be an integer/],

@@ -83,3 +83,35 @@ describe('memory store idempotency records', () => {
     await store.close();
   });
 });
+
+describe('memory store, history across all rooms', () => {
+  it('refuses sends past MEMORY_MAX_HISTORY_BYTES without dropping anything, lets a full room go on trading old for new, and frees an ended room\'s share', async () => {
+    const body = 'b'.repeat(1000);
+    const small = { ...policy, maxMessages: 10 };
+    const store = new MemoryRoomStore({ now: () => Date.now() }, undefined, 25_000);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => letter.repeat(22)) as [string, string, string];
+    for (const roomId of [a, b, c]) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 60_000 });
+    // Room a fills to its own limit (10 messages of about 1.1 kB), then trades its oldest for each new one.
+    for (let i = 0; i < 15; i++) expect((await store.appendMessage(a, { id: `a${i}`, from: 'm', body }, small)).kind).toBe('appended');
+    const perRoom = store.retainedBytes;
+    expect(perRoom).toBeGreaterThan(10_000);
+    // Room b takes what is left of 25 kB, then is refused; nothing of either room is dropped for it.
+    let appended = 0;
+    let result;
+    while (appended < 100 && (result = await store.appendMessage(b, { id: `b${appended}`, from: 'm', body }, policy)).kind === 'appended') appended++;
+    expect(result).toEqual({ kind: 'server_full' });
+    expect(appended).toBeGreaterThan(5);
+    expect(store.retainedBytes).toBeLessThanOrEqual(25_000);
+    expect((await store.readMessages(a, 0, 100)).frames).toHaveLength(10);
+    expect((await store.readMessages(b, 0, 100)).frames).toHaveLength(appended);
+    // A room at its own limit frees as much as it takes: it goes on.
+    expect((await store.appendMessage(a, { id: 'a-more', from: 'm', body }, small)).kind).toBe('appended');
+    expect((await store.appendMessage(c, { id: 'c0', from: 'm', body }, small)).kind).toBe('server_full');
+    // A room that ends gives its share back.
+    await store.deleteRoom(a);
+    expect(store.retainedBytes).toBeLessThan(25_000 - perRoom + 2000);
+    expect((await store.appendMessage(c, { id: 'c0', from: 'm', body }, small)).kind).toBe('appended');
+    await store.close();
+    expect(store.retainedBytes).toBe(0);
+  });
+});

@@ -124,6 +124,8 @@ export class RoomService {
       case 'rate_limited':
         this.metrics.rateLimited('message');
         throw rateLimited();
+      case 'server_full':
+        throw new HushError('server_full', 'This server holds all the messages it can right now; try again when some rooms have ended.');
       case 'not_found':
         throw roomNotFound();
     }

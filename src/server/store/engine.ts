@@ -39,9 +39,10 @@ export interface Engine {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export function createMemoryEngine(clock: Clock = systemClock): Engine {
+/** maxHistoryBytes: MEMORY_MAX_HISTORY_BYTES, the history all rooms together may retain. */
+export function createMemoryEngine(clock: Clock = systemClock, maxHistoryBytes?: number): Engine {
   const bus = new MemoryRoomBus();
-  const store = new MemoryRoomStore(clock, (roomId, event) => bus.deliver(roomId, event));
+  const store = new MemoryRoomStore(clock, (roomId, event) => bus.deliver(roomId, event), maxHistoryBytes);
   return {
     kind: 'memory',
     store,
@@ -57,7 +58,7 @@ export function createMemoryEngine(clock: Clock = systemClock): Engine {
 }
 
 export async function createEngine(config: Config, logger: Logger): Promise<Engine> {
-  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) return createMemoryEngine();
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) return createMemoryEngine(systemClock, config.MEMORY_MAX_HISTORY_BYTES);
   // Loaded only when asked for, so the memory mode never touches the Redis client.
   const { createRedisEngine } = await import('./redis/redis-engine.js');
   return createRedisEngine(config, logger, { appendWindowMs: config.REDIS_APPEND_WINDOW_MS });

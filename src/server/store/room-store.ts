@@ -59,6 +59,8 @@ export type AppendResult =
   | { kind: 'duplicate'; seq: number; sentAt: number }
   /** The sender spent its budget for the current window: nothing stored. */
   | { kind: 'rate_limited' }
+  /** The store holds all the history it may (memory mode's MEMORY_MAX_HISTORY_BYTES): nothing stored. */
+  | { kind: 'server_full' }
   | { kind: 'not_found' };
 
 export interface HistoryPage {

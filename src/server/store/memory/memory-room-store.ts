@@ -37,11 +37,19 @@ interface BudgetWindow {
 
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, MemoryRoom>();
+  /** Bytes of the frames every room's history retains: what maxRetainedBytes bounds. */
+  private retained = 0;
 
   constructor(
     private readonly clock: Clock,
     /** Where an appended message is published (the engine's bus); tests of the store alone pass none. */
     private readonly publish: (roomId: string, event: RoomEvent) => void = () => undefined,
+    /**
+     * Most bytes of history all rooms together may retain (MEMORY_MAX_HISTORY_BYTES): each room is
+     * bounded by its policy, but rooms are many, and without this a client creating and filling rooms
+     * could grow the process until the machine kills it, taking every room with it.
+     */
+    private readonly maxRetainedBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   async createRoom(record: RoomRecord): Promise<void> {
@@ -115,12 +123,20 @@ export class MemoryRoomStore implements RoomStore {
     const frame = messageFrame(message);
     const frameBytes = Buffer.byteLength(frame);
     // The oldest messages leave first, and their idempotency records with them, so that the ring never needs
-    // room for more than the policy keeps; the newest is always kept, however large.
+    // room for more than the policy keeps; the newest is always kept, however large. Counted first: a send
+    // the process has no room for must not cost the room its oldest messages.
     const { history } = room;
-    while (history.length > 0 && (history.length >= policy.maxMessages || history.byteLength + frameBytes > policy.maxBytes)) {
+    let leaving = 0;
+    let freed = 0;
+    while (leaving < history.length && (history.length - leaving >= policy.maxMessages || history.byteLength - freed + frameBytes > policy.maxBytes)) {
+      freed += history.frameLengthOf(leaving++);
+    }
+    if (this.retained - freed + frameBytes > this.maxRetainedBytes) return { kind: 'server_full' };
+    for (; leaving > 0; leaving--) {
       room.sent.forget(history.oldestSender, history.oldestIdKey, oldestSeq(room));
       history.dropOldest();
     }
+    this.retained += frameBytes - freed;
     room.lastSeq = message.seq;
     history.push(frame, frameBytes, draft.from, key, message.sentAt);
     room.sent.remember(draft.from, draft.id, key, message.seq);
@@ -152,6 +168,11 @@ export class MemoryRoomStore implements RoomStore {
 
   async close(): Promise<void> {
     for (const room of [...this.rooms.values()]) this.end(room);
+  }
+
+  /** Bytes of the frames all rooms' histories retain (bounded by maxRetainedBytes). */
+  get retainedBytes(): number {
+    return this.retained;
   }
 
   /** Rooms currently held, including any whose timer has not fired yet. */
@@ -191,7 +212,10 @@ export class MemoryRoomStore implements RoomStore {
   /** The room ends: forgotten, and its history's bytes zeroed rather than left for the allocator to hand out. */
   private end(room: MemoryRoom): void {
     clearTimeout(room.timer);
-    if (this.rooms.get(room.record.roomId) === room) this.rooms.delete(room.record.roomId);
+    if (this.rooms.get(room.record.roomId) === room) {
+      this.rooms.delete(room.record.roomId);
+      this.retained -= room.history.byteLength;
+    }
     room.history.wipe();
   }
 }

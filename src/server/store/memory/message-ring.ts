@@ -96,6 +96,11 @@ export class MessageRing {
     if (this.count === 0) this.writeAt = 0;
   }
 
+  /** The UTF-8 length of the frame of the message `index` places after the oldest. */
+  frameLengthOf(index: number): number {
+    return this.frameLengths[this.slotOf(index)]!;
+  }
+
   /** The time of the message `index` places after the oldest. */
   sentAtOf(index: number): number {
     return this.sentAts[this.slotOf(index)]!;

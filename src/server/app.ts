@@ -56,6 +56,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     // A URL Fastify cannot decode (`/r/%E0`) is refused before any route or error handler: answer it in the API's shape.
     frameworkErrors: (error, _request, reply) => {
       if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 'invalid_request', 'Malformed URL.');
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'invalid_request', 'A part of the path is too long.');
       return sendError(reply, 'internal_error', 'The server failed to handle this request.');
     },
   });
@@ -93,7 +94,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       return sendError(reply, 'forbidden_origin', 'Requests from this origin are not allowed to change state.');
     }
   });
-  registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN);
+  registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
   registerRoomsRoutes(app, { config, service, metrics, messageLimiter, roomCreateLimiter });
 
   const gateway = attachWebSocketGateway(

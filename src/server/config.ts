@@ -62,7 +62,7 @@ export const SETTINGS = {
   MEMORY_MAX_HISTORY_BYTES: {
     schema: int(1_048_576, 1_099_511_627_776),
     default: '536870912',
-    help: 'Memory mode: bytes of history all rooms together may keep (about 1.5x that in memory); past it, sends get server_full.',
+    help: 'Memory mode: bytes of history all rooms together may keep (their buffers take up to about 1.5x that, at least 4 KiB per room with messages); past it, sends get server_full.',
   },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
@@ -85,7 +85,7 @@ export const SETTINGS = {
   },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', help: 'json, pretty, or auto: pretty on a terminal unless NODE_ENV=production.' },
-  METRICS_TOKEN: { schema: optionalText, secret: true, help: 'If set, GET /metrics requires "Authorization: Bearer <token>"; if unset, it answers only local, unproxied requests.' },
+  METRICS_TOKEN: { schema: optionalText, secret: true, help: 'If set, GET /metrics requires "Authorization: Bearer <token>"; if unset, it answers only local requests with no forwarding header, and none when TRUST_PROXY is set.' },
   TLS_CERT_FILE: { schema: optionalText, help: 'PEM certificate (chain) to serve HTTPS/WSS directly; needs TLS_KEY_FILE.' },
   TLS_KEY_FILE: { schema: optionalText, help: 'PEM private key for TLS_CERT_FILE.' },
 } satisfies Record<string, Setting>;

@@ -225,6 +225,14 @@ describe('end-to-end encryption', () => {
     await bob.page.getByTestId('message-text').filter({ hasText: canary }).first().waitFor({ timeout: WAIT_MS });
     expect(bob.page.url()).toBe(link);
     expect(await storedKey()).toBe(savedKey);
+    // The lobby's "Join with a link" form asks the same way, and saves nothing first.
+    await bob.page.goto(`${hush.baseUrl}/`);
+    await bob.page.getByTestId('join-link').fill(`${address}#${otherKey}`);
+    await bob.page.getByTestId('join-link-submit').click();
+    await bob.page.getByTestId('key-conflict').waitFor({ timeout: WAIT_MS });
+    expect(await storedKey()).toBe(savedKey);
+    await bob.page.getByTestId('keep-saved-key').click();
+    await bob.page.getByTestId('message-text').filter({ hasText: canary }).first().waitFor({ timeout: WAIT_MS });
   });
 
   it('shows "could not be decrypted" for every message when the link carries a wrong key, never the plaintext or garbage', async () => {
@@ -331,13 +339,15 @@ describe('security headers', () => {
   });
 
   it('answers a Range or precondition it cannot meet, and a URL it cannot decode, with a typed 4xx, not a 500', async () => {
-    const cases: Array<[string, Record<string, string>, number, string]> = [
-      ['/', { range: 'bytes=999999999-' }, 416, 'range_not_satisfiable'],
-      ['/', { 'if-match': '"not-this-one"' }, 412, 'precondition_failed'],
-      ['/r/%E0%A4%A', { accept: 'text/html' }, 400, 'invalid_request'],
+    const cases: Array<[string, string, Record<string, string>, number, string]> = [
+      ['GET', '/', { range: 'bytes=999999999-' }, 416, 'range_not_satisfiable'],
+      ['GET', '/', { 'if-match': '"not-this-one"' }, 412, 'precondition_failed'],
+      ['GET', '/r/%E0%A4%A', { accept: 'text/html' }, 400, 'invalid_request'],
+      // A path parameter past Fastify's maxParamLength (the GET of the same path is the web client's 404).
+      ['POST', `/api/rooms/${'x'.repeat(120)}/join`, {}, 400, 'invalid_request'],
     ];
-    for (const [path, headers, status, code] of cases) {
-      const response = await fetch(hush.baseUrl + path, { headers });
+    for (const [method, path, headers, status, code] of cases) {
+      const response = await fetch(hush.baseUrl + path, { method, headers });
       expect(response.status, path).toBe(status);
       expect(await response.json(), path).toMatchObject({ error: { code } });
     }

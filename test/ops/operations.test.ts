@@ -118,6 +118,17 @@ describe('METRICS_TOKEN', () => {
   });
   afterAll(() => hush.stop());
 
+  it('without METRICS_TOKEN and with TRUST_PROXY set, /metrics answers nobody: the proxy may not say it forwarded', async () => {
+    const proxied = await startHush({ TRUST_PROXY: 1 });
+    try {
+      const refused = await proxied.newClient().request('GET', '/metrics');
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('forbidden');
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it('protects /metrics with a bearer token', async () => {
     const client = hush.newClient();
     const refused = await client.request('GET', '/metrics');

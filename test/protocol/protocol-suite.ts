@@ -872,7 +872,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         reader.socket.close();
       });
 
-      it.each(['//', '//evil.example/ws', 'http://x:99999/ws', 'http://[::1/ws', '*'])(
+      it.each(['//', '//evil.example/ws', '/\\evil.example/ws', 'http://x:99999/ws', 'http://[::1/ws', '*'])(
         'an upgrade to the request target %s gets 400 invalid_request and the process lives on',
         async (target) => {
           const reply = await rawUpgrade(hush.baseUrl, target);

@@ -210,6 +210,25 @@ suite('Redis faults', () => {
   });
 
   describe('the Redis behind REDIS_URL demoted to a replica, then promoted again (a failover)', () => {
+    it('a Redis user without the @dangerous commands (ROLE among them) is still ready, by PING', async () => {
+      const redis = await RedisServer.start();
+      redises.push(redis);
+      const admin = redis.client();
+      try {
+        await admin.call('ACL', 'SETUSER', 'hush', 'on', '>s3cret-pass', '~*', '&*', '+@all', '-@dangerous');
+        const hush = await startRedisHush({ REDIS_URL: `redis://hush:s3cret-pass@127.0.0.1:${redis.port}` });
+        servers.push(hush);
+        expect(await ready(hush)).toBe(true);
+        const { roomId, members } = await roomWithMembers(hush, 2);
+        const a = await connect(hush, members[0]!, roomId);
+        a.socket.send({ type: 'send', id: 'limited', body: 'x' });
+        expect((await a.socket.next('ack')).id).toBe('limited');
+        a.socket.close();
+      } finally {
+        admin.disconnect();
+      }
+    });
+
     it('is not ready while it refuses writes, answers sends with unavailable, and serves again once it is a primary', async () => {
       const [redis, other] = await Promise.all([RedisServer.start(), RedisServer.start()]);
       redises.push(redis, other);

@@ -8,8 +8,13 @@
  */
 export const NAME_MAX_CHARS = 40;
 
-/** Controls (C0, DEL, C1), bidi marks and overrides, zero-width space, word joiner and invisible operators, BOM, soft hyphen. */
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+/**
+ * Controls (C0, DEL, C1), bidi marks and overrides, zero-width space, word joiner and invisible
+ * operators, BOM, soft hyphen, the combining grapheme joiner, the Hangul and Khmer fillers and
+ * invisible vowels, the Mongolian vowel separator, and the tag characters (U+E0000–E007F).
+ */
+const HIDDEN =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\u{e0000}-\u{e007f}]/gu;
 
 /** A name cleaned and bounded, or null when nothing visible is left. */
 export function normaliseDisplayName(text: string): string | null {

@@ -3,6 +3,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { bannerForError } from '../app/banners.js';
 import { useNavigation } from '../app/navigation.js';
 import { parseShareLink, roomPath, type ShareLinkResult } from '../app/routes.js';
+import { sameKeyText } from '../crypto/room-key.js';
+import { findSavedRoom } from '../storage/saved-rooms.js';
 import { joinRoom } from './enter-room.js';
 
 const PROBLEMS: Record<Extract<ShareLinkResult, { ok: false }>['problem'], string> = {
@@ -30,6 +32,12 @@ export function JoinLinkForm({ disabled }: { disabled: boolean }) {
       return;
     }
     setProblem(null);
+    const saved = findSavedRoom(parsed.roomId);
+    if (saved && !sameKeyText(saved.key, parsed.keyText)) {
+      // A room this browser joined with another key: its page asks which key to use before anything is saved.
+      navigate(roomPath(parsed.roomId, parsed.keyText));
+      return;
+    }
     setBusy(true);
     try {
       const room = await joinRoom(parsed.roomId, parsed.keyText);

@@ -30,7 +30,7 @@ export function Timeline({ state, onRetry }: { state: RoomState; onRetry(id: str
           <ol className="space-y-2 px-1" aria-live="polite" aria-relevant="additions">
             {items.map((item) =>
               item.kind === 'message' ? (
-                <MessageItem key={item.own ? `own:${item.id}` : `${item.from}:${item.id}`} line={item} senderName={item.name ?? displayNameOf(state, item.from)} onRetry={onRetry} />
+                <MessageItem key={item.own ? `own:${item.id}` : `${item.from}:${item.id}`} line={item} senderName={item.name || displayNameOf(state, item.from) /* '': a name with nothing visible left */} onRetry={onRetry} />
               ) : (
                 <PresenceItem key={`p:${item.key}`} line={item} name={displayNameOf(state, item.memberId)} />
               ),

@@ -2,8 +2,10 @@
  * Endpoints for load balancers, orchestrators and Prometheus: liveness,
  * readiness (a real round trip to the store) and metrics. Metrics say when and
  * how much a server's rooms talk, which is worth hiding on a private chat
- * server: behind METRICS_TOKEN if it is set, else only to requests made on
- * this machine and not through a proxy.
+ * server: behind METRICS_TOKEN if it is set; else only to requests from this
+ * machine that carry no forwarding header, and to none at all when TRUST_PROXY
+ * says a proxy is in front (a proxy on this machine that adds no such header
+ * would make every request look local).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Engine } from '../store/engine.js';
 import { sendError } from './error-handler.js';
 
-export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry: Registry, metricsToken: string | undefined): void {
+export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry: Registry, metricsToken: string | undefined, behindProxy: boolean): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
@@ -29,8 +31,8 @@ export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, 'unauthorized', 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".');
     }
-    if (!metricsToken && !isLocalAndDirect(request)) {
-      return sendError(reply, 'forbidden', 'GET /metrics answers only on this machine; set METRICS_TOKEN to scrape it from elsewhere.');
+    if (!metricsToken && (behindProxy || !isLocalAndDirect(request))) {
+      return sendError(reply, 'forbidden', 'GET /metrics answers only on this machine and with no proxy configured; set METRICS_TOKEN to scrape it otherwise.');
     }
     return reply.type(registry.contentType).send(await registry.metrics());
   });

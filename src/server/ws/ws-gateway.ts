@@ -126,12 +126,16 @@ export function attachWebSocketGateway(
 /**
  * The request's path and query, or undefined if it is not an origin-form target (`/path?query`).
  * Node's parser lets through targets that URL cannot parse (`//`, `http://x:99999/`), and
- * an absolute or scheme-relative one would name a host of the client's choosing.
+ * an absolute or scheme-relative one (`//host/`, `/\\host/`) would name a host of the client's
+ * choosing: the host must still be the base's after parsing.
  */
 function requestTarget(target: string | undefined): URL | undefined {
-  if (!target?.startsWith('/') || target.startsWith('//')) return undefined;
-  return URL.canParse(target, 'http://localhost') ? new URL(target, 'http://localhost') : undefined;
+  if (!target?.startsWith('/') || !URL.canParse(target, TARGET_BASE)) return undefined;
+  const url = new URL(target, TARGET_BASE);
+  return url.host === 'localhost' ? url : undefined;
 }
+
+const TARGET_BASE = 'http://localhost';
 
 /** Answers the upgrade request with a plain HTTP error in the API's JSON shape. */
 function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {

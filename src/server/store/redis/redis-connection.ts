@@ -72,9 +72,10 @@ function openStandalone(url: string, tuning: RedisTuning): RedisConnections {
     autoResubscribe: false,
     connectionName: 'hush',
     scripts: HUSH_SCRIPTS,
-    // A failover that demotes this Redis leaves the connection open, answering every write READONLY:
-    // reconnect, so that an address that now leads to the new primary (DNS, a proxy) is followed.
-    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 1 : false),
+    // A failover that demotes this Redis leaves the connection open, answering every write READONLY
+    // (inside a script's error text on Redis 6): reconnect, so that an address that now leads to the
+    // new primary (DNS, a proxy) is followed.
+    reconnectOnError: (error) => (error.message.includes('READONLY') ? 1 : false),
   }) as Redis & HushScriptCommands;
   const { hostname, port } = new URL(url);
   return {

@@ -93,8 +93,16 @@ export async function createRedisEngine(
         if (connections.mode === 'cluster') {
           await connections.client.ping();
         } else {
-          // A replica answers PING too, but refuses every write: ready means a primary.
-          const [role] = (await connections.client.call('ROLE')) as [string, ...unknown[]];
+          // A replica answers PING too, but refuses every write: ready means a primary. ROLE is in the
+          // @dangerous ACL category; a user without it gets the old check, a PING.
+          const role = await connections.client.call('ROLE').then(
+            (reply) => (reply as [string, ...unknown[]])[0],
+            async (error: unknown) => {
+              if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
+              await connections.client.ping();
+              return 'master';
+            },
+          );
           if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
         }
       } catch (error) {

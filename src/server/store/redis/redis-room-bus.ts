@@ -180,9 +180,6 @@ export class RedisRoomBus implements RoomBus {
       this.logger.warn({ err: describeError(error) }, 'restoring Redis subscriptions failed');
       return;
     }
-    // After an outage longer than a lease, this instance's connections count as closed until renewed:
-    // renew before the catch-up reads presence, or it would tell every socket here its members left.
-    await this.store.renewLeases().catch(() => undefined);
     await this.resync();
   }
 
@@ -208,6 +205,9 @@ export class RedisRoomBus implements RoomBus {
         this.deliver(roomId, { type: 'destroyed', reason: 'destroyed' });
         return;
       }
+      // After an outage longer than a lease, this instance's connections count as closed until renewed:
+      // renew the room's before reading its presence, or every socket here would be told its members left.
+      await this.store.renewRoomLeases(roomId);
       const { lastSeq } = await this.store.readMessages(roomId, Number.MAX_SAFE_INTEGER, 0);
       const [page, members] = await Promise.all([
         lastSeq > 0 ? this.store.readMessages(roomId, lastSeq - 1, 1) : undefined,

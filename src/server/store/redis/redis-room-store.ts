@@ -205,6 +205,13 @@ export class RedisRoomStore implements RoomStore {
     return this.renewing;
   }
 
+  /** Extends the leases of this instance's connections in one room now; rejects if Redis does not answer. */
+  async renewRoomLeases(roomId: string): Promise<void> {
+    const entries = this.leases.get(roomId);
+    if (!entries || entries.size === 0) return;
+    await this.run('renewLeases', () => this.redis.hushRenewLeases(metaKey(roomId), presenceKey(roomId), this.presence.leaseMs, ...entries));
+  }
+
   private async renewInChunks(): Promise<void> {
     const rooms = [...this.leases];
     for (let i = 0; i < rooms.length; i += RENEW_CHUNK) {

@@ -44,6 +44,20 @@ function recordTraffic(page: Page): { frames: string[]; responses: Promise<strin
   return traffic;
 }
 
+/**
+ * Stands in for a malicious server between `page` and the real one: every frame the server sends
+ * passes through, and `extra` may send more after it.
+ */
+function actAsHostileServer(page: Page, extra: (frame: { type: string; seq?: number; from?: string }, send: (data: string) => void) => void): Promise<void> {
+  return page.routeWebSocket(/\/ws\?/, (socket) => {
+    const server = socket.connectToServer();
+    server.onMessage((data) => {
+      socket.send(data);
+      extra(JSON.parse(String(data)) as { type: string; seq?: number; from?: string }, (more) => socket.send(more));
+    });
+  });
+}
+
 const rawMessages = (page: Page, roomId: string) => page.evaluate((id) => fetch(`/api/rooms/${id}/messages`).then((response) => response.text()), roomId);
 
 describe('end-to-end encryption', () => {
@@ -136,17 +150,12 @@ describe('end-to-end encryption', () => {
     const undecryptableBefore = await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count();
     const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number }[] };
     const lastSeq = messages.at(-1)!.seq;
-    // Stand in for a malicious server: every message frame also arrives replayed under a new seq,
-    // and once more with another sender in `from` (a different one each time, so none is a duplicate).
-    await page.routeWebSocket(/\/ws\?/, (socket) => {
-      const server = socket.connectToServer();
-      server.onMessage((data) => {
-        socket.send(data);
-        const frame = JSON.parse(String(data)) as { type: string; seq?: number; from?: string };
-        if (frame.type !== 'message') return;
-        socket.send(JSON.stringify({ ...frame, seq: frame.seq! + 10_000 }));
-        socket.send(JSON.stringify({ ...frame, seq: frame.seq! + 20_000, from: `forged-member-${frame.seq}` }));
-      });
+    // Every message frame also arrives replayed under a new seq, and once more with another sender
+    // in `from` (a different one each time, so none is a duplicate).
+    await actAsHostileServer(page, (frame, send) => {
+      if (frame.type !== 'message') return;
+      send(JSON.stringify({ ...frame, seq: frame.seq! + 10_000 }));
+      send(JSON.stringify({ ...frame, seq: frame.seq! + 20_000, from: `forged-member-${frame.seq}` }));
     });
     await page.reload();
     await page.locator(`[data-testid="message"][data-seq="${lastSeq + 20_000}"]`).waitFor({ timeout: WAIT_MS });
@@ -161,24 +170,19 @@ describe('end-to-end encryption', () => {
     const page = alice.page;
     const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number }[] };
     const lastSeq = messages.at(-1)!.seq;
-    await page.routeWebSocket(/\/ws\?/, (socket) => {
-      const server = socket.connectToServer();
-      server.onMessage((data) => {
-        socket.send(data);
-        const frame = JSON.parse(String(data)) as { type: string; seq?: number };
-        if (frame.type !== 'welcome') return;
-        for (const hostile of [
-          'not json {',
-          { type: 'presence', members: null },
-          { type: 'message', seq: lastSeq + 30_000, id: 'far-future', from: 'someone', body: 'AAAA', sentAt: 1e17 },
-          { type: 'welcome' },
-          { type: 'typing', from: '__proto__' },
-          // Well-formed, from a member id that names Object.prototype's accessor: shown as undecryptable, by a tag.
-          { type: 'message', seq: lastSeq + 40_000, id: 'proto', from: '__proto__', body: 'AAAA', sentAt: 1_700_000_000_000 },
-        ]) {
-          socket.send(typeof hostile === 'string' ? hostile : JSON.stringify(hostile));
-        }
-      });
+    await actAsHostileServer(page, (frame, send) => {
+      if (frame.type !== 'welcome') return;
+      for (const hostile of [
+        'not json {',
+        { type: 'presence', members: null },
+        { type: 'message', seq: lastSeq + 30_000, id: 'far-future', from: 'someone', body: 'AAAA', sentAt: 1e17 },
+        { type: 'welcome' },
+        { type: 'typing', from: '__proto__' },
+        // Well-formed, from a member id that names Object.prototype's accessor: shown as undecryptable, by a tag.
+        { type: 'message', seq: lastSeq + 40_000, id: 'proto', from: '__proto__', body: 'AAAA', sentAt: 1_700_000_000_000 },
+      ]) {
+        send(typeof hostile === 'string' ? hostile : JSON.stringify(hostile));
+      }
     });
     await page.reload();
     await page.locator(`[data-testid="message"][data-seq="${lastSeq + 40_000}"]`).waitFor({ timeout: WAIT_MS });

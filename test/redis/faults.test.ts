@@ -290,4 +290,24 @@ suite('Redis faults', () => {
       for (const { socket } of [a, b]) socket.close();
     });
   });
+
+  describe('a gap to fill while Redis is down', () => {
+    it('is retried ever less often and logged once', async () => {
+      const redis = await RedisServer.start();
+      redises.push(redis);
+      const hush = await startRedisHush({ REDIS_URL: redis.url });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const { socket } = await connect(hush, members[0]!, roomId);
+      await redis.kill();
+      await eventually(async () => !(await ready(hush)), 3000, 'outage noticed');
+      // As an append whose message the bus has not brought yet would: the hub must read the store.
+      hush.server.hub.noteAppended(roomId, 1);
+      await sleep(1500);
+      const warnings = hush.logs.filter((line) => line.includes('gap fill failed')).length;
+      // 50 ms apart and logged each time, 1.5 s would have made about thirty.
+      expect(warnings).toBe(1);
+      socket.close();
+    });
+  });
 });

@@ -37,6 +37,8 @@ interface LocalRoom {
   /** Messages that arrived ahead of `nextSeq`. */
   readonly pending: Map<number, PendingMessage>;
   gapTimer: NodeJS.Timeout | undefined;
+  /** Gap fills that failed in a row (the store unreachable): the next waits longer, and only the first is logged. */
+  gapFillFailures: number;
   expiryTimer: NodeJS.Timeout | undefined;
   ended: boolean;
 }
@@ -48,6 +50,8 @@ interface PendingMessage {
 
 /** How long a message ahead of a gap waits for the missing ones before the hub reads the store. */
 export const GAP_FILL_DELAY_MS = 50;
+/** The longest wait between gap fills that keep failing. */
+const GAP_FILL_MAX_DELAY_MS = 2000;
 
 export class RoomHub {
   private readonly rooms = new Map<string, LocalRoom>();
@@ -148,6 +152,7 @@ export class RoomHub {
       nextSeq: 0,
       pending: new Map(),
       gapTimer: undefined,
+      gapFillFailures: 0,
       expiryTimer: undefined,
       ended: false,
     };
@@ -217,10 +222,11 @@ export class RoomHub {
 
   private scheduleGapFill(room: LocalRoom): void {
     if (room.gapTimer || room.ended) return;
+    const delay = Math.min(GAP_FILL_DELAY_MS * 2 ** room.gapFillFailures, GAP_FILL_MAX_DELAY_MS);
     room.gapTimer = setTimeout(() => {
       room.gapTimer = undefined;
       void this.fillGap(room);
-    }, GAP_FILL_DELAY_MS);
+    }, delay);
     room.gapTimer.unref();
   }
 
@@ -229,6 +235,7 @@ export class RoomHub {
     if (room.ended || this.rooms.get(room.roomId) !== room) return;
     try {
       const page = await this.store.readMessages(room.roomId, room.nextSeq - 1, 1000);
+      room.gapFillFailures = 0;
       for (const frame of page.frames) {
         const message = parseMessageFrame(frame);
         if (message.seq > room.nextSeq) room.nextSeq = message.seq; // dropped by the history cap
@@ -237,7 +244,8 @@ export class RoomHub {
       // A message ahead of the store's view means the room ended meanwhile; otherwise retry later.
       if (room.pending.size > 0 && page.frames.length > 0) this.scheduleGapFill(room);
     } catch (error) {
-      this.logger.warn({ err: error, roomId: roomLogId(room.roomId) }, 'gap fill failed; will retry');
+      // While the store is down this repeats: once in the log, and ever less often (up to GAP_FILL_MAX_DELAY_MS).
+      if (room.gapFillFailures++ === 0) this.logger.warn({ err: error, roomId: roomLogId(room.roomId) }, 'gap fill failed; will retry');
       this.scheduleGapFill(room);
     }
   }

@@ -61,27 +61,22 @@ export const wsQuerySchema = z
   })
   .strict();
 
-export interface MemberPresence {
-  memberId: string;
-  online: boolean;
-}
+/** Epoch milliseconds within the range a Date can hold (a larger one makes `toISOString` throw). */
+const epochMsSchema = z.number().int().min(0).max(8.64e15);
+const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const memberPresenceSchema = z.object({ memberId: z.string(), online: z.boolean() });
+export type MemberPresence = z.infer<typeof memberPresenceSchema>;
 
-export interface CreateRoomResponse {
-  roomId: string;
-  expiresAt: number;
-  capacity: number;
-}
+// The answers of the HTTP API: the server builds them with these types, the web client parses them
+// with these schemas (a page must not take a malformed answer into its state).
+export const createRoomResponseSchema = z.object({ roomId: roomIdSchema, expiresAt: epochMsSchema, capacity: z.number().int().min(1) });
+export type CreateRoomResponse = z.infer<typeof createRoomResponseSchema>;
 
-export interface RoomView {
-  roomId: string;
-  expiresAt: number;
-  capacity: number;
-  members: MemberPresence[];
-}
+export const roomViewSchema = createRoomResponseSchema.extend({ members: z.array(memberPresenceSchema) });
+export type RoomView = z.infer<typeof roomViewSchema>;
 
-export interface JoinRoomResponse extends RoomView {
-  memberId: string;
-}
+export const joinRoomResponseSchema = roomViewSchema.extend({ memberId: z.string() });
+export type JoinRoomResponse = z.infer<typeof joinRoomResponseSchema>;
 
 /** One message as stored and relayed. `body` is opaque (ciphertext, base64url in the web client). */
 export interface ChatMessage {
@@ -113,11 +108,6 @@ export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set(['send', 'typing'
 // ----------------------------------------------------- server → client frames
 
 export type EndReason = 'expired' | 'destroyed';
-
-/** Epoch milliseconds within the range a Date can hold (a larger one makes `toISOString` throw). */
-const epochMsSchema = z.number().int().min(0).max(8.64e15);
-const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const memberPresenceSchema = z.object({ memberId: z.string(), online: z.boolean() });
 
 /**
  * Every frame the server sends. The server builds them with `satisfies ServerFrame`; the web

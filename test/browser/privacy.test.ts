@@ -194,6 +194,17 @@ describe('end-to-end encryption', () => {
     await page.unrouteAll();
   });
 
+  it('against a server whose API answer is malformed: a banner on the lobby, not a broken page', async () => {
+    const gina = await newPerson(browser);
+    await gina.page.route(/\/api\/rooms\/[^/]+$/, (route) => route.fulfill({ status: 200, json: { roomId: roomIdOf(link), expiresAt: 1e17, capacity: 2, members: null } }));
+    await gina.page.goto(link);
+    await gina.page.getByTestId('banner').waitFor({ timeout: WAIT_MS });
+    expect(await gina.page.getByTestId('page-failed').count()).toBe(0);
+    expect(new URL(gina.page.url()).pathname).toBe('/');
+    expect(gina.problems).toEqual([]);
+    await gina.context.close();
+  });
+
   it('binds each ciphertext to its room: the same body and id in another room under the same key does not decrypt', async () => {
     const roomId = roomIdOf(link);
     const keyText = link.split('#')[1]!;

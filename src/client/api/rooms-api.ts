@@ -3,10 +3,12 @@
  * the browser adds the Origin header the server checks on state changes.
  * Request and response shapes come from the shared protocol module.
  */
-import type { CreateRoomRequest, CreateRoomResponse, JoinRoomResponse, RoomView } from '../../shared/protocol.js';
+import { z } from 'zod';
+import { createRoomResponseSchema, joinRoomResponseSchema, roomViewSchema, type CreateRoomRequest } from '../../shared/protocol.js';
 import { ApiError, apiErrorFrom } from './api-error.js';
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Makes the call; a successful answer is parsed with `answer` (the shared schema), so a malformed one is an error, never page state. */
+async function call<T>(method: string, path: string, body: unknown, answer: z.ZodType<T>): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -19,16 +21,20 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiError('network_error', 'The server could not be reached.', 0);
   }
   if (!response.ok) throw await apiErrorFrom(response);
-  return (response.status === 204 ? undefined : await response.json()) as T;
+  const parsed = answer.safeParse(response.status === 204 ? undefined : await response.json().catch(() => null));
+  if (!parsed.success) throw new ApiError('internal_error', 'The server answered with something this page cannot read.', response.status);
+  return parsed.data;
 }
+
+const NO_CONTENT = z.undefined();
 
 const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
 
 export const roomsApi = {
-  create: (request: CreateRoomRequest) => call<CreateRoomResponse>('POST', '/api/rooms', request),
+  create: (request: CreateRoomRequest) => call('POST', '/api/rooms', request, createRoomResponseSchema),
   /** Takes a seat, or returns the seat this browser already holds. */
-  join: (roomId: string) => call<JoinRoomResponse>('POST', `${roomPath(roomId)}/join`),
+  join: (roomId: string) => call('POST', `${roomPath(roomId)}/join`, undefined, joinRoomResponseSchema),
   /** Succeeds only for a member: a way to ask "do I hold a seat?" without taking one. */
-  view: (roomId: string) => call<RoomView>('GET', roomPath(roomId)),
-  destroy: (roomId: string) => call<void>('DELETE', roomPath(roomId)),
+  view: (roomId: string) => call('GET', roomPath(roomId), undefined, roomViewSchema),
+  destroy: (roomId: string) => call('DELETE', roomPath(roomId), undefined, NO_CONTENT),
 };

@@ -19,6 +19,7 @@ import { RoomHub } from './room/room-hub.js';
 import { RoomService } from './room/room-service.js';
 import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
+import { proxyTrust } from './http/client-address.js';
 
 export interface BuildOptions {
   /** Storage engine; by default picked from the config (memory, or Redis with REDIS_URL). */
@@ -46,7 +47,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     ...(https ? { https } : {}),
     logger: options.logger ?? loggerOptions(config),
     // A hop count trusts that many proxies nearest to us (proxy-addr semantics).
-    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustNearestHops(config.TRUST_PROXY) : config.TRUST_PROXY,
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? proxyTrust(config.TRUST_PROXY) : config.TRUST_PROXY,
     bodyLimit: config.MESSAGE_MAX_BYTES,
     // An HTTP connection idle this long is closed, so a client that stops reading a response
     // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
@@ -137,6 +138,3 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   };
 }
 
-function trustNearestHops(hops: number): (address: string, hop: number) => boolean {
-  return (_address, hop) => hop < hops;
-}

@@ -71,6 +71,11 @@ export const SETTINGS = {
   MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS.' },
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
   RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Rejected frames in a row after which the socket is closed with 1008.' },
+  MAX_CONNECTIONS_PER_CLIENT: {
+    schema: int(1, 1_000_000),
+    default: '500',
+    help: 'WebSocket connections one client (an IPv4 address, or an IPv6 /64) may hold open on an instance; more get 429 too_many_connections.',
+  },
   MAX_SOCKETS_PER_MEMBER: { schema: int(1, 1000), default: '8', help: 'Open WebSockets one member may hold in one room on one instance (tabs, devices).' },
   PING_INTERVAL_MS: { schema: int(100, 600_000), default: '30000', help: 'WebSocket ping interval; a peer whose pong does not echo the previous ping is dropped.' },
   SEND_BUFFER_LIMIT_BYTES: { schema: int(1024, 1_073_741_824), default: '4194304', help: 'A socket whose unsent data passes this is dropped (slow consumer).' },

@@ -781,6 +781,40 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         for (const socket of burst) socket.close();
       });
 
+      it('one client address holds at most MAX_CONNECTIONS_PER_CLIENT sockets; closing one frees its place', async () => {
+        const capped = await start({ MAX_CONNECTIONS_PER_CLIENT: 3 });
+        const { roomId, members } = await roomWithMembers(capped, 2);
+        const open = [];
+        for (const member of [members[0]!, members[1]!, members[0]!]) open.push(await connect(capped, member, roomId));
+        // The fourth, whoever's seat it is, is refused at the upgrade: 429 too_many_connections.
+        const refused = await TestSocket.open(capped.wsUrl(roomId), { cookie: members[1]!.client.cookieHeader }).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(UpgradeRefused);
+        expect((refused as UpgradeRefused).status).toBe(429);
+        open[0]!.socket.close();
+        await open[0]!.socket.waitClosed();
+        await eventually(async () => {
+          const again = await TestSocket.open(capped.wsUrl(roomId), { cookie: members[1]!.client.cookieHeader }).catch(() => undefined);
+          again?.close();
+          return again !== undefined;
+        }, 3000, 'a place freed');
+        for (const { socket } of open.slice(1)) socket.close();
+
+        // Behind a proxy the client is the forwarded address: counted per address (per IPv6 /64), not per proxy.
+        const proxied = await start({ MAX_CONNECTIONS_PER_CLIENT: 1, TRUST_PROXY: 1 });
+        const room = await roomWithMembers(proxied, 2);
+        const from = (address: string) =>
+          TestSocket.open(proxied.wsUrl(room.roomId), { cookie: room.members[0]!.client.cookieHeader, headers: { 'x-forwarded-for': address } }).catch((error: unknown) => error);
+        const first = await from('192.0.2.1');
+        expect(first).toBeInstanceOf(TestSocket);
+        expect(((await from('192.0.2.1')) as UpgradeRefused).status).toBe(429);
+        const other = await from('192.0.2.2');
+        expect(other).toBeInstanceOf(TestSocket);
+        const v6 = await from('2001:db8:5:6::1');
+        expect(v6).toBeInstanceOf(TestSocket);
+        expect(((await from('2001:db8:5:6::2')) as UpgradeRefused).status).toBe(429);
+        for (const socket of [first, other, v6] as TestSocket[]) socket.close();
+      });
+
       it('sockets closed while still starting leave no ghost presence behind', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const closings: Promise<unknown>[] = [];

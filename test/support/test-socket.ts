@@ -40,8 +40,8 @@ export class TestSocket {
   }
 
   /** Opens a socket; rejects with the HTTP status if the upgrade is refused. */
-  static open(url: string, options: { cookie?: string; origin?: string } = {}): Promise<TestSocket> {
-    const headers: Record<string, string> = {};
+  static open(url: string, options: { cookie?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<TestSocket> {
+    const headers: Record<string, string> = { ...options.headers };
     if (options.cookie) headers.cookie = options.cookie;
     if (options.origin) headers.origin = options.origin;
     const ws = new WebSocket(url, { headers, perMessageDeflate: false });

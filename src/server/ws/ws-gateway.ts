@@ -12,6 +12,7 @@ import { wsQuerySchema } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
 import { MEMBER_COOKIE } from '../http/member-cookie.js';
+import { clientKeyOf, proxyTrust } from '../http/client-address.js';
 import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
 import { errorFrame } from './frames.js';
@@ -44,6 +45,13 @@ export function attachWebSocketGateway(
   let closing = false;
 
   const heartbeat = new Heartbeat<MemberSocket>(config.PING_INTERVAL_MS);
+  /**
+   * Connections per client (clientKeyOf), counted from the upgrade until the TCP connection closes, so
+   * those still being authenticated count too: one address cannot hold this instance's file
+   * descriptors and memory with thousands of sockets.
+   */
+  const perClient = new Map<string, number>();
+  const trust = proxyTrust(config.TRUST_PROXY);
 
   async function authenticate(request: IncomingMessage, url: URL): Promise<Authentication> {
     const query = wsQuerySchema.safeParse(Object.fromEntries(url.searchParams));
@@ -101,6 +109,18 @@ export function attachWebSocketGateway(
     if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
       return refuseUpgrade(socket, 'forbidden_origin', 'WebSocket connections from this origin are not allowed.');
     }
+    const client = clientKeyOf(request, trust);
+    const open = perClient.get(client) ?? 0;
+    if (open >= config.MAX_CONNECTIONS_PER_CLIENT) {
+      deps.metrics.joinRejected('too_many_connections');
+      return refuseUpgrade(socket, 'too_many_connections', `At most ${config.MAX_CONNECTIONS_PER_CLIENT} open connections from one address.`);
+    }
+    perClient.set(client, open + 1);
+    socket.once('close', () => {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    });
     upgrade(request, socket, head, url).catch((error: unknown) => {
       app.log.error({ err: error }, 'upgrade failed');
       socket.destroy();

@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CLOSE_CODES } from '../shared/errors.js';
 import type { Config } from './config.js';
-import { registerErrorHandling, sendError } from './http/error-handler.js';
+import { answerError, registerErrorHandling, sendError } from './http/error-handler.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerRoomsRoutes } from './http/rooms-routes.js';
@@ -46,20 +46,15 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   const app = Fastify({
     ...(https ? { https } : {}),
     logger: options.logger ?? loggerOptions(config),
-    // A hop count trusts that many proxies nearest to us (proxy-addr semantics).
-    trustProxy: typeof config.TRUST_PROXY === 'number' ? proxyTrust(config.TRUST_PROXY) : config.TRUST_PROXY,
+    // The same reading of TRUST_PROXY as the WebSocket gateway's (Fastify alone would refuse a hop count).
+    trustProxy: config.TRUST_PROXY === false ? false : proxyTrust(config.TRUST_PROXY),
     bodyLimit: config.MESSAGE_MAX_BYTES,
     // An HTTP connection idle this long is closed, so a client that stops reading a response
     // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
     connectionTimeout: 30_000,
     requestIdHeader: false,
     genReqId: () => randomBytes(6).toString('base64url'),
-    // A URL Fastify cannot decode (`/r/%E0`) is refused before any route or error handler: answer it in the API's shape.
-    frameworkErrors: (error, _request, reply) => {
-      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 'invalid_request', 'Malformed URL.');
-      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'invalid_request', 'A part of the path is too long.');
-      return sendError(reply, 'internal_error', 'The server failed to handle this request.');
-    },
+    frameworkErrors: answerError,
   });
   const engine = options.engine ?? (await createEngine(config, app.log));
   const metrics = createPrometheusMetrics(() => engine.stats);

@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { roomLogId } from './room/ids.js';
 
 export const REDACTED_PATHS = [
   // Node's clientError (e.g. headers too large) carries the raw request bytes, cookie included.
@@ -24,7 +25,7 @@ export const REDACTED_PATHS = [
  * logs keep only its first 4 characters: enough to correlate lines, not to join.
  */
 export function maskRoomIds(url: string): string {
-  return url.replace(/(\/rooms\/|\/r\/|roomId=)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{18}(?![A-Za-z0-9_-])/g, '$1$2…');
+  return url.replace(/(\/rooms\/|\/r\/|roomId=)([A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])/g, (_match, before: string, roomId: string) => before + roomLogId(roomId));
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {

@@ -358,7 +358,7 @@ describe('graceful shutdown', () => {
     const socket = await TestSocket.open(`ws://127.0.0.1:${hush.port}/ws?roomId=${roomId}`, { cookie: client.cookieHeader });
     await socket.next('welcome');
     // A peer that does not answer the closing handshake holds the drain open for SHUTDOWN_TIMEOUT_MS.
-    (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    socket.stopReading();
     hush.child.kill('SIGTERM');
     await eventually(() => hush.output().includes('shutting down'), 3000, 'shutdown begun');
     await sleep(200);

@@ -109,6 +109,11 @@ export class TestSocket {
     this.ws.close();
   }
 
+  /** Stops reading from the TCP connection, as a peer that hangs or does not read: the server's frames (pings too) pile up unread. */
+  stopReading(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
   private describe(): string {
     return JSON.stringify(this.frames.slice(-5)).slice(0, 400);
   }

@@ -24,6 +24,11 @@ export function clientKeyOf(request: IncomingMessage, trust: (address: string, h
   return clientAddressKey(proxyaddr(request, trust));
 }
 
+/** Whether `ip` is a loopback address (127.0.0.0/8, ::1, or 127.x mapped into IPv6). */
+export function isLoopback(ip: string): boolean {
+  return ipaddr.isValid(ip) && ipaddr.process(ip).range() === 'loopback';
+}
+
 export function clientAddressKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   const address = ipaddr.process(ip); // an IPv4-mapped IPv6 address becomes the IPv4 one

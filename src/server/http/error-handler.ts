@@ -6,7 +6,7 @@
  * logged without the request body. A store outage arrives here as
  * HushError('unavailable') (503), raised by the engine that saw it.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../../shared/errors.js';
 import { HushError } from '../room/hush-error.js';
 
@@ -18,6 +18,8 @@ function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
   switch (error.statusCode) {
     case 400:
       return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+    case 414: // a path parameter past maxParamLength
+      return 'invalid_request';
     case 403:
       return 'forbidden';
     case 404:
@@ -40,13 +42,19 @@ function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
   }
 }
 
+/**
+ * Answers any failure in the API's shape. Also Fastify's `frameworkErrors`: what it refuses before
+ * routing (a URL it cannot decode, a path parameter past maxParamLength) never reaches the error handler.
+ */
+export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof HushError) return sendError(reply, error.code, error.message);
+  const code = codeForFastifyError(error);
+  if (code) return sendError(reply, code, code === 'rate_limited' ? 'Too many requests; try again later.' : error.message);
+  request.log.error({ err: error }, 'request failed');
+  return sendError(reply, 'internal_error', 'The server failed to complete this request.');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HushError) return sendError(reply, error.code, error.message);
-    const code = codeForFastifyError(error);
-    if (code) return sendError(reply, code, code === 'rate_limited' ? 'Too many requests; try again later.' : error.message);
-    request.log.error({ err: error }, 'request failed');
-    return sendError(reply, 'internal_error', 'The server failed to complete this request.');
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
 }

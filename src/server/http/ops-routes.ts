@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Engine } from '../store/engine.js';
+import { isLoopback } from './client-address.js';
 import { sendError } from './error-handler.js';
 
 export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry: Registry, metricsToken: string | undefined, behindProxy: boolean): void {
@@ -40,9 +41,7 @@ export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry
 
 /** Made on this machine and straight to us: the peer is a loopback address and no proxy says it forwarded the request. */
 function isLocalAndDirect(request: FastifyRequest): boolean {
-  const peer = request.socket.remoteAddress ?? '';
-  const loopback = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
-  return loopback && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
+  return isLoopback(request.socket.remoteAddress ?? '') && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

@@ -28,7 +28,7 @@ export function hashMemberToken(roomId: string, token: string): string {
 
 export const MEMBER_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** A room id as log lines name it: a room id is a capability (anyone who has it can take a free seat), so only its first characters (as logging.ts's maskRoomIds does in URLs). */
+/** A room id as log lines name it, in URLs too (logging.ts's maskRoomIds): a room id is a capability (anyone who has it can take a free seat), so only its first characters. */
 export function roomLogId(roomId: string): string {
   return `${roomId.slice(0, 4)}…`;
 }

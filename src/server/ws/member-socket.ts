@@ -19,6 +19,7 @@ import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
+import { CountMap } from './count-map.js';
 import { textFrame } from './text-frame.js';
 import type { HeartbeatPeer } from './heartbeat.js';
 
@@ -54,11 +55,11 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
    * there: sends still in flight, plus one once stored and not yet delivered here. The hub's copy of
    * such a message becomes the ack. Counted because a resend may be stored after its original failed.
    */
-  private readonly awaitingAck = new Map<string, number>();
+  private readonly awaitingAck = new CountMap<string>();
   /**
    * The id being appended right now: a store that answers at once (memory) delivers the message
    * before send() returns, and its copy for this socket becomes the ack without entering
-   * awaitingAck (a Map that goes from empty to one entry and back on every send reallocates its
+   * awaitingAck (a map that goes from empty to one entry and back on every send reallocates its
    * table each time).
    */
   private appendingId: string | undefined;
@@ -277,12 +278,12 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.appendingId = undefined;
     }
     if (outcome instanceof Promise) {
-      this.holdAck(id);
+      this.awaitingAck.increment(id);
       outcome
         .then(
           (result) => this.sendStored(id, result, true),
           (error: unknown) => {
-            this.releaseAck(id);
+            this.awaitingAck.decrement(id);
             this.refuse(error, id);
           },
         )
@@ -302,29 +303,18 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       if (result.seq > this.cursor) {
         // Not delivered here yet (the bus may be late or lose it): its arrival becomes the ack (a duplicate's
         // too, answered now as well), and the hub makes sure it arrives. An in-flight send's hold stays for it.
-        if (!held) this.holdAck(id);
+        if (!held) this.awaitingAck.increment(id);
         this.deps.hub.noteAppended(this.roomId, result.seq);
         if (result.duplicate) this.send(ackFrame(id, result.seq));
       } else if (result.duplicate) {
         // The original was delivered here before: its ack is this one.
-        if (held) this.releaseAck(id);
+        if (held) this.awaitingAck.decrement(id);
         this.send(ackFrame(id, result.seq));
       }
       // Stored and already delivered here: that delivery was the ack and cleared the entry.
     } catch (error) {
       this.refuse(error, id);
     }
-  }
-
-  private holdAck(id: string): void {
-    this.awaitingAck.set(id, (this.awaitingAck.get(id) ?? 0) + 1);
-  }
-
-  private releaseAck(id: string): void {
-    const holds = this.awaitingAck.get(id);
-    if (holds === undefined) return;
-    if (holds > 1) this.awaitingAck.set(id, holds - 1);
-    else this.awaitingAck.delete(id);
   }
 
   /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */

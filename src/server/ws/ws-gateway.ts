@@ -15,6 +15,7 @@ import { MEMBER_COOKIE } from '../http/member-cookie.js';
 import { clientKeyOf, proxyTrust } from '../http/client-address.js';
 import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
+import { CountMap } from './count-map.js';
 import { errorFrame } from './frames.js';
 import { Heartbeat } from './heartbeat.js';
 import { MemberSocket, type MemberSocketDeps } from './member-socket.js';
@@ -50,7 +51,7 @@ export function attachWebSocketGateway(
    * those still being authenticated count too: one address cannot hold this instance's file
    * descriptors and memory with thousands of sockets.
    */
-  const perClient = new Map<string, number>();
+  const perClient = new CountMap<string>();
   const trust = proxyTrust(config.TRUST_PROXY);
 
   async function authenticate(request: IncomingMessage, url: URL): Promise<Authentication> {
@@ -110,17 +111,12 @@ export function attachWebSocketGateway(
       return refuseUpgrade(socket, 'forbidden_origin', 'WebSocket connections from this origin are not allowed.');
     }
     const client = clientKeyOf(request, trust);
-    const open = perClient.get(client) ?? 0;
-    if (open >= config.MAX_CONNECTIONS_PER_CLIENT) {
+    if (perClient.count(client) >= config.MAX_CONNECTIONS_PER_CLIENT) {
       deps.metrics.joinRejected('too_many_connections');
       return refuseUpgrade(socket, 'too_many_connections', `At most ${config.MAX_CONNECTIONS_PER_CLIENT} open connections from one address.`);
     }
-    perClient.set(client, open + 1);
-    socket.once('close', () => {
-      const left = (perClient.get(client) ?? 1) - 1;
-      if (left > 0) perClient.set(client, left);
-      else perClient.delete(client);
-    });
+    perClient.increment(client);
+    socket.once('close', () => perClient.decrement(client));
     upgrade(request, socket, head, url).catch((error: unknown) => {
       app.log.error({ err: error }, 'upgrade failed');
       socket.destroy();

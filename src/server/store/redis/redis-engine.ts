@@ -11,7 +11,7 @@ import type { Config } from '../../config.js';
 import { systemClock, type Engine, type EngineStats, type RateLimiterOptions } from '../engine.js';
 import type { Clock } from '../room-store.js';
 import { RedisClock } from './redis-clock.js';
-import { DEFAULT_TUNING, openRedis, type RedisConnections, type RedisTuning } from './redis-connection.js';
+import { DEFAULT_TUNING, openRedis, type RedisClient, type RedisConnections, type RedisTuning } from './redis-connection.js';
 import { describeError, storeError } from './redis-errors.js';
 import { KEY_PREFIX } from './redis-keys.js';
 import { RedisRoomBus } from './redis-room-bus.js';
@@ -90,21 +90,8 @@ export async function createRedisEngine(
     createRateLimiter: (limits) => createRedisRateLimiter(connections, limits),
     async ping() {
       try {
-        if (connections.mode === 'cluster') {
-          await connections.client.ping();
-        } else {
-          // A replica answers PING too, but refuses every write: ready means a primary. ROLE is in the
-          // @dangerous ACL category; a user without it gets the old check, a PING.
-          const role = await connections.client.call('ROLE').then(
-            (reply) => (reply as [string, ...unknown[]])[0],
-            async (error: unknown) => {
-              if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
-              await connections.client.ping();
-              return 'master';
-            },
-          );
-          if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
-        }
+        if (connections.mode === 'cluster') await connections.client.ping();
+        else await expectPrimary(connections.client);
       } catch (error) {
         failed();
         throw storeError(error, 'ping');
@@ -177,4 +164,20 @@ function watchConnection(connections: RedisConnections, log: Logger, stats: Engi
     });
   }
   return watch;
+}
+
+/**
+ * A round trip that fails unless this Redis takes writes: a replica answers PING too. ROLE is in the
+ * @dangerous ACL category; for a user without it, a PING is the check.
+ */
+async function expectPrimary(client: RedisClient): Promise<void> {
+  let role: string;
+  try {
+    [role] = (await client.call('ROLE')) as [string, ...unknown[]];
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
+    await client.ping();
+    return;
+  }
+  if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
 }

@@ -238,7 +238,7 @@ export class RoomHub {
       room.gapFillFailures = 0;
       for (const frame of page.frames) {
         const message = parseMessageFrame(frame);
-        if (message.seq > room.nextSeq) room.nextSeq = message.seq; // dropped by the history cap
+        if (message.seq > room.nextSeq) this.skipTo(room, message.seq);
         this.receiveMessage(room, message, frame);
       }
       // A message ahead of the store's view means the room ended meanwhile; otherwise retry later.
@@ -248,6 +248,20 @@ export class RoomHub {
       if (room.gapFillFailures++ === 0) this.logger.warn({ err: error, roomId: roomLogId(room.roomId) }, 'gap fill failed; will retry');
       this.scheduleGapFill(room);
     }
+  }
+
+  /**
+   * The store no longer holds the messages before `seq` (its history cap dropped them before the gap
+   * fill came): those the bus did bring are delivered, in order, and the rest are passed over.
+   */
+  private skipTo(room: LocalRoom, seq: number): void {
+    const held = [...room.pending.keys()].filter((pendingSeq) => pendingSeq < seq).sort((a, b) => a - b);
+    for (const pendingSeq of held) {
+      const { message, frame } = room.pending.get(pendingSeq)!;
+      room.pending.delete(pendingSeq);
+      this.deliver(room, message, frame);
+    }
+    room.nextSeq = seq;
   }
 
   private expire(room: LocalRoom): void {

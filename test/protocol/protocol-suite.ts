@@ -908,6 +908,23 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         },
       );
 
+      it.each([
+        ['a room that does not exist', `/ws?roomId=${'A'.repeat(22)}`],
+        ['a malformed query', '/ws?roomId=bad!'],
+      ])('a bad frame after an upgrade refused for %s (the close handshake still open) does not crash the process', async (_, target) => {
+        // An unmasked client frame, which RFC 6455 forbids: ws reports it as an error on that socket.
+        const reply = await rawUpgrade(hush.baseUrl, target, Buffer.from([0x81, 0x01, 0x61]));
+        expect(reply).toMatch(/^HTTP\/1\.1 101 /);
+        expect((await hush.newClient().request('GET', '/healthz')).status).toBe(200);
+      });
+
+      it('a bad frame after an upgrade refused for want of a seat does not crash the process', async () => {
+        const { roomId } = await roomWithMembers(hush, 1);
+        const reply = await rawUpgrade(hush.baseUrl, `/ws?roomId=${roomId}`, Buffer.from([0x81, 0x01, 0x61]));
+        expect(reply).toContain('not_a_member');
+        expect((await hush.newClient().request('GET', '/healthz')).status).toBe(200);
+      });
+
       it('a storm of garbage from many sockets does not crash the process', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const garbage = ['', ' ', 'null', '{}', '{"type":null}', '{"type":"send","id":{},"body":[]}', '\u0000\u0001', '{"type":"send","id":"a","body":"b","__proto__":{"x":1}}', '9'.repeat(5000), '{"type":"typing","extra":"x"}'];
@@ -942,14 +959,20 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
   });
 }
 
-/** Sends a WebSocket upgrade for `target` over a raw TCP connection (no client library would send such targets) and returns the whole reply. */
-function rawUpgrade(baseUrl: string, target: string): Promise<string> {
+/**
+ * Sends a WebSocket upgrade for `target` over a raw TCP connection (no client library would send such targets or
+ * frames), then `frame` once the server has answered, and returns the whole reply.
+ */
+function rawUpgrade(baseUrl: string, target: string, frame?: Buffer): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(port), hostname);
     const chunks: Buffer[] = [];
     socket.setTimeout(5000, () => socket.destroy(new Error(`no reply to an upgrade of ${target}`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      if (frame && chunks.length === 0) socket.write(frame);
+      chunks.push(chunk);
+    });
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
     socket.write(

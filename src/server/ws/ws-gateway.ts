@@ -78,6 +78,9 @@ export function attachWebSocketGateway(
     const auth = await authenticate(request, url);
     if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws reads on until the close handshake ends, and a bad frame from the peer meanwhile is an 'error'
+      // event: unheard, it would end the process. MemberSocket logs the errors of the sockets it takes.
+      ws.on('error', () => undefined);
       if (!auth.ok) {
         ws.send(auth.frame);
         ws.close(auth.closeCode);

@@ -21,6 +21,9 @@ import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
 import { proxyTrust } from './http/client-address.js';
 
+/** Sends one socket may have awaiting the store however small MESSAGE_RATE_LIMIT is (a client resending after a reconnect). */
+const MIN_SENDS_IN_FLIGHT = 32;
+
 export interface BuildOptions {
   /** Storage engine; by default picked from the config (memory, or Redis with REDIS_URL). */
   engine?: Engine;
@@ -108,6 +111,8 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       rateLimitStrikes: config.RATE_LIMIT_STRIKES,
       maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
       sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES,
+      // More in flight than one window's budget would mostly be refused anyway, once the store answered.
+      maxSendsInFlight: Math.max(MIN_SENDS_IN_FLIGHT, config.MESSAGE_RATE_LIMIT),
     },
     nodeId,
   );

@@ -719,6 +719,49 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(socket.ofType('error')).toHaveLength(1);
       });
 
+      it('accepted typing frames between refused sends do not clear the strikes: the socket is still closed with 1008', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 2, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        for (let i = 0; i < 2; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
+        await socket.waitForCount('ack', 2);
+        // Typing has a budget of its own (2 here), so these two typing frames are accepted.
+        for (const id of ['over1', 'over2', 'over3']) {
+          socket.send({ type: 'send', id, body: 'x' });
+          await socket.next('error', (e) => e.id === id);
+          if (id !== 'over3') socket.send({ type: 'typing' });
+        }
+        expect((await socket.waitClosed()).code).toBe(1008);
+        expect(socket.ofType('error').map((e) => e.code)).toEqual(['rate_limited', 'rate_limited', 'rate_limited']);
+      });
+
+      it('each connection spends the member\'s read budget, shared with history reads: reconnecting in a loop gets rate_limited and 1008', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 3, MESSAGE_RATE_WINDOW_SECONDS: 60 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const watcher = await connect(limited, members[1]!, roomId);
+        for (let i = 0; i < 2; i++) {
+          const { socket } = await connect(limited, members[0]!, roomId);
+          socket.close();
+          await socket.waitClosed();
+        }
+        expect((await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`)).status).toBe(200);
+        await sleep(100);
+        const presenceBefore = watcher.socket.ofType('presence').length;
+        const refused = await TestSocket.open(limited.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+        expect(await refused.next('error')).toMatchObject({ code: 'rate_limited' });
+        expect((await refused.waitClosed()).code).toBe(1008);
+        expect(refused.ofType('welcome')).toHaveLength(0);
+        const viaHttp = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
+        expect(viaHttp.status).toBe(429);
+        // A connection turned away was never online: the room hears nothing of it.
+        await sleep(150);
+        expect(watcher.socket.ofType('presence')).toHaveLength(presenceBefore);
+        // The other member's budget is its own.
+        const other = await connect(limited, members[1]!, roomId);
+        other.socket.close();
+        watcher.socket.close();
+      });
+
       it('a flood of invalid frames is rate-limited like sends, and closed with 1008 if it goes on', async () => {
         const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
         const { roomId, members } = await roomWithMembers(limited, 2);

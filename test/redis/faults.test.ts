@@ -192,6 +192,24 @@ suite('Redis faults', () => {
       socket.close();
     });
 
+    it('a socket holds at most 32 sends awaiting the store (with a budget of 20): a burst past them is refused at once, without reaching Redis', async () => {
+      const hush = await startRedisHush({ REDIS_URL: redis.url, MESSAGE_RATE_LIMIT: 20, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 100 });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const { socket } = await connect(hush, members[0]!, roomId);
+      await stallWrites(800);
+      for (let i = 0; i < 40; i++) socket.send({ type: 'send', id: `burst${i}`, body: 'x' });
+      // Refused while Redis holds the first 32: the last 8, before any answer from the store.
+      const early = await socket.waitForCount('error', 8);
+      expect(early.map((e) => `${e.code} ${e.id}`)).toEqual(Array.from({ length: 8 }, (_, i) => `rate_limited burst${32 + i}`));
+      expect(socket.ofType('ack')).toEqual([]);
+      // Then the store's answers: the budget's 20 stored, 12 refused by it.
+      const acks = await socket.waitForCount('ack', 20, 5000);
+      expect(acks.map((a) => a.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      await socket.waitForCount('error', 20, 5000);
+      socket.close();
+    });
+
     it('a socket that sends a flood of frames before its welcome is closed with 1008 rather than queueing them', async () => {
       const hush = await startRedisHush({ REDIS_URL: redis.url });
       servers.push(hush);

@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
-import { spendBudget } from '../room/rate-budget.js';
+import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 import { clientAddressKey } from './client-address.js';
 
@@ -82,7 +82,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     const member = await requireMember(request);
     const query = parse(listMessagesQuerySchema, request.query);
     // Reads have their own budget of the same size as sends: history pages are the costliest answer.
-    await consume(deps.messageLimiter, `${member.room.roomId}:${member.memberId}:read`, 'message');
+    await consume(deps.messageLimiter, readBudgetKey(member.room.roomId, member.memberId), 'message');
     return { messages: await service.listMessages(member, query.after, query.limit) };
   });
 

@@ -16,3 +16,11 @@ export async function spendBudget(limiter: RateLimiterAbstract, key: string): Pr
     return false;
   }
 }
+
+/**
+ * The key of a member's read budget in a room, spent by every history page (GET …/messages) and every
+ * WebSocket connection, whose replay is a history page too: the two transports share one budget.
+ */
+export function readBudgetKey(roomId: string, memberId: string): string {
+  return `${roomId}:${memberId}:read`;
+}

@@ -14,7 +14,7 @@ import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService, SendResult } from '../room/room-service.js';
-import { spendBudget } from '../room/rate-budget.js';
+import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
@@ -35,6 +35,8 @@ export interface MemberSocketDeps {
   rateLimitStrikes: number;
   maxSocketsPerMember: number;
   sendBufferLimitBytes: number;
+  /** Sends one socket may have awaiting the store's answer; more are refused with rate_limited at once. */
+  maxSendsInFlight: number;
 }
 
 type Queued = { message: MessageHeader; frame: MessageFrame } | { message?: undefined; frame: string };
@@ -63,6 +65,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
    * table each time).
    */
   private appendingId: string | undefined;
+  /** Sends the store has not answered yet (with Redis; memory answers at once). */
+  private sendsInFlight = 0;
   /** Rate-limit refusals in a row; RATE_LIMIT_STRIKES of them close the socket. */
   private strikes = 0;
   /** Frames received before `ready`, which wait for start() (at most MAX_EARLY_FRAMES). */
@@ -70,6 +74,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** True once the welcome and replay went out: frames are then handled without waiting for `started`. */
   private ready = false;
   private roomEnded = false;
+  /** Set once the store counts this connection (start() got that far): only then does its close change presence. */
+  private registered = false;
   private readonly roomId: string;
   /** The connection under `ws`, which frames from textFrame() go to whole (see text-frame.ts); unset if an extension was negotiated. */
   private readonly socket: Writable | undefined;
@@ -148,6 +154,14 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   private async start(): Promise<void> {
     const { hub, store, historyLimit } = this.deps;
+    // A connection replays history and tells the room: a member reconnecting in a loop pays for it as for reads.
+    if (!(await spendBudget(this.deps.rateLimiter, readBudgetKey(this.roomId, this.memberId)))) {
+      this.deps.metrics.rateLimited('message');
+      this.send(errorFrame('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.'));
+      this.startupQueue = undefined;
+      this.ws.close(CLOSE_CODES.policyViolation, 'reconnecting too fast');
+      return;
+    }
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     if (hub.earlierConnectionsOfMember(this.roomId, this) >= this.deps.maxSocketsPerMember) {
       this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
@@ -156,6 +170,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       return;
     }
     const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
+    this.registered = true;
     if (members.length === 0) {
       // The room ended between admission and subscription, so its `destroyed` event went by unseen.
       const reason = this.deps.clockNow() >= this.member.room.expiresAt ? 'expired' : 'destroyed';
@@ -209,7 +224,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     this.deps.hub.detach(this.roomId, this);
     // A socket closed during start() must not mark itself closed before start() marks it open.
     await this.started.catch(() => undefined);
-    if (this.roomEnded) return;
+    if (this.roomEnded || !this.registered) return;
     try {
       const members = await this.deps.store.setConnection(this.roomId, this.memberId, this.connectionId, false);
       // Tell the others only when this close actually took the member offline.
@@ -267,6 +282,12 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   /** Stores a send; in memory mode all of it, delivery and ack included, happens before this returns. */
   private handleSend(id: string, body: string): void {
+    // The budget is checked where the store appends (with Redis, a round trip away): until answers come back,
+    // a burst would reach the store whole.
+    if (this.sendsInFlight >= this.deps.maxSendsInFlight) {
+      this.refuse(new HushError('rate_limited', `At most ${this.deps.maxSendsInFlight} sends may await their ack; wait for them.`), id);
+      return;
+    }
     let outcome: SendResult | Promise<SendResult>;
     this.appendingId = id;
     try {
@@ -279,10 +300,15 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     if (outcome instanceof Promise) {
       this.awaitingAck.increment(id);
+      this.sendsInFlight++;
       outcome
         .then(
-          (result) => this.sendStored(id, result, true),
+          (result) => {
+            this.sendsInFlight--;
+            this.sendStored(id, result, true);
+          },
           (error: unknown) => {
+            this.sendsInFlight--;
             this.awaitingAck.decrement(id);
             this.refuse(error, id);
           },
@@ -320,10 +346,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */
   private async withinTypingBudget(): Promise<boolean> {
     try {
-      if (await spendBudget(this.deps.rateLimiter, this.typingBudget)) {
-        this.strikes = 0;
-        return true;
-      }
+      // An accepted typing frame does not clear the strikes: only an accepted send does (typing has a budget of its own).
+      if (await spendBudget(this.deps.rateLimiter, this.typingBudget)) return true;
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'rate limiter unavailable');
       this.refuse(error);

@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CLOSE_CODES } from '../shared/errors.js';
 import type { Config } from './config.js';
-import { answerError, registerErrorHandling, sendError } from './http/error-handler.js';
+import { answerError, MAX_PARAM_LENGTH, registerErrorHandling, sendError } from './http/error-handler.js';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerRoomsRoutes } from './http/rooms-routes.js';
@@ -52,6 +52,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     // The same reading of TRUST_PROXY as the WebSocket gateway's (Fastify alone would refuse a hop count).
     trustProxy: config.TRUST_PROXY === false ? false : proxyTrust(config.TRUST_PROXY),
     bodyLimit: config.MESSAGE_MAX_BYTES,
+    maxParamLength: MAX_PARAM_LENGTH,
     // An HTTP connection idle this long is closed, so a client that stops reading a response
     // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
     connectionTimeout: 30_000,
@@ -77,6 +78,8 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   });
   const originPolicy = createOriginPolicy(config.allowedOrigins);
 
+  // The API reads JSON only; Fastify would also take text/plain and answer it with a schema error.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   await registerWebClient(app, config);
   registerErrorHandling(app);

@@ -94,13 +94,26 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(result.body.error.code).toBe('invalid_json');
       });
 
+      it.each(['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'])(
+        'a body sent as %s gets 415 unsupported_media_type',
+        async (contentType) => {
+          const { roomId, members } = await roomWithMembers(hush, 1);
+          for (const path of ['/api/rooms', `/api/rooms/${roomId}/messages`]) {
+            const result = await members[0]!.client.request('POST', path, '{"id":"a","body":"b"}', { 'content-type': contentType });
+            expect(result.status, path).toBe(415);
+            expect(result.body.error.code).toBe('unsupported_media_type');
+          }
+        },
+      );
+
       it('makes unknown, malformed, expired and destroyed rooms indistinguishable: 404 room_not_found', async () => {
         const client = hush.newClient();
         const { roomId, members } = await roomWithMembers(hush, 2);
         expect((await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
         const expired = (await client.createRoom({ ttlSeconds: 1 })).body.roomId as string;
         await sleep(1300);
-        for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'not-a-room', roomId, expired]) {
+        // The last is longer than the router takes a path parameter (100 characters).
+        for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'not-a-room', roomId, expired, 'A'.repeat(200)]) {
           for (const [method, path] of [
             ['POST', `/api/rooms/${id}/join`],
             ['GET', `/api/rooms/${id}`],

@@ -8,18 +8,18 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../../shared/errors.js';
-import { HushError } from '../room/hush-error.js';
+import { HushError, roomNotFound } from '../room/hush-error.js';
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   return reply.code(ERROR_CODES[code]).send({ error: { code, message } } satisfies ErrorBody);
 }
 
-function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
+function codeForFastifyError(error: FastifyError, url: string): ErrorCode | undefined {
   switch (error.statusCode) {
     case 400:
       return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
-    case 414: // a path parameter past maxParamLength
-      return 'invalid_request';
+    case 414: // a path parameter past maxParamLength: under /api/rooms/, a room id no room has
+      return isRoomPath(url) ? 'room_not_found' : 'invalid_request';
     case 403:
       return 'forbidden';
     case 404:
@@ -46,9 +46,10 @@ function codeForFastifyError(error: FastifyError): ErrorCode | undefined {
  * Answers any failure in the API's shape. Also Fastify's `frameworkErrors`: what it refuses before
  * routing (a URL it cannot decode, a path parameter past maxParamLength) never reaches the error handler.
  */
-export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function answerError(error: FastifyError | HushError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HushError) return sendError(reply, error.code, error.message);
-  const code = codeForFastifyError(error);
+  const code = codeForFastifyError(error, request.url);
+  if (code === 'room_not_found') return answerError(roomNotFound(), request, reply);
   if (code) return sendError(reply, code, code === 'rate_limited' ? 'Too many requests; try again later.' : error.message);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 'internal_error', 'The server failed to complete this request.');
@@ -56,5 +57,19 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(answerError);
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+  app.setNotFoundHandler((request, reply) => {
+    // A room id too long for the router is one no room has, like any other malformed id (GET ends here, not at 414).
+    if (isRoomPath(request.url)) return answerError(roomNotFound(), request, reply);
+    return sendError(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
+  });
+}
+
+/** The longest path parameter the router takes (Fastify's maxParamLength; its default): room ids are 22 characters. */
+export const MAX_PARAM_LENGTH = 100;
+
+/** A room's own API path (`/api/rooms/:roomId`, `…/join`, `…/messages`) with an id too long for the router. */
+const LONG_ROOM_PATH = new RegExp(`^/api/rooms/[^/?]{${MAX_PARAM_LENGTH + 1},}(/join|/messages)?(\\?|$)`);
+
+function isRoomPath(url: string): boolean {
+  return LONG_ROOM_PATH.test(url);
 }

@@ -70,4 +70,25 @@ describe('network drop', () => {
     expect(stored).toHaveLength(everything.length + 2);
     expect(alice.problems).toEqual([]);
   });
+
+  it('going offline shows "reconnecting" at once, though the socket still looked open; back online, what was written meanwhile goes out', async () => {
+    const alice = await newPerson(browser);
+    const bob = await newPerson(browser);
+    const link = await createRoom(alice.page, hush.baseUrl);
+    await joinByLink(bob.page, link);
+    await sendMessage(alice.page, 'before the drop');
+    await waitForMessages(bob.page, ['before the drop']);
+
+    // Chromium's offline mode fires `offline` but leaves an open WebSocket open, as a dropped Wi-Fi does for a while.
+    await alice.context.setOffline(true);
+    await alice.page.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    await sendMessage(alice.page, 'written while offline');
+    await alice.page.locator('[data-testid="message"][data-status="pending"]', { hasText: 'written while offline' }).waitFor({ timeout: WAIT_MS });
+
+    await alice.context.setOffline(false);
+    await alice.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: 15_000 });
+    await waitForMessages(bob.page, ['before the drop', 'written while offline']);
+    await alice.page.locator('[data-testid="message"][data-status="pending"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+    expect(alice.problems).toEqual([]);
+  });
 });

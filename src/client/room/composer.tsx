@@ -3,7 +3,7 @@
  * appears near the 1000-character limit. Sending works while reconnecting:
  * the message waits as pending and goes out on the next connection.
  */
-import { useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { TEXT_MAX_CHARS } from '../crypto/envelope.js';
 import { EmojiButton } from './emoji-button.js';
 import type { ConnectionStatus } from './room-state.js';
@@ -18,6 +18,12 @@ export function Composer({ status, notice, onSend, onTyping }: { status: Connect
   const length = text.length;
   const tooLong = length > TEXT_MAX_CHARS;
   const sendable = text.trim() !== '' && !tooLong;
+
+  // Entering the room (created or joined) leaves the keyboard in the message box, where it is wanted next; not on
+  // touch screens, where focusing would pull up the on-screen keyboard over the conversation.
+  useEffect(() => {
+    if (window.matchMedia('(pointer: fine)').matches) input.current?.focus();
+  }, []);
 
   const send = (event?: { preventDefault(): void }) => {
     event?.preventDefault();
@@ -61,6 +67,7 @@ export function Composer({ status, notice, onSend, onTyping }: { status: Connect
             ref={input}
             data-testid="message-input"
             rows={1}
+            dir="auto"
             value={text}
             placeholder={status === 'open' ? 'Write a message…' : 'Write a message (it will be sent when the connection is back)…'}
             aria-describedby={length >= COUNTER_FROM ? `${id}-counter` : undefined}

@@ -15,7 +15,7 @@ export function MemberList({ state }: { state: RoomState }) {
           <li key={member.memberId} className="flex items-center gap-2" data-testid="member" data-online={member.online}>
             <span aria-hidden="true" className={`size-2 shrink-0 rounded-full ${member.online ? 'bg-emerald-500' : 'bg-zinc-400 dark:bg-zinc-600'}`} />
             <span className="truncate">
-              {member.memberId === state.memberId ? 'you' : displayNameOf(state, member.memberId)}
+              <bdi>{member.memberId === state.memberId ? 'you' : displayNameOf(state, member.memberId)}</bdi>
               <span className="sr-only">{member.online ? ', online' : ', offline'}</span>
             </span>
             {member.memberId !== state.memberId && <MemberTag memberId={member.memberId} />}

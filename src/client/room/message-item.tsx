@@ -25,7 +25,7 @@ export function MessageItem({ line, senderName, onRetry }: { line: ChatLine; sen
         } ${line.status === 'pending' ? 'opacity-70' : ''}`}
       >
         <div className={`mb-0.5 flex items-baseline gap-2 text-xs ${line.own ? 'text-emerald-100' : 'text-zinc-500 dark:text-zinc-400'}`}>
-          <span data-testid="message-author" className="truncate font-medium">
+          <span data-testid="message-author" dir="auto" className="truncate font-medium">
             {line.own ? 'You' : senderName}
           </span>
           {!line.own && <MemberTag memberId={line.from} testId="message-author-tag" />}
@@ -36,7 +36,7 @@ export function MessageItem({ line, senderName, onRetry }: { line: ChatLine; sen
             <LockIcon /> this message could not be decrypted
           </p>
         ) : (
-          <p data-testid="message-text" className="text-sm break-words whitespace-pre-wrap">
+          <p data-testid="message-text" dir="auto" className="text-sm break-words whitespace-pre-wrap">
             {line.text}
           </p>
         )}

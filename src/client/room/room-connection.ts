@@ -77,6 +77,14 @@ export class RoomConnection {
   private readonly onOnline = () => {
     if (this.socket.readyState !== WebSocket.OPEN) this.socket.reconnect();
   };
+  /**
+   * The OS says the network is gone. A socket can look open for minutes after that (TCP learns late), with
+   * the header saying "connected" while nothing goes through: drop it, so the page says it is reconnecting
+   * and retries with backoff until `online`.
+   */
+  private readonly onOffline = () => {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.reconnect();
+  };
 
   constructor(private readonly options: RoomConnectionOptions) {
     this.selfId = options.memberId || null;
@@ -96,6 +104,7 @@ export class RoomConnection {
     });
     this.socket.addEventListener('close', (event) => this.handleClose(event.code));
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
   }
 
   /** Encrypts and sends a chat line; it shows at once as pending. */
@@ -126,6 +135,7 @@ export class RoomConnection {
   close(): void {
     this.ended = true;
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     for (const message of this.outbox.values()) clearTimeout(message.timer);
     this.socket.close();
   }
@@ -172,6 +182,9 @@ export class RoomConnection {
     message.timer = setTimeout(() => {
       message.timer = undefined;
       this.options.dispatch({ type: 'send-failed', ids: [id] });
+      // An open socket that answers nothing for this long is probably a dead one: a new connection resends
+      // the outbox (the server stores each id once) and says so in the header meanwhile.
+      if (this.socket.readyState === WebSocket.OPEN) this.socket.reconnect();
     }, ACK_TIMEOUT_MS);
   }
 

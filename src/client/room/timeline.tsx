@@ -7,7 +7,8 @@ import { useStickToBottom } from './use-stick-to-bottom.js';
 function PresenceItem({ line, name }: { line: PresenceLine; name: string }) {
   return (
     <li data-testid="presence-line" data-change={line.change} className="text-center text-xs text-zinc-500 dark:text-zinc-400">
-      {name} {line.change === 'joined' ? 'joined' : 'left'}
+      {/* bdi: a right-to-left name must not reorder the words around it */}
+      <bdi>{name}</bdi> {line.change === 'joined' ? 'joined' : 'left'}
     </li>
   );
 }

@@ -52,7 +52,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     // The same reading of TRUST_PROXY as the WebSocket gateway's (Fastify alone would refuse a hop count).
     trustProxy: config.TRUST_PROXY === false ? false : proxyTrust(config.TRUST_PROXY),
     bodyLimit: config.MESSAGE_MAX_BYTES,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // An HTTP connection idle this long is closed, so a client that stops reading a response
     // cannot pin it in memory. WebSockets are exempt (ws clears the timeout on upgrade; pings keep them honest).
     connectionTimeout: 30_000,

@@ -52,10 +52,10 @@ interface Setting {
 export const SETTINGS = {
   PORT: { schema: int(0, 65535), default: '3000', help: 'TCP port to listen on (0 picks a free one).' },
   HOST: { schema: z.string().min(1), default: 'localhost', help: 'Interface to bind; 0.0.0.0 or :: to accept remote clients.' },
-  ROOM_TTL_SECONDS: { schema: int(1, MAX_TTL_SECONDS), default: '600', help: 'Lifetime of a room when the creator does not choose one.' },
+  ROOM_TTL_SECONDS: { schema: int(1, MAX_TTL_SECONDS), default: '600', help: 'Lifetime of a room when the creator does not choose one (the lobby preselects it).' },
   ROOM_TTL_MIN_SECONDS: { schema: int(1, MAX_TTL_SECONDS), default: '60', help: 'Shortest lifetime a creator may choose.' },
   ROOM_TTL_MAX_SECONDS: { schema: int(1, MAX_TTL_SECONDS), default: '86400', help: 'Longest lifetime a creator may choose.' },
-  ROOM_CAPACITY: { schema: int(2, 1000), default: '2', help: 'Seats in a room when the creator does not choose.' },
+  ROOM_CAPACITY: { schema: int(2, 1000), default: '2', help: 'Seats in a room when the creator does not choose (the lobby preselects it).' },
   ROOM_CAPACITY_MAX: { schema: int(2, 1000), default: '16', help: 'Most seats a creator may choose.' },
   HISTORY_LIMIT: { schema: int(1, 100_000), default: '500', help: 'Messages kept per room; older ones are dropped.' },
   HISTORY_MAX_BYTES: { schema: int(1024, 1_073_741_824), default: '2097152', help: 'Bytes of history kept per room (about the size of the stored frames); older messages are dropped.' },

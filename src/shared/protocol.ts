@@ -69,6 +69,15 @@ export type MemberPresence = z.infer<typeof memberPresenceSchema>;
 
 // The answers of the HTTP API: the server builds them with these types, the web client parses them
 // with these schemas (a page must not take a malformed answer into its state).
+/** A range a creator may choose from, and what the server picks when the creator does not choose. */
+const choiceRangeSchema = z
+  .object({ default: z.number().int().positive(), min: z.number().int().positive(), max: z.number().int().positive() })
+  .refine((range) => range.min <= range.default && range.default <= range.max, 'default must lie within min…max');
+
+/** `GET /api/limits`: what `POST /api/rooms` accepts on this server (its ROOM_TTL_* and ROOM_CAPACITY* settings). */
+export const roomLimitsSchema = z.object({ ttlSeconds: choiceRangeSchema, capacity: choiceRangeSchema });
+export type RoomLimits = z.infer<typeof roomLimitsSchema>;
+
 export const createRoomResponseSchema = z.object({ roomId: roomIdSchema, expiresAt: epochMsSchema, capacity: z.number().int().min(1) });
 export type CreateRoomResponse = z.infer<typeof createRoomResponseSchema>;
 

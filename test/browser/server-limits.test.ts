@@ -115,3 +115,43 @@ describe('optimistic sending', () => {
     expect(new Set(ids).size).toBe(ids.length);
   }, 60_000);
 });
+
+describe('the lobby on a server with its own room limits', () => {
+  it('offers only the lifetimes and sizes the server accepts, preselects its defaults, and creates what was chosen', async () => {
+    const limited = await startServer({ ROOM_TTL_SECONDS: 120, ROOM_TTL_MAX_SECONDS: 3600, ROOM_CAPACITY: 3, ROOM_CAPACITY_MAX: 4 });
+    try {
+      const carol = await newPerson(browser);
+      await carol.page.goto(`${limited.baseUrl}/`);
+      const lifetime = carol.page.getByTestId('room-lifetime');
+      const size = carol.page.getByTestId('room-size');
+      // Until the server's answer arrives the usual choices show; then the server's default is selected.
+      await carol.page.waitForFunction(() => (document.querySelector('[data-testid="room-lifetime"]') as HTMLSelectElement | null)?.value === '120', undefined, { timeout: WAIT_MS });
+      const options = (select: typeof lifetime) => select.locator('option').evaluateAll((nodes) => nodes.map((node) => [(node as HTMLOptionElement).value, node.textContent]));
+      expect(await options(lifetime)).toEqual([
+        ['60', '1 minute'],
+        ['120', '2 minutes'],
+        ['300', '5 minutes'],
+        ['600', '10 minutes'],
+        ['1800', '30 minutes'],
+        ['3600', '1 hour'],
+      ]);
+      expect(await options(size)).toEqual([
+        ['2', '2'],
+        ['3', '3'],
+        ['4', '4'],
+      ]);
+      expect(await size.inputValue()).toBe('3');
+      await lifetime.selectOption('3600');
+      await size.selectOption('4');
+      await carol.page.getByTestId('create-room').click();
+      await carol.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: WAIT_MS });
+      const room = await limited.server.engine.store.getRoom(roomIdOf(carol.page.url()));
+      expect(room?.capacity).toBe(4);
+      expect(room!.expiresAt - Date.now()).toBeGreaterThan(3500_000);
+      expect(carol.problems).toEqual([]);
+      await carol.context.close();
+    } finally {
+      await limited.stop();
+    }
+  });
+});

@@ -65,6 +65,24 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(body.expiresAt).toBeLessThanOrEqual(Date.now() + 600_000 + 2000);
       });
 
+      it('GET /api/limits tells anyone the lifetimes and sizes a creator may choose, and creation holds to exactly those', async () => {
+        const limited = await start({ ROOM_TTL_SECONDS: 120, ROOM_TTL_MIN_SECONDS: 90, ROOM_TTL_MAX_SECONDS: 3600, ROOM_CAPACITY: 3, ROOM_CAPACITY_MAX: 4 });
+        const { status, body } = await limited.newClient().request('GET', '/api/limits');
+        expect(status).toBe(200);
+        expect(body).toEqual({ ttlSeconds: { default: 120, min: 90, max: 3600 }, capacity: { default: 3, min: 2, max: 4 } });
+        const client = limited.newClient();
+        expect((await client.createRoom({})).body.capacity).toBe(3);
+        for (const [request, accepted] of [
+          [{ ttlSeconds: 90, capacity: 2 }, true],
+          [{ ttlSeconds: 3600, capacity: 4 }, true],
+          [{ ttlSeconds: 89 }, false],
+          [{ ttlSeconds: 3601 }, false],
+          [{ capacity: 5 }, false],
+        ] as const) {
+          expect((await client.createRoom(request)).status, JSON.stringify(request)).toBe(accepted ? 201 : 400);
+        }
+      });
+
       it('honours a chosen TTL and capacity within the allowed ranges', async () => {
         const { status, body } = await hush.newClient().createRoom({ ttlSeconds: 120, capacity: 16 });
         expect(status).toBe(201);

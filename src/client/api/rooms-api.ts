@@ -4,7 +4,7 @@
  * Request and response shapes come from the shared protocol module.
  */
 import { z } from 'zod';
-import { createRoomResponseSchema, joinRoomResponseSchema, roomViewSchema, type CreateRoomRequest } from '../../shared/protocol.js';
+import { createRoomResponseSchema, joinRoomResponseSchema, roomLimitsSchema, roomViewSchema, type CreateRoomRequest } from '../../shared/protocol.js';
 import { ApiError, apiErrorFrom } from './api-error.js';
 
 /** Makes the call; a successful answer is parsed with `answer` (the shared schema), so a malformed one is an error, never page state. */
@@ -31,6 +31,8 @@ const NO_CONTENT = z.undefined();
 const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
 
 export const roomsApi = {
+  /** The lifetimes and sizes this server lets a creator choose. */
+  limits: () => call('GET', '/api/limits', undefined, roomLimitsSchema),
   create: (request: CreateRoomRequest) => call('POST', '/api/rooms', request, createRoomResponseSchema),
   /** Takes a seat, or returns the seat this browser already holds. */
   join: (roomId: string) => call('POST', `${roomPath(roomId)}/join`, undefined, joinRoomResponseSchema),

@@ -1,25 +1,38 @@
 /** Creates a room with a chosen lifetime and size, takes the first seat, and opens it. */
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { RoomLimits } from '../../shared/protocol.js';
+import { roomsApi } from '../api/rooms-api.js';
 import { bannerForError } from '../app/banners.js';
 import { useNavigation } from '../app/navigation.js';
 import { roomPath } from '../app/routes.js';
 import { createAndJoinRoom } from './enter-room.js';
-
-const LIFETIMES = [
-  { seconds: 5 * 60, label: '5 minutes' },
-  { seconds: 10 * 60, label: '10 minutes' },
-  { seconds: 60 * 60, label: '1 hour' },
-  { seconds: 24 * 60 * 60, label: '24 hours' },
-] as const;
-const SIZES = Array.from({ length: 15 }, (_, index) => index + 2);
+import { DEFAULT_LIMITS, lifetimeChoices, lifetimeLabel, sizeChoices } from './room-choices.js';
 
 export function CreateRoomForm({ disabled }: { disabled: boolean }) {
   const { navigate, showBanner } = useNavigation();
-  const [ttlSeconds, setTtlSeconds] = useState<number>(LIFETIMES[1].seconds);
-  const [capacity, setCapacity] = useState(2);
+  const [limits, setLimits] = useState<RoomLimits>(DEFAULT_LIMITS);
+  const [ttlSeconds, setTtlSeconds] = useState(DEFAULT_LIMITS.ttlSeconds.default);
+  const [capacity, setCapacity] = useState(DEFAULT_LIMITS.capacity.default);
   const [busy, setBusy] = useState(false);
   const ttlId = useId();
   const sizeId = useId();
+
+  // Offer what this server accepts, preselecting its defaults; if it cannot be asked, the usual ones stand.
+  useEffect(() => {
+    let current = true;
+    roomsApi.limits().then(
+      (answer) => {
+        if (!current) return;
+        setLimits(answer);
+        setTtlSeconds(answer.ttlSeconds.default);
+        setCapacity(answer.capacity.default);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -44,9 +57,9 @@ export function CreateRoomForm({ disabled }: { disabled: boolean }) {
             Self-destructs after
           </label>
           <select id={ttlId} data-testid="room-lifetime" className="field w-full" value={ttlSeconds} onChange={(event) => setTtlSeconds(Number(event.target.value))}>
-            {LIFETIMES.map((lifetime) => (
-              <option key={lifetime.seconds} value={lifetime.seconds}>
-                {lifetime.label}
+            {lifetimeChoices(limits).map((seconds) => (
+              <option key={seconds} value={seconds}>
+                {lifetimeLabel(seconds)}
               </option>
             ))}
           </select>
@@ -56,7 +69,7 @@ export function CreateRoomForm({ disabled }: { disabled: boolean }) {
             People
           </label>
           <select id={sizeId} data-testid="room-size" className="field w-full" value={capacity} onChange={(event) => setCapacity(Number(event.target.value))}>
-            {SIZES.map((size) => (
+            {sizeChoices(limits).map((size) => (
               <option key={size} value={size}>
                 {size}
               </option>

@@ -11,6 +11,7 @@ import {
   listMessagesQuerySchema,
   sendMessageRequestSchema,
   type ListMessagesResponse,
+  type RoomLimits,
   type SendMessageResponse,
 } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
@@ -58,6 +59,9 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     metrics.rateLimited(kind);
     throw kind === 'room_create' ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.') : rateLimited();
   }
+
+  // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.
+  app.get('/api/limits', async (): Promise<RoomLimits> => service.roomLimits);
 
   app.post('/api/rooms', async (request, reply) => {
     const body = parse(createRoomRequestSchema, request.body);

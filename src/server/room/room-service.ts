@@ -3,7 +3,7 @@
  * room, independent of HTTP and WebSocket. Both transports call this; it talks
  * to storage and fan-out only through the RoomStore and RoomBus seams.
  */
-import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomView } from '../../shared/protocol.js';
+import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomLimits, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { RoomBus } from '../store/room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
@@ -57,15 +57,22 @@ export class RoomService {
     };
   }
 
-  async createRoom(request: CreateRoomRequest): Promise<CreateRoomResponse> {
+  /** What a creator may choose (`GET /api/limits`), and what createRoom() checks a request against. */
+  get roomLimits(): RoomLimits {
     const { rules } = this;
-    const ttlSeconds = request.ttlSeconds ?? rules.ROOM_TTL_SECONDS;
-    const capacity = request.capacity ?? rules.ROOM_CAPACITY;
-    if (ttlSeconds < rules.ROOM_TTL_MIN_SECONDS || ttlSeconds > rules.ROOM_TTL_MAX_SECONDS) {
-      throw new HushError('invalid_request', `ttlSeconds must be between ${rules.ROOM_TTL_MIN_SECONDS} and ${rules.ROOM_TTL_MAX_SECONDS}.`);
-    }
-    if (capacity < 2 || capacity > rules.ROOM_CAPACITY_MAX) {
-      throw new HushError('invalid_request', `capacity must be between 2 and ${rules.ROOM_CAPACITY_MAX}.`);
+    return {
+      ttlSeconds: { default: rules.ROOM_TTL_SECONDS, min: rules.ROOM_TTL_MIN_SECONDS, max: rules.ROOM_TTL_MAX_SECONDS },
+      capacity: { default: rules.ROOM_CAPACITY, min: 2, max: rules.ROOM_CAPACITY_MAX },
+    };
+  }
+
+  async createRoom(request: CreateRoomRequest): Promise<CreateRoomResponse> {
+    const limits = this.roomLimits;
+    const ttlSeconds = request.ttlSeconds ?? limits.ttlSeconds.default;
+    const capacity = request.capacity ?? limits.capacity.default;
+    for (const [field, value] of [['ttlSeconds', ttlSeconds], ['capacity', capacity]] as const) {
+      const { min, max } = limits[field];
+      if (value < min || value > max) throw new HushError('invalid_request', `${field} must be between ${min} and ${max}.`);
     }
     const room: RoomRecord = { roomId: newRoomId(), capacity, expiresAt: this.clock.now() + ttlSeconds * 1000 };
     await this.store.createRoom(room);

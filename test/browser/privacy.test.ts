@@ -262,6 +262,12 @@ describe('end-to-end encryption', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
     for (const text of all) expect(text).toContain('this message could not be decrypted');
     expect(await bob.page.content()).not.toContain(canary);
+    // And the page says why, naming whose messages it cannot open by the tag the room gives them.
+    const notice = bob.page.getByTestId('unreadable-notice');
+    await notice.waitFor({ timeout: WAIT_MS });
+    const aliceId = await alice.page.getByTestId('room').getAttribute('data-member-id');
+    expect(await notice.textContent()).toContain(`#${aliceId!.slice(0, 4)}`);
+    expect(await notice.textContent()).toMatch(/different links/);
   });
 
   it('refuses a javascript: "link" in the join form with a message, and follows an http(s) link only as parsed', async () => {
@@ -358,8 +364,8 @@ describe('security headers', () => {
       ['GET', '/', { range: 'bytes=999999999-' }, 416, 'range_not_satisfiable'],
       ['GET', '/', { 'if-match': '"not-this-one"' }, 412, 'precondition_failed'],
       ['GET', '/r/%E0%A4%A', { accept: 'text/html' }, 400, 'invalid_request'],
-      // A path parameter past Fastify's maxParamLength (the GET of the same path is the web client's 404).
-      ['POST', `/api/rooms/${'x'.repeat(120)}/join`, {}, 400, 'invalid_request'],
+      // A room id past the router's maxParamLength is one no room has: the same answer as any other malformed id.
+      ['POST', `/api/rooms/${'x'.repeat(120)}/join`, {}, 404, 'room_not_found'],
     ];
     for (const [method, path, headers, status, code] of cases) {
       const response = await fetch(hush.baseUrl + path, { method, headers });

@@ -62,6 +62,15 @@ describe('roomReducer: sequenced messages', () => {
     expect(state.messages[0]).toMatchObject({ text: null, name: null, status: 'received' });
   });
 
+  it('names each other member whose messages it could not open, once, in the order it found out (the notice of different links)', () => {
+    const state = run([message(1, 'a', CAROL, 'readable'), message(2, 'b', BOB, null), message(3, 'c', CAROL, null), message(4, 'd', BOB, null)], welcomed());
+    expect(state.unreadableFrom).toEqual([BOB, CAROL]);
+    // Our own sends never count: they are acknowledged, not read back.
+    expect(run([message(5, 'e', ME, null)], welcomed()).unreadableFrom).toEqual([]);
+    // A replay of one already seen changes nothing.
+    expect(roomReducer(state, message(2, 'b', BOB, null))).toBe(state);
+  });
+
   it('learns names from hello messages without showing a line', () => {
     const state = run([{ type: 'message', seq: 1, id: 'h', from: BOB, time: 1, name: 'Bob', text: '', hello: true }], welcomed());
     expect(state.messages).toEqual([]);

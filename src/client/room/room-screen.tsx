@@ -15,6 +15,7 @@ import { RoomHeader } from './room-header.js';
 import type { InitialRoom, RoomEnd } from './room-state.js';
 import { Timeline } from './timeline.js';
 import { TypingIndicator } from './typing-indicator.js';
+import { UnreadableNotice } from './unreadable-notice.js';
 import { useRoomConnection } from './use-room-connection.js';
 import { useUnreadAlerts } from './use-unread-alerts.js';
 
@@ -60,6 +61,7 @@ export function RoomScreen({ roomId, roomKey, room }: { roomId: string; roomKey:
       <RoomHeader roomId={roomId} keyText={roomKey.text} state={state} onDestroying={() => (destroyedHere.current = true)} />
       <div className="flex min-h-0 flex-1 gap-4">
         <section className="flex min-h-0 min-w-0 flex-1 flex-col" aria-label="Conversation">
+          <UnreadableNotice state={state} />
           <Timeline state={state} onRetry={retry} />
           <TypingIndicator state={state} />
           <Composer status={state.status} notice={state.notice} onSend={send} onTyping={typing} />

@@ -60,6 +60,8 @@ export interface RoomState {
   typingUntil: Record<string, number>;
   /** The server dropped part of the history we asked for (history cap). */
   historyGap: boolean;
+  /** Other members whose messages this page's key could not open, in the order it found out: a sign of two different links. */
+  unreadableFrom: string[];
   /** Messages from others that arrived since the page opened; drives the unread count. */
   receivedCount: number;
   /** A short-lived problem to show near the composer (e.g. rate limited). */
@@ -102,6 +104,7 @@ export function initialRoomState(room: InitialRoom): RoomState {
     presenceLines: [],
     typingUntil: {},
     historyGap: false,
+    unreadableFrom: [],
     receivedCount: 0,
     notice: null,
     welcomed: false,
@@ -186,11 +189,13 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       };
       const messages = insertBySeq(state.messages, line);
       if (messages === state.messages) return state;
+      const unreadable = action.text === null && !own && !state.unreadableFrom.includes(action.from);
       return {
         ...state,
         names,
         typingUntil,
         messages,
+        unreadableFrom: unreadable ? [...state.unreadableFrom, action.from] : state.unreadableFrom,
         // Our own message replayed after a reconnect settles the pending copy.
         outbox: pending ? state.outbox.filter((entry) => entry !== pending) : state.outbox,
         receivedCount: own ? state.receivedCount : state.receivedCount + 1,

@@ -19,3 +19,13 @@ if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['s
 const server = spawn(process.execPath, [serverEntry, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+// `kill <npm's pid>` reaches only the shell npm runs this script in, which dies without passing the
+// signal on, leaving this process and the server running with the port held. Orphaned (the parent
+// changed), stop the server as SIGTERM would.
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanCheck);
+  server.kill('SIGTERM');
+}, 1000);

@@ -180,7 +180,11 @@ describe('TLS', () => {
     const { roomId } = JSON.parse(created.body) as { roomId: string };
     const joined = await tlsRequest('POST', `/api/rooms/${roomId}/join`);
     const cookie = (joined.headers['set-cookie'] as string[])[0]!;
+    // __Host-: a cookie browsers take only from this origin over HTTPS, with Path=/ and no Domain.
+    expect(cookie).toMatch(/^__Host-hush_token=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(cookie).not.toMatch(/Domain=/i);
     expect(cookie).toMatch(/HttpOnly/i);
     const ws = new WebSocket(`wss://127.0.0.1:${new URL(hush.baseUrl).port}/ws?roomId=${roomId}`, { ca: cert, headers: { cookie: cookie.split(';')[0]! } });
     const welcome = await new Promise<string>((resolve, reject) => {
@@ -189,6 +193,19 @@ describe('TLS', () => {
     });
     expect(JSON.parse(welcome)).toMatchObject({ type: 'welcome', roomId });
     ws.close();
+  });
+
+  it('over HTTPS a token planted as an unprefixed hush_token cookie is not adopted: it holds no seat and joins get a token of their own', async () => {
+    const { roomId } = JSON.parse((await tlsRequest('POST', '/api/rooms')).body) as { roomId: string };
+    // What a sibling subdomain could set for the whole domain: a token the planter knows.
+    const planted = `hush_token=${'P'.repeat(43)}`;
+    const joined = await tlsRequest('POST', `/api/rooms/${roomId}/join`, { cookie: planted });
+    expect(joined.status).toBe(200);
+    const cookie = (joined.headers['set-cookie'] as string[])[0]!;
+    expect(cookie).toMatch(/^__Host-hush_token=/);
+    expect(cookie).not.toContain('P'.repeat(43));
+    expect((await tlsRequest('GET', `/api/rooms/${roomId}`, { cookie: planted })).status).toBe(403);
+    expect((await tlsRequest('GET', `/api/rooms/${roomId}`, { cookie: cookie.split(';')[0]! })).status).toBe(200);
   });
 });
 
@@ -203,7 +220,7 @@ describe('TRUST_PROXY', () => {
       expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
       expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(201);
       const joined = await client.request('POST', `/api/rooms/${first.body.roomId}/join`, undefined, { 'x-forwarded-proto': 'https' });
-      expect(joined.headers.getSetCookie()[0]).toMatch(/; Secure/i);
+      expect(joined.headers.getSetCookie()[0]).toMatch(/^__Host-hush_token=.*; Secure/i);
     } finally {
       await proxied.stop();
     }

@@ -11,7 +11,7 @@ import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '../../shared/errors.js
 import { wsQuerySchema } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
-import { MEMBER_COOKIE } from '../http/member-cookie.js';
+import { memberTokenOfCookies } from '../http/member-cookie.js';
 import { clientKeyOf, proxyTrust } from '../http/client-address.js';
 import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
@@ -59,7 +59,7 @@ export function attachWebSocketGateway(
     if (!query.success) {
       return { ok: false, closeCode: CLOSE_CODES.badRequest, frame: errorFrame('invalid_request', 'Expected ?roomId=…&after=<seq>.') };
     }
-    const token = app.parseCookie(request.headers.cookie ?? '')[MEMBER_COOKIE];
+    const token = memberTokenOfCookies(app.parseCookie(request.headers.cookie ?? ''));
     try {
       const member = await deps.service.authenticate(query.data.roomId, token);
       return { ok: true, member, after: query.data.after };

@@ -25,7 +25,8 @@ export const REDACTED_PATHS = [
  * logs keep only its first 4 characters: enough to correlate lines, not to join.
  */
 export function maskRoomIds(url: string): string {
-  return url.replace(/(\/rooms\/|\/r\/|roomId=)([A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])/g, (_match, before: string, roomId: string) => before + roomLogId(roomId));
+  // Whatever stands where a room id goes, however spelt: the router decodes `%66…` into the same id.
+  return url.replace(/(\/rooms\/|\/r\/|roomId=)([^/?&#]{5,})/g, (_match, before: string, roomId: string) => before + roomLogId(roomId));
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {

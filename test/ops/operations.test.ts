@@ -100,9 +100,13 @@ describe('what logs never hold', () => {
       // Headers over Node's limit: a clientError whose error object carries the raw request.
       const oversized = await fetch(`${hush.baseUrl}/api/rooms/${roomId}?pad=${'x'.repeat(20_000)}`, { headers: { cookie: members[0]!.client.cookieHeader } });
       expect(oversized.status).toBe(431);
+      // The same id percent-encoded reaches the same room: it must not reach the logs either.
+      const encoded = [...roomId].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+      expect((await members[0]!.client.request('GET', `/api/rooms/${encoded}`)).status).toBe(200);
       const logs = hush.logs.join('\n');
       expect(logs).toContain(`/api/rooms/${roomId.slice(0, 4)}…`);
       expect(logs).not.toContain(roomId);
+      expect(logs).not.toContain(encoded.slice(12));
       expect(logs).not.toContain(token);
       expect(logs).not.toContain(JSON.stringify([...Buffer.from('hush_token')]).slice(1, -1)); // not even as a byte array
     } finally {

@@ -38,6 +38,33 @@ afterAll(async () => {
 });
 
 const isDark = (page: Page) => page.evaluate(() => document.documentElement.classList.contains('dark'));
+
+/**
+ * WCAG contrast of an element's text against its own background, as the browser paints them: each computed
+ * colour (Tailwind's are oklch) is drawn on a canvas and read back as sRGB.
+ */
+async function contrastOf(page: Page, selector: string): Promise<number> {
+  const [text, background] = await page.locator(selector).first().evaluate((element) => {
+    const style = getComputedStyle(element);
+    let node: Element | null = element;
+    let fill = style.backgroundColor;
+    while (node && /rgba\(0, 0, 0, 0\)|transparent/.test(getComputedStyle(node).backgroundColor)) node = node.parentElement;
+    if (node) fill = getComputedStyle(node).backgroundColor;
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const context = canvas.getContext('2d', { colorSpace: 'srgb' })!;
+    return [style.color, fill].map((colour) => {
+      context.clearRect(0, 0, 1, 1);
+      context.fillStyle = colour;
+      context.fillRect(0, 0, 1, 1);
+      return [...context.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+    });
+  });
+  const luminance = (rgb: number[]) =>
+    rgb.map((byte) => byte / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i]!, 0);
+  const [lighter, darker] = [luminance(text!), luminance(background!)].sort((a, b) => b - a);
+  return (lighter! + 0.05) / (darker! + 0.05);
+}
 const shoot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
 
 describe('themes and screenshots', () => {
@@ -73,6 +100,15 @@ describe('themes and screenshots', () => {
     // Nothing may stick out sideways on a phone.
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shoot(phone.page, 'room-phone-dark');
+  });
+
+  it('keeps small text on coloured fills readable: at least 4.5:1 (WCAG AA) on own messages and primary buttons, light and dark', async () => {
+    for (const person of [light, dark]) {
+      const own = '[data-testid="message"][data-own="true"]';
+      expect(await contrastOf(person.page, `${own} [data-testid="message-text"]`)).toBeGreaterThanOrEqual(4.5);
+      expect(await contrastOf(person.page, `${own} time`)).toBeGreaterThanOrEqual(4.5);
+      expect(await contrastOf(person.page, '[data-testid="send"]')).toBeGreaterThanOrEqual(4.5);
+    }
   });
 
   it('takes the lobby screenshots, light and dark, listing the open room', async () => {

@@ -20,7 +20,7 @@ export function MessageItem({ line, senderName, onRetry }: { line: ChatLine; sen
       <div
         className={`max-w-[85%] rounded-2xl px-3.5 py-2 shadow-sm sm:max-w-[70%] ${
           line.own
-            ? 'rounded-br-md bg-emerald-600 text-white dark:bg-emerald-700'
+            ? 'rounded-br-md bg-emerald-700 text-white dark:bg-emerald-800'
             : 'rounded-bl-md bg-white text-zinc-900 ring-1 ring-zinc-200 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700'
         } ${line.status === 'pending' ? 'opacity-70' : ''}`}
       >

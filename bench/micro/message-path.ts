@@ -52,7 +52,7 @@ const deps: MemberSocketDeps = {
   rateLimitStrikes: config.RATE_LIMIT_STRIKES,
   maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
   sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES,
-  maxSendsInFlight: config.MESSAGE_RATE_LIMIT,
+  maxFramesInFlight: config.MESSAGE_RATE_LIMIT,
 };
 
 interface Pair {

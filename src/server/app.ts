@@ -21,8 +21,8 @@ import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
 import { proxyTrust } from './http/client-address.js';
 
-/** Sends one socket may have awaiting the store however small MESSAGE_RATE_LIMIT is (a client resending after a reconnect). */
-const MIN_SENDS_IN_FLIGHT = 32;
+/** Frames one socket may have awaiting the store however small MESSAGE_RATE_LIMIT is (a client resending after a reconnect). */
+const MIN_FRAMES_IN_FLIGHT = 32;
 
 export interface BuildOptions {
   /** Storage engine; by default picked from the config (memory, or Redis with REDIS_URL). */
@@ -78,8 +78,13 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   });
   const originPolicy = createOriginPolicy(config.allowedOrigins);
 
-  // The API reads JSON only; Fastify would also take text/plain and answer it with a schema error.
+  // The API reads JSON only: a text/plain body gets 415, as any other type (Fastify would take it and fail it
+  // with a schema error); an empty one, which `fetch(url, {method: 'POST', body: ''})` labels so, is no body.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') done(null, undefined);
+    else done(Object.assign(new Error('Request bodies are JSON (application/json).'), { statusCode: 415 }), undefined);
+  });
   await app.register(cookie);
   await registerWebClient(app, config);
   registerErrorHandling(app);
@@ -115,7 +120,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
       sendBufferLimitBytes: config.SEND_BUFFER_LIMIT_BYTES,
       // More in flight than one window's budget would mostly be refused anyway, once the store answered.
-      maxSendsInFlight: Math.max(MIN_SENDS_IN_FLIGHT, config.MESSAGE_RATE_LIMIT),
+      maxFramesInFlight: Math.max(MIN_FRAMES_IN_FLIGHT, config.MESSAGE_RATE_LIMIT),
     },
     nodeId,
   );

@@ -68,7 +68,7 @@ export const SETTINGS = {
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
   ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client (an IPv4 address, or an IPv6 /64) may create per ROOM_CREATE_WINDOW_SECONDS.' },
   ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
-  MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS.' },
+  MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS; also its budget of history reads and connections per window, and (at least 32) the frames one socket may have awaiting the store.' },
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
   RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Rejected frames in a row after which the socket is closed with 1008.' },
   MAX_CONNECTIONS_PER_CLIENT: {

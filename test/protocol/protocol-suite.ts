@@ -124,6 +124,13 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         },
       );
 
+      it('a join with an empty body labelled text/plain (what fetch sends for body: \'\') is a join without a body', async () => {
+        const roomId = (await hush.newClient().createRoom()).body.roomId;
+        const response = await fetch(`${hush.baseUrl}/api/rooms/${roomId}/join`, { method: 'POST', body: '' });
+        expect(response.headers.get('content-type')).toContain('application/json');
+        expect(response.status).toBe(200);
+      });
+
       it('makes unknown, malformed, expired and destroyed rooms indistinguishable: 404 room_not_found', async () => {
         const client = hush.newClient();
         const { roomId, members } = await roomWithMembers(hush, 2);

@@ -210,6 +210,45 @@ suite('Redis faults', () => {
       socket.close();
     });
 
+    it.each([
+      ['typing frames', () => ({ type: 'typing' })],
+      ['invalid frames', () => ({ type: 'send', id: 'x', body: '' })],
+    ])('a burst of %s is held to 32 awaiting Redis too: the rest are refused at once', async (_, frame) => {
+      const hush = await startRedisHush({ REDIS_URL: redis.url, MESSAGE_RATE_LIMIT: 20, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 100 });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const { socket } = await connect(hush, members[0]!, roomId);
+      await stallWrites(800);
+      for (let i = 0; i < 40; i++) socket.send(frame());
+      const early = await socket.waitForCount('error', 8);
+      expect(early.every((e) => e.code === 'rate_limited' && e.message.includes('await'))).toBe(true);
+      // Then Redis answers the 32: each gets its own answer (typing within its budget gets none).
+      await sleep(1000);
+      expect(socket.ofType('error').length).toBeGreaterThan(8);
+      socket.close();
+    });
+
+    it('sockets closed while their connection waits on Redis leave nothing behind: the member still connects and comes online', async () => {
+      const hush = await startRedisHush({ REDIS_URL: redis.url, MAX_SOCKETS_PER_MEMBER: 2 });
+      servers.push(hush);
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const watcher = await connect(hush, members[1]!, roomId);
+      for (let i = 0; i < 3; i++) {
+        await stallWrites(300);
+        // Open (the upgrade's reads go on), then gone while its start waits on the held writes.
+        const ghost = await TestSocket.open(hush.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
+        ghost.ws.terminate();
+        await sleep(400);
+      }
+      const { socket } = await connect(hush, members[0]!, roomId);
+      const online = (p: { members: { memberId: string; online: boolean }[] }) => p.members.find((m) => m.memberId === members[0]!.memberId)?.online === true;
+      await watcher.socket.next('presence', online);
+      await sleep(100);
+      expect(socket.ofType('error')).toEqual([]);
+      socket.close();
+      watcher.socket.close();
+    });
+
     it('a socket that sends a flood of frames before its welcome is closed with 1008 rather than queueing them', async () => {
       const hush = await startRedisHush({ REDIS_URL: redis.url });
       servers.push(hush);

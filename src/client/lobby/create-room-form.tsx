@@ -18,14 +18,15 @@ export function CreateRoomForm({ disabled }: { disabled: boolean }) {
   const sizeId = useId();
 
   // Offer what this server accepts, preselecting its defaults; if it cannot be asked, the usual ones stand.
+  // A choice made before the answer came is kept if the server offers it too.
   useEffect(() => {
     let current = true;
     roomsApi.limits().then(
       (answer) => {
         if (!current) return;
         setLimits(answer);
-        setTtlSeconds(answer.ttlSeconds.default);
-        setCapacity(answer.capacity.default);
+        setTtlSeconds((chosen) => (chosen !== DEFAULT_LIMITS.ttlSeconds.default && lifetimeChoices(answer).includes(chosen) ? chosen : answer.ttlSeconds.default));
+        setCapacity((chosen) => (chosen !== DEFAULT_LIMITS.capacity.default && sizeChoices(answer).includes(chosen) ? chosen : answer.capacity.default));
       },
       () => undefined,
     );

@@ -35,8 +35,8 @@ export interface MemberSocketDeps {
   rateLimitStrikes: number;
   maxSocketsPerMember: number;
   sendBufferLimitBytes: number;
-  /** Sends one socket may have awaiting the store's answer; more are refused with rate_limited at once. */
-  maxSendsInFlight: number;
+  /** Frames one socket may have awaiting the store's answer; more are refused with rate_limited at once. */
+  maxFramesInFlight: number;
 }
 
 type Queued = { message: MessageHeader; frame: MessageFrame } | { message?: undefined; frame: string };
@@ -65,8 +65,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
    * table each time).
    */
   private appendingId: string | undefined;
-  /** Sends the store has not answered yet (with Redis; memory answers at once). */
-  private sendsInFlight = 0;
+  /** Frames waiting on the store (sends, typing, refused frames' charge): with Redis, a round trip each. */
+  private framesInFlight = 0;
   /** Rate-limit refusals in a row; RATE_LIMIT_STRIKES of them close the socket. */
   private strikes = 0;
   /** Frames received before `ready`, which wait for start() (at most MAX_EARLY_FRAMES). */
@@ -74,7 +74,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** True once the welcome and replay went out: frames are then handled without waiting for `started`. */
   private ready = false;
   private roomEnded = false;
-  /** Set once the store counts this connection (start() got that far): only then does its close change presence. */
+  /** Set once start() asks the store to count this connection: only then does its close change presence. */
   private registered = false;
   private readonly roomId: string;
   /** The connection under `ws`, which frames from textFrame() go to whole (see text-frame.ts); unset if an extension was negotiated. */
@@ -162,6 +162,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.ws.close(CLOSE_CODES.policyViolation, 'reconnecting too fast');
       return;
     }
+    // Closed during that round trip: onClose has run, so attaching now would leave a socket nothing detaches.
+    if (this.ws.readyState !== this.ws.OPEN) return;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     if (hub.earlierConnectionsOfMember(this.roomId, this) >= this.deps.maxSocketsPerMember) {
       this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
@@ -169,8 +171,9 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.ws.close(CLOSE_CODES.policyViolation, 'too many connections');
       return;
     }
-    const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
+    // Set before the call: one that failed may still have counted the connection (here or in Redis).
     this.registered = true;
+    const members = await store.setConnection(this.roomId, this.memberId, this.connectionId, true);
     if (members.length === 0) {
       // The room ended between admission and subscription, so its `destroyed` event went by unseen.
       const reason = this.deps.clockNow() >= this.member.room.expiresAt ? 'expired' : 'destroyed';
@@ -224,6 +227,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     this.deps.hub.detach(this.roomId, this);
     // A socket closed during start() must not mark itself closed before start() marks it open.
     await this.started.catch(() => undefined);
+    // start() may have attached it after the detach above; detaching twice is harmless.
+    this.deps.hub.detach(this.roomId, this);
     if (this.roomEnded || !this.registered) return;
     try {
       const members = await this.deps.store.setConnection(this.roomId, this.memberId, this.connectionId, false);
@@ -258,9 +263,26 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   private handleFrame(data: Buffer): void {
     const parsed = parseClientFrame(data.toString('utf8'));
-    if (!parsed.ok) void this.refuseFrame(parsed.code, parsed.message, parsed.id);
-    else if (parsed.frame.type === 'typing') void this.handleTyping();
+    // Budgets are checked by the store (with Redis, a round trip away): until its answers come back, a burst of
+    // any kind of frame would reach it whole. Not a strike: a client resending a long outbox meets this too.
+    if (this.framesInFlight >= this.deps.maxFramesInFlight) {
+      const id = parsed.ok ? (parsed.frame.type === 'send' ? parsed.frame.id : undefined) : parsed.id;
+      this.send(errorFrame('rate_limited', `At most ${this.deps.maxFramesInFlight} frames may await the server's answer; wait for it.`, id));
+      return;
+    }
+    if (!parsed.ok) void this.whileInFlight(this.refuseFrame(parsed.code, parsed.message, parsed.id));
+    else if (parsed.frame.type === 'typing') void this.whileInFlight(this.handleTyping());
     else this.handleSend(parsed.frame.id, parsed.frame.body);
+  }
+
+  /** Counts a frame's store work as in flight until it settles (it never rejects: the handlers answer their own errors). */
+  private async whileInFlight(work: Promise<void>): Promise<void> {
+    this.framesInFlight++;
+    try {
+      await work;
+    } finally {
+      this.framesInFlight--;
+    }
   }
 
   /** A frame that is not a valid send or typing: refused frames cost like sends, so a flood of garbage is rate-limited and closed like any other. */
@@ -282,12 +304,6 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   /** Stores a send; in memory mode all of it, delivery and ack included, happens before this returns. */
   private handleSend(id: string, body: string): void {
-    // The budget is checked where the store appends (with Redis, a round trip away): until answers come back,
-    // a burst would reach the store whole.
-    if (this.sendsInFlight >= this.deps.maxSendsInFlight) {
-      this.refuse(new HushError('rate_limited', `At most ${this.deps.maxSendsInFlight} sends may await their ack; wait for them.`), id);
-      return;
-    }
     let outcome: SendResult | Promise<SendResult>;
     this.appendingId = id;
     try {
@@ -300,15 +316,15 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
     if (outcome instanceof Promise) {
       this.awaitingAck.increment(id);
-      this.sendsInFlight++;
+      this.framesInFlight++;
       outcome
         .then(
           (result) => {
-            this.sendsInFlight--;
+            this.framesInFlight--;
             this.sendStored(id, result, true);
           },
           (error: unknown) => {
-            this.sendsInFlight--;
+            this.framesInFlight--;
             this.awaitingAck.decrement(id);
             this.refuse(error, id);
           },

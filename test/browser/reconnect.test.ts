@@ -91,4 +91,22 @@ describe('network drop', () => {
     await alice.page.locator('[data-testid="message"][data-status="pending"]').waitFor({ state: 'detached', timeout: WAIT_MS });
     expect(alice.problems).toEqual([]);
   });
+
+  it('a send whose ack does not come on a socket that still looks open makes the page reconnect and send it again', async () => {
+    const alice = await newPerson(browser);
+    const bob = await newPerson(browser);
+    const link = await createRoom(alice.page, hush.baseUrl);
+    await joinByLink(bob.page, link);
+    await sendMessage(alice.page, 'before the stall');
+    await waitForMessages(bob.page, ['before the stall']);
+
+    // The server stops reading Alice's socket but keeps it open: no error, no close, no ack.
+    expect(hush.stall(await memberToken(alice.context))).toBe(1);
+    await sendMessage(alice.page, 'into the silence');
+    // After 10 s without its ack the page gives up on that socket; the message goes out again on a new one.
+    await bob.page.getByTestId('message-text').filter({ hasText: 'into the silence' }).waitFor({ timeout: 20_000 });
+    await alice.page.locator('[data-testid="message"][data-status="pending"], [data-testid="message"][data-status="failed"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+    await waitForMessages(bob.page, ['before the stall', 'into the silence']);
+    expect(alice.problems).toEqual([]);
+  }, 40_000);
 });

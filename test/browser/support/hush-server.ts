@@ -25,6 +25,11 @@ export interface TestServer {
   /** Cuts the WebSockets whose Cookie header contains `token`, and refuses new ones until `reconnect(token)`. */
   disconnect(token: string): number;
   reconnect(token: string): void;
+  /**
+   * Stops reading the open WebSockets whose Cookie header contains `token`, leaving them open: what a
+   * connection that died without a word looks like from the browser. New connections are read as usual.
+   */
+  stall(token: string): number;
   stop(): Promise<void>;
 }
 
@@ -71,6 +76,15 @@ export async function startServer(settings: Settings = {}): Promise<TestServer> 
     },
     reconnect(token) {
       offline.delete(token);
+    },
+    stall(token) {
+      let stalled = 0;
+      for (const [socket, cookie] of sockets) {
+        if (!belongsTo(cookie, token)) continue;
+        socket.pause();
+        stalled++;
+      }
+      return stalled;
     },
     stop: () => server.close(1000),
   };

@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFrame } from '../../src/server/room/server-frames.js';
-import { launchBrowser, newPerson } from './support/browser.js';
+import { launchBrowser, newPerson, type Person } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
 import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForMessages, WAIT_MS } from './support/room-actions.js';
 
@@ -21,6 +21,16 @@ afterAll(async () => {
   await browser?.close();
   await hush?.stop();
 });
+
+/** Alice and Bob in a new room, Alice's `first` message already on Bob's screen. */
+async function chattingPair(first: string): Promise<{ alice: Person; bob: Person }> {
+  const alice = await newPerson(browser);
+  const bob = await newPerson(browser);
+  await joinByLink(bob.page, await createRoom(alice.page, hush.baseUrl));
+  await sendMessage(alice.page, first);
+  await waitForMessages(bob.page, [first]);
+  return { alice, bob };
+}
 
 describe('network drop', () => {
   it('loses nothing and shows nothing twice: messages sent on both sides while one side is cut off all appear once, in seq order', async () => {
@@ -72,12 +82,7 @@ describe('network drop', () => {
   });
 
   it('going offline shows "reconnecting" at once, though the socket still looked open; back online, what was written meanwhile goes out', async () => {
-    const alice = await newPerson(browser);
-    const bob = await newPerson(browser);
-    const link = await createRoom(alice.page, hush.baseUrl);
-    await joinByLink(bob.page, link);
-    await sendMessage(alice.page, 'before the drop');
-    await waitForMessages(bob.page, ['before the drop']);
+    const { alice, bob } = await chattingPair('before the drop');
 
     // Chromium's offline mode fires `offline` but leaves an open WebSocket open, as a dropped Wi-Fi does for a while.
     await alice.context.setOffline(true);
@@ -93,12 +98,7 @@ describe('network drop', () => {
   });
 
   it('a send whose ack does not come on a socket that still looks open makes the page reconnect and send it again', async () => {
-    const alice = await newPerson(browser);
-    const bob = await newPerson(browser);
-    const link = await createRoom(alice.page, hush.baseUrl);
-    await joinByLink(bob.page, link);
-    await sendMessage(alice.page, 'before the stall');
-    await waitForMessages(bob.page, ['before the stall']);
+    const { alice, bob } = await chattingPair('before the stall');
 
     // The server stops reading Alice's socket but keeps it open: no error, no close, no ack.
     expect(hush.stall(await memberToken(alice.context))).toBe(1);

@@ -688,12 +688,18 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         ws.close();
       });
 
-      it('a member sending past the rate limit gets error rate_limited, then close 1008 if it goes on', async () => {
-        const limited = await start({ MESSAGE_RATE_LIMIT: 5, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
+      /** A member's socket on a server with a budget of `budget` sends per minute, all of them spent (and acknowledged). */
+      async function spentBudget(budget: number): Promise<{ socket: TestSocket; roomId: string; members: Awaited<ReturnType<typeof roomWithMembers>>['members'] }> {
+        const limited = await start({ MESSAGE_RATE_LIMIT: budget, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
         const { roomId, members } = await roomWithMembers(limited, 2);
         const { socket } = await connect(limited, members[0]!, roomId);
-        for (let i = 0; i < 5; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
-        await socket.waitForCount('ack', 5);
+        for (let i = 0; i < budget; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
+        await socket.waitForCount('ack', budget);
+        return { socket, roomId, members };
+      }
+
+      it('a member sending past the rate limit gets error rate_limited, then close 1008 if it goes on', async () => {
+        const { socket, roomId, members } = await spentBudget(5);
         socket.send({ type: 'send', id: 'over', body: 'x' });
         expect(await socket.next('error')).toMatchObject({ code: 'rate_limited', id: 'over' });
         socket.send({ type: 'send', id: 'over1', body: 'x' });
@@ -758,11 +764,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       });
 
       it('accepted typing frames between refused sends do not clear the strikes: the socket is still closed with 1008', async () => {
-        const limited = await start({ MESSAGE_RATE_LIMIT: 2, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
-        const { roomId, members } = await roomWithMembers(limited, 2);
-        const { socket } = await connect(limited, members[0]!, roomId);
-        for (let i = 0; i < 2; i++) socket.send({ type: 'send', id: `ok${i}`, body: 'x' });
-        await socket.waitForCount('ack', 2);
+        const { socket } = await spentBudget(2);
         // Typing has a budget of its own (2 here), so these two typing frames are accepted.
         for (const id of ['over1', 'over2', 'over3']) {
           socket.send({ type: 'send', id, body: 'x' });

@@ -59,6 +59,8 @@ export async function startServer(settings: Settings = {}): Promise<TestServer> 
     socket.once('close', () => sockets.delete(socket));
   });
 
+  const socketsOf = (token: string) => [...sockets].filter(([, cookie]) => belongsTo(cookie, token)).map(([socket]) => socket);
+
   const baseUrl = await server.listen(0);
   return {
     server,
@@ -66,25 +68,17 @@ export async function startServer(settings: Settings = {}): Promise<TestServer> 
     logs,
     disconnect(token) {
       offline.add(token);
-      let cut = 0;
-      for (const [socket, cookie] of sockets) {
-        if (!belongsTo(cookie, token)) continue;
-        socket.destroy();
-        cut++;
-      }
-      return cut;
+      const cut = socketsOf(token);
+      for (const socket of cut) socket.destroy();
+      return cut.length;
     },
     reconnect(token) {
       offline.delete(token);
     },
     stall(token) {
-      let stalled = 0;
-      for (const [socket, cookie] of sockets) {
-        if (!belongsTo(cookie, token)) continue;
-        socket.pause();
-        stalled++;
-      }
-      return stalled;
+      const stalled = socketsOf(token);
+      for (const socket of stalled) socket.pause();
+      return stalled.length;
     },
     stop: () => server.close(1000),
   };

@@ -689,7 +689,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       });
 
       /** A member's socket on a server with a budget of `budget` sends per minute, all of them spent (and acknowledged). */
-      async function spentBudget(budget: number): Promise<{ socket: TestSocket; roomId: string; members: Awaited<ReturnType<typeof roomWithMembers>>['members'] }> {
+      async function spentBudget(budget: number) {
         const limited = await start({ MESSAGE_RATE_LIMIT: budget, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 3 });
         const { roomId, members } = await roomWithMembers(limited, 2);
         const { socket } = await connect(limited, members[0]!, roomId);

@@ -150,7 +150,14 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('typing'), from: z.string() }),
   z.object({ type: z.literal('destroyed'), reason: z.enum(['expired', 'destroyed']) }),
   /** `id` is present when the error refuses a `send` with that id (rate limit, invalid field, store down). */
-  z.object({ type: z.literal('error'), code: z.enum(ERROR_CODE_NAMES), message: z.string(), id: z.string().optional() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.enum(ERROR_CODE_NAMES),
+    message: z.string(),
+    id: z.string().optional(),
+    /** With `rate_limited` for a send: when the member's send budget renews (then the send may go again). */
+    retryAfterMs: z.number().int().nonnegative().optional(),
+  }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export type WelcomeFrame = Extract<ServerFrame, { type: 'welcome' }>;

@@ -3,13 +3,15 @@
  * them quickly. Issue 3: "a 2-second room expires for both", with a live
  * countdown synced to the server's expiresAt and every member landing on the
  * lobby with a banner saying why; and "Optimistic sending … can be retried if
- * it fails; the same id is reused so a retry never duplicates" (a rate-limited
- * message fails, and its retry keeps its id).
+ * it fails; the same id is reused so a retry never duplicates" (a message the
+ * server has no room for fails, and its retry keeps its id); and sends the rate
+ * limit refuses wait for the budget and go out on their own.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFrame } from '../../src/server/room/server-frames.js';
+import { HttpClient } from '../support/http-client.js';
 import { launchBrowser, newPerson } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
 import { createRoom, joinByLink, roomIdOf, sendMessage, waitForBanner, WAIT_MS } from './support/room-actions.js';
@@ -79,41 +81,61 @@ describe('self-destruction', () => {
   }, 60_000);
 });
 
+const refusedSends = (metrics: string) => Number(/^hush_rate_limited_total\{kind="message"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+
 describe('optimistic sending', () => {
-  it('shows a rate-limited message as not sent, and its retry delivers it once under the same id', async () => {
+  it('holds the sends the rate limit refuses and sends them on its own when the budget renews: each once, in the order written, on one connection', async () => {
     const [alice, bob] = await Promise.all([newPerson(browser), newPerson(browser)]);
     const link = await createRoom(alice.page, hush.baseUrl);
     await joinByLink(bob.page, link);
-    // The budget is 4 sends per 2-second window, windows aligned to the clock: a burst that straddles
-    // a window's end can pass whole, so send until one is refused (bounded).
-    const failed = alice.page.locator('[data-testid="message"][data-status="failed"]');
-    const texts: string[] = [];
-    for (let i = 1; i <= 20 && (await failed.count()) === 0; i++) {
-      texts.push(`r${i}`);
-      await sendMessage(alice.page, `r${i}`);
-    }
-    await failed.first().waitFor({ timeout: WAIT_MS });
-    const failedIds = await failed.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-message-id')));
-    expect(failedIds.length).toBeGreaterThan(0);
-
-    // Retry like a person would: wait out the server's 2-second window (not an assertion), retry what
-    // failed, and again if some hit the limit once more.
-    for (let round = 0; round < 10 && (await failed.count()) > 0; round++) {
-      await alice.page.waitForTimeout(2_100);
-      const retries = alice.page.getByTestId('retry');
-      // Each click turns its message pending, so the next failed one is always first.
-      for (let left = await retries.count(); left > 0 && (await retries.count()) > 0; left--) await retries.first().click();
-      await alice.page.locator('[data-testid="message"][data-status="pending"]').first().waitFor({ state: 'detached', timeout: WAIT_MS });
-    }
-    expect(await alice.page.locator('[data-testid="message"]:not([data-status="sent"])').count()).toBe(0);
-
-    // Each text once on the other side; the retried ones under the id they were first sent with.
-    await bob.page.waitForFunction((count) => document.querySelectorAll('[data-testid="message"]').length === count, texts.length, { timeout: WAIT_MS });
-    expect((await bob.page.getByTestId('message-text').allTextContents()).sort()).toEqual(texts);
-    for (const id of failedIds) expect(await bob.page.locator(`[data-testid="message"][data-message-id="${id}"]`).count()).toBe(1);
+    const refusedBefore = refusedSends(await hush.server.metrics.registry.metrics());
+    const reconnects: string[] = [];
+    alice.page.on('websocket', (socket) => reconnects.push(socket.url()));
+    // The budget is 4 sends per 2-second window: most of these are refused at first, and told when to come back.
+    const texts = Array.from({ length: 12 }, (_, i) => `r${i + 1}`);
+    for (const text of texts) await sendMessage(alice.page, text);
+    await bob.page.waitForFunction((count) => document.querySelectorAll('[data-testid="message"]').length === count, texts.length, { timeout: 30_000 });
+    expect(await bob.page.getByTestId('message-text').allTextContents()).toEqual(texts);
+    await alice.page.locator('[data-testid="message"]:not([data-status="sent"])').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+    expect(await alice.page.getByTestId('message-text').allTextContents()).toEqual(texts);
+    // No message was left "not sent" on the way, and the page never had to reconnect.
+    expect(reconnects).toEqual([]);
     const stored = await hush.server.engine.store.readMessages(roomIdOf(link), 0, 100);
     const ids = stored.frames.map((frame) => parseMessageFrame(frame).id);
     expect(new Set(ids).size).toBe(ids.length);
+    // And the budget did refuse some on the way (this is what the test is about).
+    expect(refusedSends(await hush.server.metrics.registry.metrics())).toBeGreaterThan(refusedBefore);
+  }, 60_000);
+
+  it('shows a message the server cannot take as not sent, and its Retry delivers it once under the same id', async () => {
+    // A server whose rooms together may keep 1 MiB of history, filled by another room first.
+    const full = await startServer({ MEMORY_MAX_HISTORY_BYTES: 1_048_576 });
+    try {
+      const filler = new HttpClient(full.baseUrl, null);
+      const other = (await filler.createRoom()).body.roomId as string;
+      await filler.join(other);
+      let sent = 0;
+      for (const size of [15_000, 1_000, 20]) {
+        while ((await filler.request('POST', `/api/rooms/${other}/messages`, { id: `f${sent++}`, body: 'x'.repeat(size) })).status === 201);
+      }
+      const [alice, bob] = await Promise.all([newPerson(browser), newPerson(browser)]);
+      const link = await createRoom(alice.page, full.baseUrl);
+      await joinByLink(bob.page, link);
+      await sendMessage(alice.page, 'no room for this yet');
+      const failed = alice.page.locator('[data-testid="message"][data-status="failed"]');
+      await failed.waitFor({ timeout: WAIT_MS });
+      const id = await failed.getAttribute('data-message-id');
+      // The other room ends and gives its share back; Retry sends the same id again.
+      expect((await filler.request('DELETE', `/api/rooms/${other}`)).status).toBe(204);
+      await alice.page.getByTestId('retry').click();
+      await bob.page.locator(`[data-testid="message"][data-message-id="${id}"]`).waitFor({ timeout: WAIT_MS });
+      await failed.waitFor({ state: 'detached', timeout: WAIT_MS });
+      expect(await bob.page.getByTestId('message-text').allTextContents()).toEqual(['no room for this yet']);
+      const stored = await full.server.engine.store.readMessages(roomIdOf(link), 0, 100);
+      expect(stored.frames.map((frame) => parseMessageFrame(frame).id).filter((storedId) => storedId === id)).toHaveLength(1);
+    } finally {
+      await full.stop();
+    }
   }, 60_000);
 });
 

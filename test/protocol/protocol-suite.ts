@@ -701,7 +701,11 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       it('a member sending past the rate limit gets error rate_limited, then close 1008 if it goes on', async () => {
         const { socket, roomId, members } = await spentBudget(5);
         socket.send({ type: 'send', id: 'over', body: 'x' });
-        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited', id: 'over' });
+        const refused = await socket.next('error');
+        expect(refused).toMatchObject({ code: 'rate_limited', id: 'over' });
+        // It says when the budget renews: within the 60-second window, which is aligned to the store's clock.
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
         socket.send({ type: 'send', id: 'over1', body: 'x' });
         socket.send({ type: 'send', id: 'over2', body: 'x' });
         expect((await socket.waitClosed()).code).toBe(1008);
@@ -710,6 +714,8 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const viaHttp = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: 'h', body: 'x' });
         expect(viaHttp.status).toBe(429);
         expect(viaHttp.body.error.code).toBe('rate_limited');
+        expect(Number(viaHttp.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(viaHttp.headers.get('retry-after'))).toBeLessThanOrEqual(60);
       });
 
       it('the send budget is per member and renews when its window ends', async () => {

@@ -20,6 +20,12 @@ import { SeqTracker } from './seq-tracker.js';
 const RECONNECT = { minDelayMs: 500, maxDelayMs: 10_000, growFactor: 2, jitter: 0.5 } as const;
 /** A message without an ack after this long is shown as failed (it can be retried). */
 const ACK_TIMEOUT_MS = 10_000;
+/**
+ * At most this many sends await their ack at once; the rest go out as acks come back. A long outbox after a
+ * reconnect must not arrive as one burst: past the send budget, each refusal is a strike, and enough of them in a
+ * row close the socket (RATE_LIMIT_STRIKES, 10 by default: more than this window).
+ */
+const SEND_WINDOW = 8;
 /** At most one `typing` frame per this interval: they count against the rate limit. */
 const TYPING_INTERVAL_MS = 3_000;
 /** How long "typing…" shows after a `typing` frame. */
@@ -48,7 +54,10 @@ interface OutgoingMessage {
   body: string | null;
   /** The memberId `body` was sealed for (the sender in its AAD). */
   sealedFor: string | null;
+  /** Set while on the wire awaiting its ack. */
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Shown as not sent: it waits for Retry (or the next connection), not for its turn. */
+  failed: boolean;
 }
 
 function closeEnd(code: number): RoomEnd {
@@ -73,6 +82,11 @@ export class RoomConnection {
   private welcomed = false;
   private lastTypingSent = 0;
   private ended = false;
+  /** The send budget refused a send: nothing goes out before this time (the server said when it renews). */
+  private holdUntil = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After a hold, one send goes first; its ack opens the window again. */
+  private probing = false;
   /** The OS says the network is back: try now rather than at the end of the current backoff. */
   private readonly onOnline = () => {
     if (this.socket.readyState !== WebSocket.OPEN) this.socket.reconnect();
@@ -119,7 +133,9 @@ export class RoomConnection {
 
   /** Sends a failed message again under its original id. */
   retry(id: string): void {
-    if (!this.outbox.has(id)) return;
+    const message = this.outbox.get(id);
+    if (!message) return;
+    message.failed = false;
     this.options.dispatch({ type: 'retrying', ids: [id] });
     this.transmit(id);
   }
@@ -137,6 +153,7 @@ export class RoomConnection {
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     for (const message of this.outbox.values()) clearTimeout(message.timer);
+    clearTimeout(this.holdTimer);
     this.socket.close();
   }
 
@@ -154,7 +171,7 @@ export class RoomConnection {
 
   private async enqueue(id: string, envelope: Envelope): Promise<void> {
     // Into the outbox first (keeps writing order); sealed as soon as our memberId is known.
-    this.outbox.set(id, { envelope, body: null, sealedFor: null, timer: undefined });
+    this.outbox.set(id, { envelope, body: null, sealedFor: null, timer: undefined, failed: false });
     await this.seal(id);
     this.transmit(id);
   }
@@ -178,14 +195,43 @@ export class RoomConnection {
     // Not connected, or not sealed for who we are: it stays pending and goes out after the next welcome.
     if (this.socket.readyState !== WebSocket.OPEN || !this.welcomed) return;
     if (message.body === null || message.sealedFor !== this.selfId) return;
+    // Held by the budget, or the window is full: it stays pending and goes out in its turn (sendWaiting).
+    if (Date.now() < this.holdUntil || this.inFlight() >= (this.probing ? 1 : SEND_WINDOW)) return;
     this.write({ type: 'send', id, body: message.body });
     message.timer = setTimeout(() => {
       message.timer = undefined;
+      message.failed = true;
       this.options.dispatch({ type: 'send-failed', ids: [id] });
+      this.sendWaiting();
       // An open socket that answers nothing for this long is probably a dead one: a new connection resends
       // the outbox (the server stores each id once) and says so in the header meanwhile.
       if (this.socket.readyState === WebSocket.OPEN) this.socket.reconnect();
     }, ACK_TIMEOUT_MS);
+  }
+
+  private inFlight(): number {
+    let count = 0;
+    for (const message of this.outbox.values()) if (message.timer !== undefined) count++;
+    return count;
+  }
+
+  /** Sends, in the order they were written, the outbox messages waiting for their turn, as far as the window allows. */
+  private sendWaiting(): void {
+    for (const [id, message] of this.outbox) {
+      if (message.timer === undefined && !message.failed) this.transmit(id);
+    }
+  }
+
+  /** The send budget refused `message`: it waits, as do the rest, until the budget renews; then one goes first. */
+  private holdFor(message: OutgoingMessage, retryAfterMs: number): void {
+    clearTimeout(message.timer);
+    message.timer = undefined;
+    this.probing = true;
+    const until = Date.now() + retryAfterMs;
+    if (until <= this.holdUntil) return;
+    this.holdUntil = until;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.sendWaiting(), retryAfterMs + 1);
   }
 
   private write(frame: ClientFrame): void {
@@ -198,6 +244,8 @@ export class RoomConnection {
     clearTimeout(message.timer);
     this.outbox.delete(id);
     if (message.envelope.kind === 'hello') this.options.onGreeted();
+    this.probing = false;
+    this.sendWaiting();
     return message;
   }
 
@@ -219,9 +267,14 @@ export class RoomConnection {
           clockOffset: frame.serverTime - Date.now(),
           resumed: frame.resumed,
         });
-        // Messages written before our memberId was known are sealed now, then everything goes out.
+        // Messages written before our memberId was known are sealed now, then everything goes out, a window at a time.
         for (const id of [...this.outbox.keys()]) await this.seal(id);
-        for (const id of this.outbox.keys()) this.transmit(id);
+        for (const message of this.outbox.values()) {
+          clearTimeout(message.timer);
+          message.timer = undefined;
+          message.failed = false;
+        }
+        this.sendWaiting();
         if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.envelope.kind === 'hello')) {
           await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
         }
@@ -259,19 +312,27 @@ export class RoomConnection {
         this.finish(frame.reason);
         return;
       case 'error':
-        this.handleError(frame.id, frame.message);
+        this.handleError(frame);
         return;
     }
   }
 
-  /** An error that answers a `send` names its id (see ServerFrame): only that message failed. */
-  private handleError(id: string | undefined, message: string): void {
+  /** An error that answers a `send` names its id (see ServerFrame): only that message failed, or waits. */
+  private handleError({ id, code, message, retryAfterMs }: Extract<ServerFrame, { type: 'error' }>): void {
     const entry = id === undefined ? undefined : this.outbox.get(id);
     if (id !== undefined && entry?.timer !== undefined) {
+      if (code === 'rate_limited' && retryAfterMs !== undefined) {
+        // Refused for now, not for good: it goes again, on its own, once the budget renews.
+        this.holdFor(entry, retryAfterMs);
+        this.options.dispatch({ type: 'notice', text: 'Sending too fast: the next messages go out in a moment.' });
+        return;
+      }
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      entry.failed = true;
       // An ack that still arrives for it wins and turns it into sent.
       this.options.dispatch({ type: 'send-failed', ids: [id] });
+      this.sendWaiting();
     }
     this.options.dispatch({ type: 'notice', text: message });
   }

@@ -47,7 +47,10 @@ function codeForFastifyError(error: FastifyError, url: string): ErrorCode | unde
  * routing (a URL it cannot decode, a path parameter past maxParamLength) never reaches the error handler.
  */
 export function answerError(error: FastifyError | HushError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof HushError) return sendError(reply, error.code, error.message);
+  if (error instanceof HushError) {
+    if (error.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    return sendError(reply, error.code, error.message);
+  }
   const code = codeForFastifyError(error, request.url);
   if (code === 'room_not_found') return answerError(roomNotFound(), request, reply);
   if (code) return sendError(reply, code, code === 'rate_limited' ? 'Too many requests; try again later.' : error.message);

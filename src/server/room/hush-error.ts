@@ -7,6 +7,8 @@ export class HushError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For `rate_limited`: how long until the budget that refused renews, when that is known. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'HushError';
@@ -17,4 +19,4 @@ export class HushError extends Error {
 export const roomNotFound = () => new HushError('room_not_found', 'This room does not exist: it may have expired or been destroyed.');
 export const storeUnavailable = () => new HushError('unavailable', 'The server cannot reach its store right now; try again shortly.');
 export const notAMember = () => new HushError('not_a_member', 'You hold no seat in this room. Join it first.');
-export const rateLimited = () => new HushError('rate_limited', 'You are sending too fast; slow down.');
+export const rateLimited = (retryAfterMs?: number) => new HushError('rate_limited', 'You are sending too fast; slow down.', retryAfterMs);

@@ -130,7 +130,7 @@ export class RoomService {
         return { seq: result.seq, sentAt: result.sentAt, duplicate: true };
       case 'rate_limited':
         this.metrics.rateLimited('message');
-        throw rateLimited();
+        throw rateLimited(this.sendBudgetRenewsIn());
       case 'server_full':
         throw new HushError('server_full', 'This server holds all the messages it can right now; try again when some rooms have ended.');
       case 'not_found':
@@ -142,7 +142,13 @@ export class RoomService {
   async chargeRefusedFrame(member: Member): Promise<void> {
     if (await this.store.spendSendBudget(member.room.roomId, member.memberId, this.appendPolicy.sendBudget)) return;
     this.metrics.rateLimited('message');
-    throw rateLimited();
+    throw rateLimited(this.sendBudgetRenewsIn());
+  }
+
+  /** Milliseconds until the send budget's window ends: windows are aligned to the store's clock, in both engines. */
+  private sendBudgetRenewsIn(): number {
+    const { windowMs } = this.appendPolicy.sendBudget;
+    return windowMs - (this.clock.now() % windowMs);
   }
 
   /**

@@ -61,7 +61,7 @@ export function acceptsWithoutZod(value: object): ClientFrame | undefined {
   return { type, id, body };
 }
 
-/** An `error` frame; `id` names the `send` it refuses, when it answers one. */
-export function errorFrame(code: ErrorCode, message: string, id?: string): string {
-  return JSON.stringify({ type: 'error', code, message, id } satisfies ServerFrame); // JSON drops an undefined id
+/** An `error` frame; `id` names the `send` it refuses, when it answers one; `retryAfterMs`, when a budget renews. */
+export function errorFrame(code: ErrorCode, message: string, id?: string, retryAfterMs?: number): string {
+  return JSON.stringify({ type: 'error', code, message, id, retryAfterMs } satisfies ServerFrame); // JSON drops what is undefined
 }

@@ -381,7 +381,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.send(errorFrame('internal_error', 'The server failed to handle this frame.', id));
       return;
     }
-    this.send(errorFrame(error.code, error.message, id));
+    this.send(errorFrame(error.code, error.message, id, error.retryAfterMs));
     if (error.code === 'rate_limited' && ++this.strikes >= this.deps.rateLimitStrikes) {
       this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
     }

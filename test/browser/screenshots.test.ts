@@ -97,8 +97,11 @@ describe('themes and screenshots', () => {
     await phone.context.addCookies(await dark.context.cookies());
     await phone.page.goto(link);
     await waitForMessages(phone.page, conversation);
-    // Nothing may stick out sideways on a phone.
+    // Nothing may stick out sideways on a phone, and the share link takes one line there (Copy copies it whole).
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const linkBox = await phone.page.getByTestId('room-link').boundingBox();
+    expect(linkBox!.height).toBeLessThan(40);
+    expect(await phone.page.getByTestId('room-link').textContent()).toBe(link);
     await shoot(phone.page, 'room-phone-dark');
   });
 

@@ -23,14 +23,15 @@ export function RoomHeader({ roomId, keyText, state, onDestroying }: { roomId: s
           <DestroyButton roomId={roomId} onDestroying={onDestroying} />
         </div>
       </div>
-      <div className="flex flex-wrap items-center gap-2">
+      <div className="flex items-center gap-2">
         <span id="room-link-label" className="sr-only">
           Share link
         </span>
         <code
           data-testid="room-link"
           aria-labelledby="room-link-label"
-          className="min-w-0 flex-1 select-all rounded-md bg-zinc-100 px-2 py-1.5 font-mono text-xs break-all text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+          // One line on a phone (the Copy button copies it whole); wrapped in full on wider screens.
+          className="min-w-0 flex-1 truncate rounded-md bg-zinc-100 px-2 py-1.5 font-mono text-xs text-zinc-700 select-all sm:whitespace-normal sm:break-all dark:bg-zinc-800 dark:text-zinc-300"
         >
           {link}
         </code>

@@ -4,7 +4,7 @@
  * under a new seq), and the optimistic life of an own message.
  */
 import { describe, expect, it } from 'vitest';
-import { initialRoomState, roomReducer, timelineOf, type ChatLine, type RoomAction, type RoomState } from '../../src/client/room/room-state.js';
+import { initialRoomState, REJOIN_GRACE_MS, roomReducer, timelineOf, type ChatLine, type RoomAction, type RoomState } from '../../src/client/room/room-state.js';
 
 const ME = 'member-me';
 const BOB = 'member-bob';
@@ -117,5 +117,29 @@ describe('roomReducer: own messages', () => {
     expect(summary(state.messages)).toEqual([`2:${ME}:m1:sent`]);
     state = roomReducer(state, message(6, 'm1', ME));
     expect(summary(chatLines(state))).toEqual([`2:${ME}:m1:sent`]);
+  });
+});
+
+describe('roomReducer: presence lines', () => {
+  const presence = (online: boolean, at: number): RoomAction => ({
+    type: 'presence',
+    members: [
+      { memberId: ME, online: true },
+      { memberId: BOB, online },
+    ],
+    at,
+  });
+  const changes = (state: RoomState) => state.presenceLines.map((line) => `${line.memberId}:${line.change}`);
+
+  it('shows a member joining and leaving', () => {
+    const state = run([presence(true, 1_000), presence(false, 60_000)], welcomed());
+    expect(changes(state)).toEqual([`${BOB}:joined`, `${BOB}:left`]);
+  });
+
+  it('takes a "left" back when the member is back within REJOIN_GRACE_MS (a reload), but not after', () => {
+    const reload = run([presence(true, 1_000), presence(false, 60_000), presence(true, 60_000 + REJOIN_GRACE_MS)], welcomed());
+    expect(changes(reload)).toEqual([`${BOB}:joined`]);
+    const away = run([presence(true, 1_000), presence(false, 60_000), presence(true, 60_001 + REJOIN_GRACE_MS)], welcomed());
+    expect(changes(away)).toEqual([`${BOB}:joined`, `${BOB}:left`, `${BOB}:joined`]);
   });
 });

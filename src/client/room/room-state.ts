@@ -113,6 +113,20 @@ export function initialRoomState(room: InitialRoom): RoomState {
 
 const lastSeqOf = (state: RoomState) => state.messages.at(-1)?.seq ?? 0;
 
+/** A member back within this long of leaving (a reload, a brief drop) shows neither line: the "left" is taken back. */
+export const REJOIN_GRACE_MS = 5_000;
+
+/** Appends presence lines, except that a "joined" soon after the same member's "left" removes that "left" instead. */
+function withPresenceLines(existing: PresenceLine[], lines: PresenceLine[]): PresenceLine[] {
+  let result = existing;
+  for (const line of lines) {
+    const last = result.findLast((earlier) => earlier.memberId === line.memberId);
+    const back = line.change === 'joined' && last?.change === 'left' && line.time - last.time <= REJOIN_GRACE_MS;
+    result = back ? result.filter((earlier) => earlier !== last) : [...result, line];
+  }
+  return result;
+}
+
 /** Join/leave lines for the difference between two presence snapshots. */
 function presenceChanges(state: RoomState, next: MemberPresence[], at: number): PresenceLine[] {
   const before = new Map(state.members.map((member) => [member.memberId, member.online]));
@@ -162,7 +176,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
         capacity: action.capacity,
         members: action.members,
         clockOffset: action.clockOffset,
-        presenceLines: lines.length > 0 ? [...state.presenceLines, ...lines] : state.presenceLines,
+        presenceLines: withPresenceLines(state.presenceLines, lines),
         historyGap: state.historyGap || !action.resumed,
         // Every unsent message is sent again on a new socket (same id, so never twice).
         outbox: state.outbox.map((line) => (line.status === 'failed' ? { ...line, status: 'pending' } : line)),
@@ -229,7 +243,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     }
     case 'presence': {
       const lines = presenceChanges(state, action.members, action.at);
-      return { ...state, members: action.members, presenceLines: lines.length > 0 ? [...state.presenceLines, ...lines] : state.presenceLines };
+      return { ...state, members: action.members, presenceLines: withPresenceLines(state.presenceLines, lines) };
     }
     case 'typing':
       return action.from === state.memberId ? state : { ...state, typingUntil: { ...state.typingUntil, [action.from]: action.until } };

@@ -4,7 +4,7 @@
  * under a new seq), and the optimistic life of an own message.
  */
 import { describe, expect, it } from 'vitest';
-import { initialRoomState, REJOIN_GRACE_MS, roomReducer, timelineOf, type ChatLine, type RoomAction, type RoomState } from '../../src/client/room/room-state.js';
+import { initialRoomState, REJOIN_GRACE_MS, roomReducer, timelineOf, unreadableSenders, type ChatLine, type RoomAction, type RoomState } from '../../src/client/room/room-state.js';
 
 const ME = 'member-me';
 const BOB = 'member-bob';
@@ -64,9 +64,9 @@ describe('roomReducer: sequenced messages', () => {
 
   it('names each other member whose messages it could not open, once, in the order it found out (the notice of different links)', () => {
     const state = run([message(1, 'a', CAROL, 'readable'), message(2, 'b', BOB, null), message(3, 'c', CAROL, null), message(4, 'd', BOB, null)], welcomed());
-    expect(state.unreadableFrom).toEqual([BOB, CAROL]);
+    expect(unreadableSenders(state.messages)).toEqual([BOB, CAROL]);
     // Our own sends never count: they are acknowledged, not read back.
-    expect(run([message(5, 'e', ME, null)], welcomed()).unreadableFrom).toEqual([]);
+    expect(unreadableSenders(run([message(5, 'e', ME, null)], welcomed()).messages)).toEqual([]);
     // A replay of one already seen changes nothing.
     expect(roomReducer(state, message(2, 'b', BOB, null))).toBe(state);
   });

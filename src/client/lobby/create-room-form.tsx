@@ -6,7 +6,7 @@ import { bannerForError } from '../app/banners.js';
 import { useNavigation } from '../app/navigation.js';
 import { roomPath } from '../app/routes.js';
 import { createAndJoinRoom } from './enter-room.js';
-import { DEFAULT_LIMITS, lifetimeChoices, lifetimeLabel, sizeChoices } from './room-choices.js';
+import { DEFAULT_LIMITS, keptChoice, lifetimeChoices, lifetimeLabel, sizeChoices } from './room-choices.js';
 
 export function CreateRoomForm({ disabled }: { disabled: boolean }) {
   const { navigate, showBanner } = useNavigation();
@@ -25,8 +25,8 @@ export function CreateRoomForm({ disabled }: { disabled: boolean }) {
       (answer) => {
         if (!current) return;
         setLimits(answer);
-        setTtlSeconds((chosen) => (chosen !== DEFAULT_LIMITS.ttlSeconds.default && lifetimeChoices(answer).includes(chosen) ? chosen : answer.ttlSeconds.default));
-        setCapacity((chosen) => (chosen !== DEFAULT_LIMITS.capacity.default && sizeChoices(answer).includes(chosen) ? chosen : answer.capacity.default));
+        setTtlSeconds((chosen) => keptChoice(chosen, DEFAULT_LIMITS.ttlSeconds, answer.ttlSeconds, lifetimeChoices(answer)));
+        setCapacity((chosen) => keptChoice(chosen, DEFAULT_LIMITS.capacity, answer.capacity, sizeChoices(answer)));
       },
       () => undefined,
     );

@@ -25,6 +25,14 @@ function within(ladder: readonly number[], range: ChoiceRange): number[] {
 }
 
 export const lifetimeChoices = (limits: RoomLimits): number[] => within(LIFETIME_LADDER, limits.ttlSeconds);
+
+/**
+ * What stays selected once the server's limits replace the built-in ones: a choice the person made
+ * (anything but the built-in default) if the server offers it too, else the server's default.
+ */
+export function keptChoice(chosen: number, before: ChoiceRange, after: ChoiceRange, offered: readonly number[]): number {
+  return chosen !== before.default && offered.includes(chosen) ? chosen : after.default;
+}
 export const sizeChoices = (limits: RoomLimits): number[] => within(SIZE_LADDER, limits.capacity);
 
 /** "10 minutes", "1 hour", "3 days"; a lifetime that is not a whole number of any unit is told in the largest units that fit, then the rest. */

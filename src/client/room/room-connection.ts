@@ -196,7 +196,7 @@ export class RoomConnection {
     if (this.socket.readyState !== WebSocket.OPEN || !this.welcomed) return;
     if (message.body === null || message.sealedFor !== this.selfId) return;
     // Held by the budget, or the window is full: it stays pending and goes out in its turn (sendWaiting).
-    if (Date.now() < this.holdUntil || this.inFlight() >= (this.probing ? 1 : SEND_WINDOW)) return;
+    if (!this.maySendMore()) return;
     this.write({ type: 'send', id, body: message.body });
     message.timer = setTimeout(() => {
       message.timer = undefined;
@@ -209,15 +209,18 @@ export class RoomConnection {
     }, ACK_TIMEOUT_MS);
   }
 
-  private inFlight(): number {
-    let count = 0;
-    for (const message of this.outbox.values()) if (message.timer !== undefined) count++;
-    return count;
+  /** Not held by the send budget, and fewer sends awaiting their ack than the window (one while probing after a hold). */
+  private maySendMore(): boolean {
+    if (Date.now() < this.holdUntil) return false;
+    let inFlight = 0;
+    for (const message of this.outbox.values()) if (message.timer !== undefined) inFlight++;
+    return inFlight < (this.probing ? 1 : SEND_WINDOW);
   }
 
   /** Sends, in the order they were written, the outbox messages waiting for their turn, as far as the window allows. */
   private sendWaiting(): void {
     for (const [id, message] of this.outbox) {
+      if (!this.maySendMore()) return;
       if (message.timer === undefined && !message.failed) this.transmit(id);
     }
   }

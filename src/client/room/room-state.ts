@@ -60,8 +60,6 @@ export interface RoomState {
   typingUntil: Record<string, number>;
   /** The server dropped part of the history we asked for (history cap). */
   historyGap: boolean;
-  /** Other members whose messages this page's key could not open, in the order it found out: a sign of two different links. */
-  unreadableFrom: string[];
   /** Messages from others that arrived since the page opened; drives the unread count. */
   receivedCount: number;
   /** A short-lived problem to show near the composer (e.g. rate limited). */
@@ -104,7 +102,6 @@ export function initialRoomState(room: InitialRoom): RoomState {
     presenceLines: [],
     typingUntil: {},
     historyGap: false,
-    unreadableFrom: [],
     receivedCount: 0,
     notice: null,
     welcomed: false,
@@ -203,13 +200,11 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       };
       const messages = insertBySeq(state.messages, line);
       if (messages === state.messages) return state;
-      const unreadable = action.text === null && !own && !state.unreadableFrom.includes(action.from);
       return {
         ...state,
         names,
         typingUntil,
         messages,
-        unreadableFrom: unreadable ? [...state.unreadableFrom, action.from] : state.unreadableFrom,
         // Our own message replayed after a reconnect settles the pending copy.
         outbox: pending ? state.outbox.filter((entry) => entry !== pending) : state.outbox,
         receivedCount: own ? state.receivedCount : state.receivedCount + 1,
@@ -270,6 +265,11 @@ export function timelineOf(state: Pick<RoomState, 'messages' | 'presenceLines' |
 }
 
 /** A name to show for a member: the one from its envelopes, or a short anonymous tag. */
+/** Other members whose messages this page's key could not open, in seq order of the first: a sign of two different links. */
+export function unreadableSenders(messages: readonly ChatLine[]): string[] {
+  return [...new Set(messages.filter((line) => line.text === null && !line.own).map((line) => line.from))];
+}
+
 export function displayNameOf(state: RoomState, memberId: string): string {
   // Own properties only: a member id is the server's word, and `__proto__` must not find Object.prototype.
   return (Object.hasOwn(state.names, memberId) ? state.names[memberId] : undefined) ?? `member ${memberId.slice(0, 5)}`;

@@ -4,15 +4,17 @@
  * either side. Without it, the one with the wrong link chats on, unread, with no sign of it.
  */
 import { MemberTag } from './member-tag.js';
-import { displayNameOf, type RoomState } from './room-state.js';
+import { useMemo } from 'react';
+import { displayNameOf, unreadableSenders, type RoomState } from './room-state.js';
 
 export function UnreadableNotice({ state }: { state: RoomState }) {
-  if (state.unreadableFrom.length === 0) return null;
+  const senders = useMemo(() => unreadableSenders(state.messages), [state.messages]);
+  if (senders.length === 0) return null;
   return (
     <div role="status" data-testid="unreadable-notice" className="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-800">
       <p>
         This page’s key cannot open the messages of{' '}
-        {state.unreadableFrom.map((memberId, index) => (
+        {senders.map((memberId, index) => (
           <span key={memberId}>
             {index > 0 && ', '}
             <bdi>{displayNameOf(state, memberId)}</bdi> <MemberTag memberId={memberId} />

@@ -19,7 +19,7 @@ function codeForFastifyError(error: FastifyError, url: string): ErrorCode | unde
     case 400:
       return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
     case 414: // a path parameter past maxParamLength: under /api/rooms/, a room id no room has
-      return isRoomPath(url) ? 'room_not_found' : 'invalid_request';
+      return isLongRoomPath(url) ? 'room_not_found' : 'invalid_request';
     case 403:
       return 'forbidden';
     case 404:
@@ -62,7 +62,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => {
     // A room id too long for the router is one no room has, like any other malformed id (GET ends here, not at 414).
-    if (isRoomPath(request.url)) return answerError(roomNotFound(), request, reply);
+    if (isLongRoomPath(request.url)) return answerError(roomNotFound(), request, reply);
     return sendError(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
   });
 }
@@ -73,6 +73,6 @@ export const MAX_PARAM_LENGTH = 100;
 /** A room's own API path (`/api/rooms/:roomId`, `…/join`, `…/messages`) with an id too long for the router. */
 const LONG_ROOM_PATH = new RegExp(`^/api/rooms/[^/?]{${MAX_PARAM_LENGTH + 1},}(/join|/messages)?(\\?|$)`);
 
-function isRoomPath(url: string): boolean {
+function isLongRoomPath(url: string): boolean {
   return LONG_ROOM_PATH.test(url);
 }

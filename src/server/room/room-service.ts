@@ -42,6 +42,8 @@ type RoomRules = Pick<
 export class RoomService {
   /** What every append obeys; built once, it travels with each send to the store. */
   private readonly appendPolicy: AppendPolicy;
+  /** What a creator may choose (`GET /api/limits`), and what createRoom() checks a request against. */
+  readonly roomLimits: RoomLimits;
 
   constructor(
     private readonly store: RoomStore,
@@ -55,12 +57,7 @@ export class RoomService {
       maxBytes: rules.HISTORY_MAX_BYTES,
       sendBudget: { points: rules.MESSAGE_RATE_LIMIT, windowMs: rules.MESSAGE_RATE_WINDOW_SECONDS * 1000 },
     };
-  }
-
-  /** What a creator may choose (`GET /api/limits`), and what createRoom() checks a request against. */
-  get roomLimits(): RoomLimits {
-    const { rules } = this;
-    return {
+    this.roomLimits = {
       ttlSeconds: { default: rules.ROOM_TTL_SECONDS, min: rules.ROOM_TTL_MIN_SECONDS, max: rules.ROOM_TTL_MAX_SECONDS },
       capacity: { default: rules.ROOM_CAPACITY, min: 2, max: rules.ROOM_CAPACITY_MAX },
     };

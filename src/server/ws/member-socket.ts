@@ -157,18 +157,14 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     // A connection replays history and tells the room: a member reconnecting in a loop pays for it as for reads.
     if (!(await spendBudget(this.deps.rateLimiter, readBudgetKey(this.roomId, this.memberId)))) {
       this.deps.metrics.rateLimited('message');
-      this.send(errorFrame('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.'));
-      this.startupQueue = undefined;
-      this.ws.close(CLOSE_CODES.policyViolation, 'reconnecting too fast');
+      this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast');
       return;
     }
     // Closed during that round trip: onClose has run, so attaching now would leave a socket nothing detaches.
     if (this.ws.readyState !== this.ws.OPEN) return;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     if (hub.earlierConnectionsOfMember(this.roomId, this) >= this.deps.maxSocketsPerMember) {
-      this.send(errorFrame('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`));
-      this.startupQueue = undefined;
-      this.ws.close(CLOSE_CODES.policyViolation, 'too many connections');
+      this.turnAway('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`, 'too many connections');
       return;
     }
     // Set before the call: one that failed may still have counted the connection (here or in Redis).
@@ -257,8 +253,14 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Early frames wait in memory for as long as start() takes (a slow Redis: seconds); a client that floods them is cut off. */
   private refuseEarlyFlood(): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.send(errorFrame('rate_limited', `At most ${MAX_EARLY_FRAMES} frames before the welcome; wait for it.`));
-    this.ws.close(CLOSE_CODES.policyViolation, 'too many frames before welcome');
+    this.turnAway('rate_limited', `At most ${MAX_EARLY_FRAMES} frames before the welcome; wait for it.`, 'too many frames before welcome');
+  }
+
+  /** Refuses the socket before its welcome: says why in an `error` frame, drops what waited for the welcome, closes with 1008. */
+  private turnAway(code: ErrorCode, message: string, reason: string): void {
+    this.send(errorFrame(code, message));
+    this.startupQueue = undefined;
+    this.ws.close(CLOSE_CODES.policyViolation, reason);
   }
 
   private handleFrame(data: Buffer): void {

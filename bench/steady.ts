@@ -12,10 +12,14 @@
  * --compare REV also runs every Hush target as built from git revision REV, interleaved with
  * the working tree's, so a change is measured against its baseline in the same minutes.
  * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
- * step 1 only (through its inspector) to DIR/<target>.cpuprofile; read it with bench/profile-summary.ts.
+ * step 1 only (--profile-step N: step N) through its inspector, to DIR/<target>.cpuprofile; read it with
+ * bench/profile-summary.ts. --heap-profile DIR does the same with V8's sampling heap profiler: the objects
+ * allocated during the step that are still in the heap at its end (--heap-collected major: and those that
+ * outlived the young generation, i.e. were promoted, then died; all: every allocation),
+ * to DIR/<target>.heapprofile.
  * --pauses prints, for each server process and step, its longest event-loop stall and (Hush) its
  * garbage collections (count, time, how many over 10 and 100 ms), from its own /metrics.
- * --perf-record DIR samples the first server process of each target during step 1
+ * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step)
  * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
  */
 import { spawn } from 'node:child_process';
@@ -41,6 +45,9 @@ const { values } = parseArgs({
     perf: { type: 'boolean', default: false },
     'perf-record': { type: 'string' },
     'cpu-profile': { type: 'string' },
+    'heap-profile': { type: 'string' },
+    'heap-collected': { type: 'string', default: 'none' },
+    'profile-step': { type: 'string', default: '1' },
     compare: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
     pauses: { type: 'boolean', default: false },
@@ -51,6 +58,8 @@ const names = ['relay', ...values.targets.split(',').filter((name) => name !== '
 for (const name of names) if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown target ${name}`);
 const rate = Number(values.rate);
 const stepMs = Number(values['step-ms']);
+/** The step that --cpu-profile, --heap-profile and --perf-record look at: a later one sees a room's history full. */
+const profiledStep = Number(values['profile-step']);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Counts the syscalls of `pids` for `ms` with perf (tracepoints), or resolves null when perf is unavailable. */
@@ -114,7 +123,7 @@ async function main(): Promise<void> {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).
       const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
       const nodeArgs = [...(values['perf-record'] ? ['--perf-basic-prof'] : []), ...(extraNodeArgs ? extraNodeArgs.split(' ') : [])];
-      const inspectPort = values['cpu-profile'] ? await freePort() : undefined;
+      const inspectPort = values['cpu-profile'] || values['heap-profile'] ? await freePort() : undefined;
       const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings, ...(inspectPort ? { inspectPort } : {}) });
       // The generators group rooms by target name; a variant gets its own group.
       target.name = label as TargetName;
@@ -137,13 +146,20 @@ async function main(): Promise<void> {
       for (const target of order) {
         const counting = values.perf ? countSyscalls([...target.serverPids, ...target.redisPids], stepMs - 500) : Promise.resolve(null);
         const commandsBefore = values.perf && target.redisPort ? await commandCounts(target.redisPort) : undefined;
-        const recording = values['perf-record'] && step === 1
+        const recording = values['perf-record'] && step === profiledStep
           ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
           : Promise.resolve();
-        const profiler = values['cpu-profile'] && step === 1 && target.inspectPort ? await connectInspector(target.inspectPort) : undefined;
+        const profiler = values['cpu-profile'] && step === profiledStep && target.inspectPort ? await connectInspector(target.inspectPort) : undefined;
         await profiler?.call('Profiler.enable');
         await profiler?.call('Profiler.setSamplingInterval', { interval: 200 });
         await profiler?.call('Profiler.start');
+        // Objects allocated during the step and still in the heap at its end, plus those freed by the collections --heap-collected names.
+        const heapProfiler = values['heap-profile'] && step === profiledStep && target.inspectPort ? await connectInspector(target.inspectPort) : undefined;
+        await heapProfiler?.call('HeapProfiler.startSampling', {
+          samplingInterval: 512,
+          includeObjectsCollectedByMajorGC: values['heap-collected'] !== 'none',
+          includeObjectsCollectedByMinorGC: values['heap-collected'] === 'all',
+        });
         const pausesBefore = values.pauses ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
         if (pausesBefore) {
@@ -153,13 +169,21 @@ async function main(): Promise<void> {
           );
         }
         await recording;
+        if (heapProfiler) {
+          const { profile } = await heapProfiler.call<{ profile: unknown }>('HeapProfiler.stopSampling');
+          const file = `${values['heap-profile']}/${target.name}.heapprofile`;
+          mkdirSync(values['heap-profile']!, { recursive: true });
+          writeFileSync(file, JSON.stringify(profile));
+          heapProfiler.close();
+          log(`          heap profile of step ${step} (objects still in the heap): ${file}`);
+        }
         if (profiler) {
           const { profile } = await profiler.call<{ profile: unknown }>('Profiler.stop');
           const file = `${values['cpu-profile']}/${target.name}.cpuprofile`;
           mkdirSync(values['cpu-profile']!, { recursive: true });
           writeFileSync(file, JSON.stringify(profile));
           profiler.close();
-          log(`          CPU profile of step 1: ${file}`);
+          log(`          CPU profile of step ${step}: ${file}`);
         }
         stepCpu.set(target.name, figures.cpuUsPerMsg);
         if (figures.redisCpuUsPerMsg !== null) log(`          Hush ${round(figures.hushCpuUsPerMsg)} + redis-server ${round(figures.redisCpuUsPerMsg)} µs per delivered message`);

@@ -7,7 +7,7 @@
  * repository's dist/ that other work may be using.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -106,8 +106,15 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8192);
   };
+  // BENCH_SERVER_OUTPUT=DIR keeps every process's whole output (say, a server's --trace-gc) in DIR/<name>-<pid>.log.
+  const outputDir = process.env.BENCH_SERVER_OUTPUT;
+  const whole = outputDir ? createWriteStream(join(outputDir, `${name}-${child.pid}.log`)) : undefined;
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  if (whole) {
+    child.stdout?.pipe(whole, { end: false });
+    child.stderr?.pipe(whole, { end: false });
+  }
   let exited = false;
   const exit = new Promise<void>((done) =>
     child.once('exit', () => {

@@ -3,17 +3,18 @@
  * ids, TLS with Secure cookies and HSTS, TRUST_PROXY, start-up configuration
  * errors, --help, and graceful shutdown on SIGTERM.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/server/config.js';
 import { HttpClient } from '../support/http-client.js';
 import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush } from '../support/hush-instance.js';
-import { spawnHush, startHushProcess, freePort } from '../support/hush-process.js';
+import { spawnHush, startHushProcess, freePort, MAIN, REPO, TSX_LOADER } from '../support/hush-process.js';
 import { TestSocket } from '../support/test-socket.js';
 import WebSocket from 'ws';
 
@@ -406,6 +407,44 @@ describe('graceful shutdown', () => {
     expect(serving!.trim().startsWith('{')).toBe(false);
     expect(serving).toMatch(/INFO/);
   });
+
+  it('npm start: when whatever started it dies without passing a signal on (kill of npm\'s pid), the server is stopped and the port freed', async () => {
+    // scripts/start.mjs as `npm start` runs it, from a directory whose fresh dist/server/main.js is the real server
+    // (through tsx, so nothing is built here), under a parent that is then killed outright.
+    const dir = mkdtempSync(join(tmpdir(), 'hush-start-'));
+    mkdirSync(join(dir, 'dist/server'), { recursive: true });
+    writeFileSync(join(dir, 'dist/server/main.js'), `await import(${JSON.stringify(pathToFileURL(MAIN).href)});\n`);
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const port = await freePort();
+    const env = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', NODE_OPTIONS: `--import ${TSX_LOADER}` };
+    const launcher = `console.log(require('node:child_process').spawn(process.execPath, [${JSON.stringify(join(REPO, 'scripts/start.mjs'))}], { stdio: 'ignore' }).pid); setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', launcher], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const startPid = new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString()))));
+    try {
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 20_000, 'server listening');
+      parent.kill('SIGKILL');
+      const refused = () =>
+        new Promise<boolean>((resolve) => {
+          const probe = tcpConnect(port, '127.0.0.1');
+          probe.once('connect', () => {
+            probe.destroy();
+            resolve(false);
+          });
+          probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+        });
+      // Orphaned, start.mjs notices within a second and the server shuts down gracefully.
+      await eventually(refused, 10_000, 'port freed');
+    } finally {
+      parent.kill('SIGKILL');
+      // Should the test fail, the orphans must not outlive it: start.mjs passes SIGTERM on to the server.
+      try {
+        process.kill(await startPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 
   it('SIGINT is handled the same way', async () => {
     const hush = await startHushProcess();

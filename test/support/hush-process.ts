@@ -10,10 +10,10 @@ import { freePort } from './free-port.js';
 
 export { freePort };
 
-const REPO = resolve(import.meta.dirname, '../..');
+export const REPO = resolve(import.meta.dirname, '../..');
 // Absolute, so the child can run from another working directory (e.g. one holding its own .env).
-const TSX_LOADER = pathToFileURL(resolve(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = resolve(REPO, 'src/server/main.ts');
+export const TSX_LOADER = pathToFileURL(resolve(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+export const MAIN = resolve(REPO, 'src/server/main.ts');
 
 export interface HushProcess {
   child: ChildProcess;

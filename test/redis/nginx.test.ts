@@ -34,7 +34,9 @@ function nginxConfigFor(listenPort: number, upstreamPorts: number[], scratch: st
   const shipped = readFileSync(DEPLOY_CONF, 'utf8');
   const serverLine = /^(\s*)server 127\.0\.0\.1:\d+( [^;]*)?;\n/gm;
   const lines = [...shipped.matchAll(serverLine)];
-  if (lines.length === 0 || !/\n\s*listen 8080;/.test(shipped)) throw new Error('deploy/nginx.conf changed shape: update nginxConfigFor');
+  if (lines.length === 0 || !/\n\s*listen 8080;/.test(shipped) || !/^\s*access_log \/var\/log\/nginx\/hush-access\.log /m.test(shipped)) {
+    throw new Error('deploy/nginx.conf changed shape: update nginxConfigFor');
+  }
   const indent = lines[0]![1]!;
   const options = lines[0]![2] ?? '';
   let first = true;
@@ -47,9 +49,10 @@ function nginxConfigFor(listenPort: number, upstreamPorts: number[], scratch: st
     })
     .replace(/\n(\s*)listen 8080;/, `\n$1listen 127.0.0.1:${listenPort};`)
     .replace(/^worker_processes [^;]+;/m, 'worker_processes 1;')
+    .replace(/^(\s*access_log )\/var\/log\/nginx\/hush-access\.log /m, `$1${join(scratch, 'access.log')} `)
     .replace(
       /^http \{\n/m,
-      `http {\n    access_log off;\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${join(scratch, kind)};\n`).join('')}`,
+      `http {\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${join(scratch, kind)};\n`).join('')}`,
     );
 }
 
@@ -92,6 +95,12 @@ class Nginx {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Its access log so far (the shipped format, written to the scratch directory). */
+  accessLog(): string {
+    const file = join(this.scratch, 'access.log');
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
   async stop(): Promise<void> {
@@ -272,5 +281,26 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
     socket.close();
     // Metrics (when and how much rooms talk) are not served through the public entry point.
     expect((await fetch(`${nginx.baseUrl}/metrics`)).status).toBe(404);
+  });
+
+  it('nginx’s access log keeps 4 characters of a room id, in the API, WebSocket and page paths alike, and no Referer', async () => {
+    const client = new HttpClient(nginx.baseUrl, nginx.baseUrl);
+    const roomId = (await client.createRoom()).body.roomId as string;
+    expect((await client.join(roomId)).status).toBe(200);
+    expect((await client.request('GET', `/api/rooms/${roomId}/messages?after=0`)).status).toBe(200);
+    // The page itself may be missing here (no client build); its request line is logged all the same.
+    await fetch(`${nginx.baseUrl}/r/${roomId}`, { headers: { referer: `${nginx.baseUrl}/r/${roomId}` } });
+    const socket = await TestSocket.open(`${nginx.baseUrl.replace(/^http/, 'ws')}/ws?roomId=${roomId}&after=0`, { cookie: client.cookieHeader, origin: nginx.baseUrl });
+    await socket.next('welcome');
+    socket.close();
+    await socket.waitClosed(5000);
+    // nginx writes a WebSocket's line when it closes.
+    await eventually(() => nginx.accessLog().includes(`/ws?roomId=${roomId.slice(0, 4)}...&after=0`), 5000, 'the WebSocket logged');
+    const log = nginx.accessLog();
+    for (const path of [`/api/rooms/${roomId.slice(0, 4)}.../join`, `/api/rooms/${roomId.slice(0, 4)}.../messages?after=0`, `/r/${roomId.slice(0, 4)}... `]) {
+      expect(log).toContain(path);
+    }
+    expect(log).not.toContain(roomId);
+    expect(log).not.toContain(roomId.slice(0, 5));
   });
 });

@@ -46,11 +46,14 @@ export type CreateRoomRequest = z.infer<typeof createRoomRequestSchema>;
 export const sendMessageRequestSchema = z.object({ id: messageIdSchema, body: messageBodySchema }).strict();
 export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
 
+/** Most messages one history page holds (`GET …/messages`), whatever HISTORY_LIMIT keeps: the rest comes by paging. */
+export const PAGE_MAX_MESSAGES = 1000;
+
 /** Query strings arrive as text; seq and limit are decimal integers. */
 export const listMessagesQuerySchema = z
   .object({
     after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    limit: z.coerce.number().int().min(1).max(PAGE_MAX_MESSAGES).optional(),
   })
   .strict();
 

@@ -457,6 +457,19 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         socket.close();
       });
 
+      it('a history page holds at most 1000 messages, even where HISTORY_LIMIT keeps more', async () => {
+        const deep = await start({ HISTORY_LIMIT: 1100 });
+        const { roomId, members } = await roomWithMembers(deep, 2);
+        const { socket } = await connect(deep, members[0]!, roomId);
+        for (let i = 1; i <= 1005; i++) socket.send({ type: 'send', id: `deep${i}`, body: 'x' });
+        await socket.next('ack', (ack) => ack.id === 'deep1005', 20_000);
+        socket.close();
+        const first = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages`);
+        expect(first.body.messages.map((m: ChatMessage) => m.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+        const rest = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=1000`);
+        expect(rest.body.messages.map((m: ChatMessage) => m.seq)).toEqual([1001, 1002, 1003, 1004, 1005]);
+      }, 60_000);
+
       it('a history page stops near 1 MiB of bodies; the rest comes by paging with after', async () => {
         const { roomId, members } = await roomWithMembers(hush, 2);
         const body = 'b'.repeat(15_000);

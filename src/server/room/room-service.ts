@@ -3,7 +3,7 @@
  * room, independent of HTTP and WebSocket. Both transports call this; it talks
  * to storage and fan-out only through the RoomStore and RoomBus seams.
  */
-import { ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomLimits, type RoomView } from '../../shared/protocol.js';
+import { PAGE_MAX_MESSAGES, ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomLimits, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { RoomBus } from '../store/room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
@@ -154,7 +154,7 @@ export class RoomService {
    * reader cannot make the server build megabytes per request; page with `after`.
    */
   async listMessages(member: Member, after: number, limit: number | undefined): Promise<ChatMessage[]> {
-    const cap = Math.min(limit ?? this.rules.HISTORY_LIMIT, this.rules.HISTORY_LIMIT);
+    const cap = Math.min(limit ?? this.rules.HISTORY_LIMIT, this.rules.HISTORY_LIMIT, PAGE_MAX_MESSAGES);
     const page = await this.store.readMessages(member.room.roomId, after, cap);
     let bytes = 0;
     const messages: ChatMessage[] = [];

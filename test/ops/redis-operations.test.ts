@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../support/http-client.js';
-import { startHushProcess, type HushProcess } from '../support/hush-process.js';
+import { spawnHush, startHushProcess, type HushProcess } from '../support/hush-process.js';
 import { RedisServer, redisSkipReason } from '../support/redis-server.js';
 import { TestSocket } from '../support/test-socket.js';
 
@@ -34,6 +34,24 @@ suite('operations with Redis', () => {
     for (const hush of processes) hush.child.kill('SIGKILL');
     await redis.stop();
   });
+
+  it('a wrong password in REDIS_URL stops the start at once with exit 1 and says so, without the password', async () => {
+    const guarded = await RedisServer.start(['--requirepass', 'right-secret']);
+    try {
+      for (const url of [`redis://:wrong-secret@127.0.0.1:${guarded.port}`, `redis://127.0.0.1:${guarded.port}`]) {
+        const started = Date.now();
+        const hush = spawnHush({ PORT: '0', REDIS_URL: url });
+        processes.push(hush);
+        expect(await hush.exited).toBe(1);
+        // Well inside the 10 s that an unreachable Redis is given.
+        expect(Date.now() - started).toBeLessThan(8000);
+        expect(hush.output()).toMatch(/Redis refused the credentials in REDIS_URL: (WRONGPASS|NOAUTH)/);
+        expect(hush.output()).not.toContain('secret');
+      }
+    } finally {
+      await guarded.stop();
+    }
+  }, 30_000);
 
   it('/readyz follows Redis: 200 while it answers, 503 unavailable while it is down, 200 again when it is back', async () => {
     const hush = await start();

@@ -160,12 +160,14 @@ export class RedisCluster {
 
 async function ping(port: number): Promise<boolean> {
   const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500 });
-  client.on('error', () => undefined);
+  // A server started with --requirepass answers NOAUTH, and answering is all "up" means here.
+  let answered = false;
+  client.on('error', (error: Error) => (answered ||= error.message.startsWith('NOAUTH')));
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
   } catch {
-    return false;
+    return answered;
   } finally {
     client.disconnect();
   }

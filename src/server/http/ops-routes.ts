@@ -22,7 +22,8 @@ export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry
       await engine.ping();
       return { status: 'ready', engine: engine.kind };
     } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed');
+      // A load balancer probes every few seconds; the outage itself is logged once by the store's connection.
+      request.log.debug({ err: error }, 'readiness check failed');
       return sendError(reply, 'unavailable', `The ${engine.kind} store cannot be reached.`);
     }
   });

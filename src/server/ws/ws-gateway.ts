@@ -69,7 +69,9 @@ export function attachWebSocketGateway(
         const closeCode = error.code === 'room_not_found' ? CLOSE_CODES.roomNotFound : CLOSE_CODES.notAMember;
         return { ok: false, closeCode, frame: errorFrame(error.code, error.message) };
       }
-      app.log.warn({ err: error }, 'websocket authentication failed');
+      // An outage is logged once, where the store's connection notices it; each socket refused during it is not news.
+      if (error instanceof HushError && error.code === 'unavailable') app.log.debug('websocket refused: store unavailable');
+      else app.log.warn({ err: error }, 'websocket admission failed');
       return { ok: false, closeCode: CLOSE_CODES.tryAgainLater, frame: errorFrame('unavailable', storeUnavailable().message) };
     }
   }

@@ -146,22 +146,30 @@ function untilReady(connection: Redis | Cluster, timeoutMs: number): Promise<voi
   if (connection.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError: unknown;
-    const onError = (error: unknown) => (lastError = error);
-    const onReady = () => {
+    const settle = (error?: Error) => {
       clearTimeout(timer);
-      connection.off('error', onError);
-      resolve();
-    };
-    const timer = setTimeout(() => {
       connection.off('ready', onReady);
       connection.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => settle();
+    const onError = (error: unknown) => {
+      lastError = error;
+      // Credentials Redis refused will not get better by waiting: say so at once.
+      if (error instanceof Error && REFUSED_CREDENTIALS.test(error.message)) settle(new Error(`Redis refused the credentials in REDIS_URL: ${error.message}`));
+    };
+    const timer = setTimeout(() => {
       const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-      reject(new Error(`not ready within ${timeoutMs} ms${detail}`));
+      settle(new Error(`not ready within ${timeoutMs} ms${detail}`));
     }, timeoutMs);
     connection.once('ready', onReady);
     connection.on('error', onError);
   });
 }
+
+/** Redis's answers to a wrong password or user, or to none where one is required. */
+const REFUSED_CREDENTIALS = /^(WRONGPASS|NOAUTH)\b|invalid (username-)?password/i;
 
 /** QUIT (pending replies first), but never wait long for a Redis that is gone. */
 async function quit(connection: Redis | Cluster): Promise<void> {

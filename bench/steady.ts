@@ -24,11 +24,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './context.js';
 import { round } from './context.js';
 import { GeneratorPool } from './generator-pool.js';
-import { connectInspector } from './inspector.js';
+import { connectInspector, type Inspector } from './inspector.js';
 import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
 import { describeGcBetween, readPauses } from './server-pauses.js';
@@ -88,6 +89,15 @@ function recordProfile(pid: number, ms: number, file: string): Promise<void> {
     child.on('error', () => resolve());
     child.on('close', () => resolve());
   });
+}
+
+/** Stops an inspector profiler with `stopMethod`, writes its profile to `file` and closes the session. */
+async function saveProfile(session: Inspector, stopMethod: string, file: string, what: string): Promise<void> {
+  const { profile } = await session.call<{ profile: unknown }>(stopMethod);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(profile));
+  session.close();
+  log(`          ${what}: ${file}`);
 }
 
 /** Calls per command so far, from INFO commandstats. */
@@ -169,22 +179,8 @@ async function main(): Promise<void> {
           );
         }
         await recording;
-        if (heapProfiler) {
-          const { profile } = await heapProfiler.call<{ profile: unknown }>('HeapProfiler.stopSampling');
-          const file = `${values['heap-profile']}/${target.name}.heapprofile`;
-          mkdirSync(values['heap-profile']!, { recursive: true });
-          writeFileSync(file, JSON.stringify(profile));
-          heapProfiler.close();
-          log(`          heap profile of step ${step} (objects still in the heap): ${file}`);
-        }
-        if (profiler) {
-          const { profile } = await profiler.call<{ profile: unknown }>('Profiler.stop');
-          const file = `${values['cpu-profile']}/${target.name}.cpuprofile`;
-          mkdirSync(values['cpu-profile']!, { recursive: true });
-          writeFileSync(file, JSON.stringify(profile));
-          profiler.close();
-          log(`          CPU profile of step ${step}: ${file}`);
-        }
+        if (heapProfiler) await saveProfile(heapProfiler, 'HeapProfiler.stopSampling', `${values['heap-profile']}/${target.name}.heapprofile`, `heap profile of step ${step} (objects still in the heap)`);
+        if (profiler) await saveProfile(profiler, 'Profiler.stop', `${values['cpu-profile']}/${target.name}.cpuprofile`, `CPU profile of step ${step}`);
         stepCpu.set(target.name, figures.cpuUsPerMsg);
         if (figures.redisCpuUsPerMsg !== null) log(`          Hush ${round(figures.hushCpuUsPerMsg)} + redis-server ${round(figures.redisCpuUsPerMsg)} µs per delivered message`);
         if (commandsBefore && target.redisPort) {

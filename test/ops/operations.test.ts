@@ -18,6 +18,18 @@ import { spawnHush, startHushProcess, freePort, MAIN, REPO, TSX_LOADER } from '.
 import { TestSocket } from '../support/test-socket.js';
 import WebSocket from 'ws';
 
+/** Whether a TCP connection to the port is refused (nothing listens), rather than accepted. */
+function portRefuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = tcpConnect(port, '127.0.0.1');
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(false);
+    });
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
 function metricValue(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
   if (!line) throw new Error(`metric ${name}${labels} not found`);
@@ -385,15 +397,7 @@ describe('graceful shutdown', () => {
     await eventually(() => hush.output().includes('shutting down'), 3000, 'shutdown begun');
     await sleep(200);
     // Refused, not answered: a load balancer then tries the next instance.
-    const attempt = await new Promise<string>((resolve) => {
-      const probe = tcpConnect(hush.port, '127.0.0.1');
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve('accepted');
-      });
-      probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-    });
-    expect(attempt).toBe('ECONNREFUSED');
+    expect(await portRefuses(hush.port)).toBe(true);
     expect(await hush.exited).toBe(0);
   });
 
@@ -423,17 +427,7 @@ describe('graceful shutdown', () => {
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 20_000, 'server listening');
       parent.kill('SIGKILL');
-      const refused = () =>
-        new Promise<boolean>((resolve) => {
-          const probe = tcpConnect(port, '127.0.0.1');
-          probe.once('connect', () => {
-            probe.destroy();
-            resolve(false);
-          });
-          probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-        });
-      // Orphaned, start.mjs notices within a second and the server shuts down gracefully.
-      await eventually(refused, 10_000, 'port freed');
+      await eventually(() => portRefuses(port), 10_000, 'port freed');
     } finally {
       parent.kill('SIGKILL');
       // Should the test fail, the orphans must not outlive it: start.mjs passes SIGTERM on to the server.

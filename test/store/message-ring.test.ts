@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageRing } from '../../src/server/store/memory/message-ring.js';
 import { messageFrame } from '../../src/server/room/server-frames.js';
 import { MESSAGE_ID_MAX_CHARS } from '../../src/shared/protocol.js';
-import { idKey, SentIds } from '../../src/server/store/memory/sent-ids.js';
+import { idKey, KeyTable, SentIds } from '../../src/server/store/memory/sent-ids.js';
 import { collidingIds } from '../support/colliding-ids.js';
 
 /** Message n's frame: sender `s<n % 3>`, id `i<n>`, body `b<n>` plus `pad`, time 1000 + n. */
@@ -148,5 +148,51 @@ describe('SentIds', () => {
     sent.remember('alice', second, key, 2);
     sent.forget('alice', key, 2);
     expect([sent.find('alice', first, key), sent.find('alice', second, key), sent.size]).toEqual([1, undefined, 1]);
+  });
+});
+
+describe('KeyTable', () => {
+  it('a deletion moves back the entries of a run that wraps past the last slot', () => {
+    // Keys whose home is the last of 16 slots (the table's hash: the top 4 bits of key × 0x9e3779b1) land at 15, 0, 1.
+    const wrapping = Array.from({ length: 5_000 }, (_, key) => key).filter((key) => Math.imul(key, 0x9e3779b1) >>> 28 === 15).slice(0, 3);
+    const table = new KeyTable();
+    wrapping.forEach((key, i) => table.set(key, i + 1));
+    table.delete(wrapping[0]!);
+    expect(wrapping.map((key) => table.get(key))).toEqual([undefined, 2, 3]);
+    table.delete(wrapping[1]!);
+    expect(wrapping.map((key) => table.get(key))).toEqual([undefined, undefined, 3]);
+  });
+
+  it('agrees with a Map through growth, wrap-around and deletions inside probe runs', () => {
+    // A small key range makes long runs of neighbouring slots, where a deletion must move later entries back.
+    for (const range of [40, 5_000, 2 ** 30]) {
+      let state = range; // a fixed-seed LCG: the same sequence on every run
+      const random = (below: number) => {
+        state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+        return state % below;
+      };
+      const table = new KeyTable();
+      const reference = new Map<number, number>();
+      for (let step = 0; step < 20_000; step++) {
+        const key = random(range);
+        if (reference.has(key) ? random(3) > 0 : false) {
+          table.delete(key);
+          reference.delete(key);
+        } else if (!reference.has(key)) {
+          table.set(key, step);
+          reference.set(key, step);
+        }
+        expect(table.get(key)).toBe(reference.get(key));
+        // Every key after every step in the dense range: a key lost by a wrong move would be found again only if re-added.
+        if (range === 40 || step % 1000 === 0) {
+          for (let probe = 0; probe < Math.min(range, 200); probe++) expect(table.get(probe)).toBe(reference.get(probe));
+          for (const [known, value] of reference) expect(table.get(known)).toBe(value);
+        }
+      }
+      expect(table.size).toBe(reference.size);
+      for (const key of [...reference.keys()]) table.delete(key);
+      expect(table.size).toBe(0);
+      expect(table.get(reference.keys().next().value ?? 0)).toBeUndefined();
+    }
   });
 });

@@ -7,9 +7,13 @@
  * the id stored with the message (`idOfSeq`, MessageRing); two live ids of one
  * sender with the same key (chance, or a sender who made them on purpose) put
  * the later one in an exact map by its string: slower, never wrong.
+ *
+ * Each sender's keys live in a KeyTable (typed arrays) rather than a Map: a Map
+ * that takes one key and drops another per message reallocates its table every
+ * few hundred sends, and each table outlived young-generation collections.
  */
 export class SentIds {
-  private readonly bySender = new Map<string, Map<number, number>>();
+  private readonly bySender = new Map<string, KeyTable>();
   /** `${sender}\n${id}` → seq, for ids whose key a live id of the same sender already holds. */
   private collided: Map<string, number> | undefined;
 
@@ -26,8 +30,8 @@ export class SentIds {
   /** Records a new message; `find` must have said `id` is not retained. */
   remember(from: string, id: string, key: number, seq: number): void {
     let keys = this.bySender.get(from);
-    if (!keys) this.bySender.set(from, (keys = new Map()));
-    if (!keys.has(key)) keys.set(key, seq);
+    if (!keys) this.bySender.set(from, (keys = new KeyTable()));
+    if (keys.get(key) === undefined) keys.set(key, seq);
     else (this.collided ??= new Map()).set(collidedKey(from, id), seq);
   }
 
@@ -60,3 +64,79 @@ export function idKey(id: string): number {
 function collidedKey(from: string, id: string): string {
   return `${from}\n${id}`;
 }
+
+/**
+ * Non-negative 31-bit integer keys to seqs: open addressing with linear probing in typed arrays,
+ * deletion by shifting the probe run back (no tombstones), grown by doubling past half full.
+ */
+export class KeyTable {
+  private keys = new Int32Array(16).fill(EMPTY);
+  private values = new Float64Array(16);
+  private count = 0;
+  /** 32 − log2(slots): a key's home slot is the top bits of its Fibonacci hash. */
+  private shift = 28;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: number): number | undefined {
+    const mask = this.keys.length - 1;
+    for (let slot = this.home(key); ; slot = (slot + 1) & mask) {
+      const found = this.keys[slot]!;
+      if (found === key) return this.values[slot];
+      if (found === EMPTY) return undefined;
+    }
+  }
+
+  /** Adds `key` (which must not be present). */
+  set(key: number, value: number): void {
+    if ((this.count + 1) * 2 > this.keys.length) this.resize(this.keys.length * 2);
+    const mask = this.keys.length - 1;
+    let slot = this.home(key);
+    while (this.keys[slot] !== EMPTY) slot = (slot + 1) & mask;
+    this.keys[slot] = key;
+    this.values[slot] = value;
+    this.count++;
+  }
+
+  delete(key: number): void {
+    const { keys, values } = this;
+    const mask = keys.length - 1;
+    let slot = this.home(key);
+    while (keys[slot] !== key) {
+      if (keys[slot] === EMPTY) return;
+      slot = (slot + 1) & mask;
+    }
+    // Move back every later entry of the run that its probe could have put in the hole.
+    let hole = slot;
+    for (let next = (hole + 1) & mask; keys[next] !== EMPTY; next = (next + 1) & mask) {
+      const home = this.home(keys[next]!);
+      // `next` may fill the hole only if its home is not in (hole, next], cyclically.
+      if (hole <= next ? home <= hole || home > next : home <= hole && home > next) {
+        keys[hole] = keys[next]!;
+        values[hole] = values[next]!;
+        hole = next;
+      }
+    }
+    keys[hole] = EMPTY;
+    this.count--;
+  }
+
+  /** Keys are hashes already (idKey), but ids a sender chooses could share their low bits: the top bits of a multiplication mix them all. */
+  private home(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> this.shift;
+  }
+
+  private resize(slots: number): void {
+    const { keys, values } = this;
+    this.keys = new Int32Array(slots).fill(EMPTY);
+    this.values = new Float64Array(slots);
+    this.shift = 32 - Math.log2(slots);
+    this.count = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i]!, values[i]!);
+  }
+}
+
+const EMPTY = -1;
+

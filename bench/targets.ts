@@ -114,6 +114,8 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   if (whole) {
     child.stdout?.pipe(whole, { end: false });
     child.stderr?.pipe(whole, { end: false });
+    // Both pipes feed one file: it ends when the process's output has (after 'exit', stdio closes).
+    child.once('close', () => whole.end());
   }
   let exited = false;
   const exit = new Promise<void>((done) =>

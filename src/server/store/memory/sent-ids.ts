@@ -31,15 +31,13 @@ export class SentIds {
   remember(from: string, id: string, key: number, seq: number): void {
     let keys = this.bySender.get(from);
     if (!keys) this.bySender.set(from, (keys = new KeyTable()));
-    if (keys.get(key) === undefined) keys.set(key, seq);
-    else (this.collided ??= new Map()).set(collidedKey(from, id), seq);
+    if (!keys.set(key, seq)) (this.collided ??= new Map()).set(collidedKey(from, id), seq);
   }
 
   /** The message `seq` (sender `from`, key `key`) leaves history; call while it is still retained. */
   forget(from: string, key: number, seq: number): void {
     const keys = this.bySender.get(from);
-    if (keys?.get(key) === seq) {
-      keys.delete(key);
+    if (keys?.delete(key, seq)) {
       if (keys.size === 0) this.bySender.delete(from);
     } else if (this.collided?.delete(collidedKey(from, this.idOfSeq(seq))) && this.collided.size === 0) {
       this.collided = undefined;
@@ -65,6 +63,9 @@ function collidedKey(from: string, id: string): string {
   return `${from}\n${id}`;
 }
 
+/** A free slot: keys are non-negative. */
+const EMPTY = -1;
+
 /**
  * Non-negative 31-bit integer keys to seqs: open addressing with linear probing in typed arrays,
  * deletion by shifting the probe run back (no tombstones), grown by doubling past half full.
@@ -89,25 +90,29 @@ export class KeyTable {
     }
   }
 
-  /** Adds `key` (which must not be present). */
-  set(key: number, value: number): void {
+  /** Adds `key` with `value`; false (and nothing changed) if the key is already there. One probe either way. */
+  set(key: number, value: number): boolean {
     if ((this.count + 1) * 2 > this.keys.length) this.resize(this.keys.length * 2);
-    const mask = this.keys.length - 1;
+    const { keys } = this;
+    const mask = keys.length - 1;
     let slot = this.home(key);
-    while (this.keys[slot] !== EMPTY) slot = (slot + 1) & mask;
-    this.keys[slot] = key;
+    for (; keys[slot] !== EMPTY; slot = (slot + 1) & mask) if (keys[slot] === key) return false;
+    keys[slot] = key;
     this.values[slot] = value;
     this.count++;
+    return true;
   }
 
-  delete(key: number): void {
+  /** Removes `key` if it is there (and, when `value` is given, holds it); true if it was removed. */
+  delete(key: number, value?: number): boolean {
     const { keys, values } = this;
     const mask = keys.length - 1;
     let slot = this.home(key);
     while (keys[slot] !== key) {
-      if (keys[slot] === EMPTY) return;
+      if (keys[slot] === EMPTY) return false;
       slot = (slot + 1) & mask;
     }
+    if (value !== undefined && values[slot] !== value) return false;
     // Move back every later entry of the run that its probe could have put in the hole.
     let hole = slot;
     for (let next = (hole + 1) & mask; keys[next] !== EMPTY; next = (next + 1) & mask) {
@@ -121,6 +126,7 @@ export class KeyTable {
     }
     keys[hole] = EMPTY;
     this.count--;
+    return true;
   }
 
   /** Keys are hashes already (idKey), but ids a sender chooses could share their low bits: the top bits of a multiplication mix them all. */
@@ -137,6 +143,4 @@ export class KeyTable {
     for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i]!, values[i]!);
   }
 }
-
-const EMPTY = -1;
 

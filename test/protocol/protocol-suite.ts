@@ -778,7 +778,11 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         for (let i = 0; i < 5; i++) socket.send({ type: 'send', id: `t${i}`, body: 'x' });
         await socket.waitForCount('ack', 5);
         socket.send({ type: 'typing' });
-        expect(await socket.next('error')).toMatchObject({ code: 'rate_limited' });
+        const refused = await socket.next('error');
+        expect(refused).toMatchObject({ code: 'rate_limited' });
+        // When the typing budget renews: within its 60 s window.
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
         expect(socket.ofType('error')).toHaveLength(1);
       });
 
@@ -807,11 +811,17 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         await sleep(100);
         const presenceBefore = watcher.socket.ofType('presence').length;
         const refused = await TestSocket.open(limited.wsUrl(roomId), { cookie: members[0]!.client.cookieHeader });
-        expect(await refused.next('error')).toMatchObject({ code: 'rate_limited' });
+        const turnedAway = await refused.next('error');
+        expect(turnedAway).toMatchObject({ code: 'rate_limited' });
+        // It says when reconnecting can succeed again: within the budget's 60 s window.
+        expect(turnedAway.retryAfterMs).toBeGreaterThan(0);
+        expect(turnedAway.retryAfterMs).toBeLessThanOrEqual(60_000);
         expect((await refused.waitClosed()).code).toBe(1008);
         expect(refused.ofType('welcome')).toHaveLength(0);
         const viaHttp = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
         expect(viaHttp.status).toBe(429);
+        expect(Number(viaHttp.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(viaHttp.headers.get('retry-after'))).toBeLessThanOrEqual(60);
         // A connection turned away was never online: the room hears nothing of it.
         await sleep(150);
         expect(watcher.socket.ofType('presence')).toHaveLength(presenceBefore);
@@ -944,6 +954,9 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const refused = await client.createRoom();
         expect(refused.status).toBe(429);
         expect(refused.body.error.code).toBe('rate_limited');
+        // When the address may create rooms again: within the 60 s window, in whole seconds.
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
       });
 
       it('room creation is limited per IPv6 /64, the block one subscriber is given, and per IPv4 address', async () => {

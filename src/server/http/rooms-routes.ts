@@ -55,9 +55,12 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   }
 
   async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
-    if (await spendBudget(limiter, key)) return;
+    const retryAfterMs = await spendBudget(limiter, key);
+    if (retryAfterMs === undefined) return;
     metrics.rateLimited(kind);
-    throw kind === 'room_create' ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.') : rateLimited();
+    throw kind === 'room_create'
+      ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs)
+      : rateLimited(retryAfterMs);
   }
 
   // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.

@@ -155,9 +155,10 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   private async start(): Promise<void> {
     const { hub, store, historyLimit } = this.deps;
     // A connection replays history and tells the room: a member reconnecting in a loop pays for it as for reads.
-    if (!(await spendBudget(this.deps.rateLimiter, readBudgetKey(this.roomId, this.memberId)))) {
+    const retryAfterMs = await spendBudget(this.deps.rateLimiter, readBudgetKey(this.roomId, this.memberId));
+    if (retryAfterMs !== undefined) {
       this.deps.metrics.rateLimited('message');
-      this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast');
+      this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast', retryAfterMs);
       return;
     }
     // Closed during that round trip: onClose has run, so attaching now would leave a socket nothing detaches.
@@ -256,9 +257,12 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     this.turnAway('rate_limited', `At most ${MAX_EARLY_FRAMES} frames before the welcome; wait for it.`, 'too many frames before welcome');
   }
 
-  /** Refuses the socket before its welcome: says why in an `error` frame, drops what waited for the welcome, closes with 1008. */
-  private turnAway(code: ErrorCode, message: string, reason: string): void {
-    this.send(errorFrame(code, message));
+  /**
+   * Refuses the socket before its welcome: says why in an `error` frame (with when to try again, for a
+   * spent budget), drops what waited for the welcome, closes with 1008.
+   */
+  private turnAway(code: ErrorCode, message: string, reason: string, retryAfterMs?: number): void {
+    this.send(errorFrame(code, message, undefined, retryAfterMs));
     this.startupQueue = undefined;
     this.ws.close(CLOSE_CODES.policyViolation, reason);
   }
@@ -361,18 +365,20 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     }
   }
 
-  /** Consumes one point of this member's typing budget; on refusal tells the client and counts a strike. */
+  /** Consumes one point of this member's typing budget; on refusal tells the client when it renews and counts a strike. */
   private async withinTypingBudget(): Promise<boolean> {
+    let retryAfterMs: number | undefined;
     try {
       // An accepted typing frame does not clear the strikes: only an accepted send does (typing has a budget of its own).
-      if (await spendBudget(this.deps.rateLimiter, this.typingBudget)) return true;
+      retryAfterMs = await spendBudget(this.deps.rateLimiter, this.typingBudget);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'rate limiter unavailable');
       this.refuse(error);
       return false;
     }
+    if (retryAfterMs === undefined) return true;
     this.deps.metrics.rateLimited('message');
-    this.refuse(rateLimited());
+    this.refuse(rateLimited(retryAfterMs));
     return false;
   }
 

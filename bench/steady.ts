@@ -14,13 +14,15 @@
  * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
  * step 1 only (--profile-step N: step N) through its inspector, to DIR/<target>.cpuprofile; read it with
  * bench/profile-summary.ts. --heap-profile DIR does the same with V8's sampling heap profiler: the objects
- * allocated during the step that are still in the heap at its end (--heap-collected major: and those that
- * outlived the young generation, i.e. were promoted, then died; all: every allocation),
+ * allocated during the step that are still in the heap at its end (--heap-collected major: and those a
+ * mark-compact freed — promoted objects that died, but also young garbage that a mark-compact swept instead
+ * of a scavenge, so a process with more mark-compacts shows more of everything; all: every allocation),
  * to DIR/<target>.heapprofile.
  * --pauses prints, for each server process and step, its longest event-loop stall and (Hush) its
  * garbage collections (count, time, how many over 10 and 100 ms), from its own /metrics.
- * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step)
- * (`perf record -g`, JS names from --perf-basic-prof) into DIR/<target>.perf.data.
+ * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
+ * its last second (`perf record -g`, JS names from --perf-basic-prof), into DIR/<target>.perf.data; read them
+ * with bench/perf-summary.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

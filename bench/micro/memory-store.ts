@@ -3,7 +3,8 @@
  * once a room is busy: its history full (HISTORY_LIMIT 500, with one idempotency
  * record per retained message), so every append also trims one message and
  * forgets its record. Reports the median of several runs, and — when run
- * with --expose-gc — the heap each room keeps per message it has seen. Used to
+ * with --expose-gc — the heap each room keeps per message it has seen; and 500
+ * rooms filling their histories in lockstep (the longest round of appends). Used to
  * measure the hot-path changes described in docs/benchmarks.md.
  * Usage: node --expose-gc --import tsx bench/micro/memory-store.ts
  */
@@ -34,6 +35,28 @@ async function steadyAppendMicros(): Promise<number> {
   return micros;
 }
 
+/**
+ * 500 rooms filling their histories at the same pace, one message to each room per round, as the
+ * benchmark's rooms do: the mean append, and the longest round (rooms that grow their storage in the
+ * same round stall the event loop together).
+ */
+async function lockstepFill(): Promise<{ micros: number; longestRoundMs: number }> {
+  const store = new MemoryRoomStore({ now: () => Date.now() });
+  const rooms = Array.from({ length: 500 }, (_, r) => `f${r}`.padEnd(22, 'x'));
+  for (const roomId of rooms) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 });
+  const started = process.hrtime.bigint();
+  let longest = 0n;
+  for (let round = 0; round < limits.maxMessages; round++) {
+    const roundStarted = process.hrtime.bigint();
+    for (let r = 0; r < rooms.length; r++) await store.appendMessage(rooms[r]!, { id: idFor(round * rooms.length + r), from: senders[round & 1]!, body }, limits);
+    const took = process.hrtime.bigint() - roundStarted;
+    if (took > longest) longest = took;
+  }
+  const micros = Number(process.hrtime.bigint() - started) / 1000 / (limits.maxMessages * rooms.length);
+  await store.close();
+  return { micros, longestRoundMs: Number(longest) / 1e6 };
+}
+
 async function heapPerMessage(gc: () => void): Promise<number> {
   const rooms = 50;
   const store = new MemoryRoomStore({ now: () => Date.now() });
@@ -57,6 +80,12 @@ runs.sort((a, b) => a - b);
 process.stdout.write(
   `append in a busy room (history and its idempotency records full): ` +
     `median ${runs[2]!.toFixed(2)} µs (runs: ${runs.map((value) => value.toFixed(2)).join(', ')})\n`,
+);
+const fills: Array<{ micros: number; longestRoundMs: number }> = [];
+for (let run = 0; run < 3; run++) fills.push(await lockstepFill());
+process.stdout.write(
+  `500 rooms filling in lockstep (0 → 500 messages each): ` +
+    `${fills.map(({ micros, longestRoundMs }) => `${micros.toFixed(2)} µs per append, longest round ${longestRoundMs.toFixed(1)} ms`).join('; ')}\n`,
 );
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {

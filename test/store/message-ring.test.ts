@@ -1,6 +1,6 @@
 /**
  * The memory store's history ring: oldest first across wrap-around and growth
- * of its slots and of its bytes, which the store's own tests reach only at one
+ * of its slots and across its byte chunks, which the store's own tests reach only at one
  * history size; and the idempotency records' handling of id-key collisions.
  */
 import { describe, expect, it } from 'vitest';
@@ -41,21 +41,34 @@ describe('MessageRing', () => {
     expect([ring.length, ring.idOf(0), ring.slice(0, 5), ring.byteLength]).toEqual([1, 'i9', [frameOf(9)], frameOf(9).length]);
   });
 
-  it('reuses its bytes from the start once the oldest messages leave, and grows them when the gap is too small', () => {
+  it('writes frames into chunks that double up to 16 KiB, and zeroes and drops a chunk once its last message leaves', () => {
     const ring = new MessageRing(2);
-    const pad = 'x'.repeat(900); // with the rest of the frame, about a quarter of the first 4 KiB per message
-    for (let n = 1; n <= 3; n++) pushMessage(ring, n, pad);
+    const chunks = () => (ring as unknown as { chunks: Buffer[] }).chunks; // the private chunks, to see what happens to them
+    const pad = 'x'.repeat(300); // with the rest of the frame, about 360 bytes a message
+    for (let n = 1; n <= 2; n++) pushMessage(ring, n, pad); // both fit in the first chunk (1 KiB)
+    expect(chunks().map((chunk) => chunk.length)).toEqual([1024]);
+    const first = chunks()[0]!;
+    for (let n = 3; n <= 8; n++) pushMessage(ring, n, pad); // message 3 opens a 2 KiB chunk, message 8 a 4 KiB one
+    expect(chunks().map((chunk) => chunk.length)).toEqual([1024, 2048, 4096]);
+    expect(ring.allocatedBytes).toBe(1024 + 2048 + 4096);
+    expect(ring.slice(0, 8)).toEqual(framesOf(1, 8, pad));
+    ring.dropOldest(); // message 2 still holds the first chunk
+    expect(chunks()).toHaveLength(3);
     ring.dropOldest();
-    ring.dropOldest();
-    pushMessage(ring, 4, pad); // fits after message 3
-    pushMessage(ring, 5, pad); // no room after it: wraps to where messages 1 and 2 were
-    expect(ring.slice(0, 5)).toEqual(framesOf(3, 5, pad));
-    expect(ring.allocatedBytes).toBe(4096);
-    pushMessage(ring, 6, 'y'.repeat(3000)); // the gap between 5 and 3 is too small: the bytes grow to 1.5× what they must hold
-    const held = framesOf(3, 5, pad).join('').length + frameOf(6, 'y'.repeat(3000)).length;
-    expect(ring.allocatedBytes).toBe(Math.ceil(held * 1.5));
-    expect(ring.slice(0, 5)).toEqual([...framesOf(3, 5, pad), frameOf(6, 'y'.repeat(3000))]);
-    expect([ring.idOf(0), ring.idOf(3), ring.byteLength]).toEqual(['i3', 'i6', framesOf(3, 5, pad).join('').length + frameOf(6, 'y'.repeat(3000)).length]);
+    expect(chunks()).toHaveLength(2);
+    expect(first.every((byte) => byte === 0)).toBe(true);
+    expect([ring.allocatedBytes, ring.idOf(0), ring.slice(0, 10)]).toEqual([2048 + 4096, 'i3', framesOf(3, 8, pad)]);
+    const large = 'y'.repeat(20_000); // larger than any chunk: one of its own
+    pushMessage(ring, 9, large);
+    expect(chunks().map((chunk) => chunk.length)).toEqual([2048, 4096, Buffer.byteLength(frameOf(9, large))]);
+    pushMessage(ring, 10, pad); // after it, a chunk twice the last up to 16 KiB
+    expect(chunks().at(-1)!.length).toBe(16_384);
+    expect(ring.slice(5, 10)).toEqual([frameOf(8, pad), frameOf(9, large), frameOf(10, pad)]);
+    expect([ring.idOf(6), ring.idOf(7), ring.sentAtOf(7)]).toEqual(['i9', 'i10', 1010]);
+    while (ring.length > 0) ring.dropOldest();
+    expect(chunks().map((chunk) => chunk.length)).toEqual([16_384]); // the chunk being written stays
+    pushMessage(ring, 11);
+    expect([chunks().length, ring.slice(0, 5)]).toEqual([1, [frameOf(11)]]);
   });
 
   it('stores frames and ids as UTF-8 and gives back the same strings', () => {
@@ -80,7 +93,26 @@ describe('MessageRing', () => {
     expect(ring.sentAtOf(499)).toBe(11_000);
   });
 
-  it('stays within 1.5× its byte limit plus a message when the oldest leave before each push, as the store does', () => {
+  it('goes round its chunks without allocating once its window is full', () => {
+    const ring = new MessageRing();
+    const chunks = () => (ring as unknown as { chunks: Buffer[] }).chunks;
+    const seen = new Set<Buffer>();
+    let held = 0;
+    for (let n = 1; n <= 6000; n++) {
+      pushMessage(ring, n, 'q'.repeat(100));
+      if (ring.length > 500) ring.dropOldest();
+      if (n === 2000) held = ring.allocatedBytes;
+      if (n > 2000) {
+        for (const chunk of chunks()) seen.add(chunk);
+        expect(ring.allocatedBytes).toBe(held);
+      }
+    }
+    // The chunks in use at a time, and the spare that takes the place of the one that empties.
+    expect(seen.size).toBeLessThanOrEqual(chunks().length + 1);
+    expect(ring.slice(499, 500)).toEqual([frameOf(6000, 'q'.repeat(100))]);
+  });
+
+  it('holds at most twice its byte limit plus a message and three chunks when the oldest leave before each push, as the store does', () => {
     const ring = new MessageRing();
     const maxBytes = 64 * 1024;
     let largest = 0;
@@ -92,7 +124,7 @@ describe('MessageRing', () => {
       ring.push(frame, length, `s${n % 3}`, n, n);
       expect(ring.byteLength).toBeLessThanOrEqual(maxBytes);
     }
-    expect(ring.allocatedBytes).toBeLessThanOrEqual(Math.ceil((maxBytes + largest) * 1.5));
+    expect(ring.allocatedBytes).toBeLessThanOrEqual(2 * (maxBytes + largest) + 3 * 16_384);
     expect(ring.idOf(ring.length - 1)).toBe('i5000');
   });
 
@@ -107,10 +139,10 @@ describe('MessageRing', () => {
   it('zeroes its bytes and holds nothing once wiped', () => {
     const ring = new MessageRing();
     pushMessage(ring, 1, 'secret');
-    const bytes = (ring as unknown as { bytes: Buffer }).bytes; // the private buffer, to see what happens to it
-    expect(bytes.includes('secret')).toBe(true);
+    const [bytes] = (ring as unknown as { chunks: Buffer[] }).chunks; // the private chunk, to see what happens to it
+    expect(bytes!.includes('secret')).toBe(true);
     ring.wipe();
-    expect(bytes.every((byte) => byte === 0)).toBe(true);
+    expect(bytes!.every((byte) => byte === 0)).toBe(true);
     expect([ring.length, ring.byteLength, ring.allocatedBytes, ring.slice(0, 10)]).toEqual([0, 0, 0, []]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A room's retained messages in the memory store, oldest first, kept off the
- * JavaScript heap: each message's `message` frame as UTF-8 in one byte ring
- * per room, and its sender, time, id key and place in typed arrays.
+ * JavaScript heap: each message's `message` frame as UTF-8 in byte chunks, and
+ * its sender, time, id key and place in typed arrays.
  *
  * Why bytes: every retained string outlives one or two young-generation
  * collections, so the collector copied each message's frame and id (and
@@ -9,19 +9,38 @@
  * traced at all. The frame strings a send creates now die young, which costs
  * the collector nothing. Replay decodes the frames it reads (rare next to sends).
  *
- * Slots grow by doubling. The bytes grow when neither the space after the
- * newest message nor the space before the oldest holds the next one: to half as
- * much again as what is kept plus the new message, copied to the start. The
- * store evicts before it pushes, so a room's buffer stays within about 1.5×
- * its HISTORY_MAX_BYTES plus a message.
+ * Why chunks: the bytes used to be one buffer that grew by copying everything
+ * kept into a fresh one 1.5 times larger. Fresh memory costs a page fault per
+ * 4 KiB at its first touch (about 11 µs each on the benchmark's virtual
+ * machine), so a room wrote three times its history into new pages, and rooms
+ * that filled at the same pace grew in the same moment: 500 of them stalled the
+ * event loop for over 100 ms. Frames now go into chunks that are written once
+ * and never copied, each twice the size of the one before up to CHUNK_MAX_BYTES
+ * (a frame larger than that gets a chunk of its own size): a room that never
+ * speaks holds none, a quiet one a kilobyte. A frame never spans two chunks; a
+ * chunk whose last kept message leaves is zeroed, and dropped or kept as the
+ * next chunk. The space held is at most about twice what is kept plus three
+ * chunks.
  */
 import { inspect } from 'node:util';
 import { MESSAGE_ID_MAX_CHARS } from '../../../shared/protocol.js';
 
 export class MessageRing {
-  private bytes: Buffer = EMPTY;
-  /** Where the next message's bytes go (the end of the newest message's). */
+  /** The chunks holding kept frames, oldest first; the last is the one being written. */
+  private chunks: Buffer[] = [];
+  /** The number of chunks[0] in the order of all chunks this ring has made (chunk numbers go up by one). */
+  private firstChunk = 0;
+  /** Where the next frame goes in the last chunk. */
   private writeAt = 0;
+  /** Bytes of all chunks held (kept frames, the unused ends of chunks, what left from the oldest, and the spare). */
+  private heldBytes = 0;
+  /**
+   * A full-size chunk whose messages all left, zeroed, for the next chunk: a busy room whose history is
+   * full then goes round its chunks without allocating.
+   */
+  private spare: Buffer | undefined;
+  private chunkOf: Int32Array;
+  /** Where each frame starts in its chunk. */
   private starts: Int32Array;
   private frameLengths: Int32Array;
   private idKeys: Int32Array;
@@ -35,6 +54,7 @@ export class MessageRing {
 
   constructor(initialSlots = 16) {
     const slots = Math.max(1, Math.floor(initialSlots));
+    this.chunkOf = new Int32Array(slots);
     this.starts = new Int32Array(slots);
     this.frameLengths = new Int32Array(slots);
     this.idKeys = new Int32Array(slots);
@@ -58,24 +78,25 @@ export class MessageRing {
    */
   push(frame: string, frameLength: number, from: string, idKey: number, sentAt: number): void {
     if (this.count === this.senders.length) this.growSlots();
-    const start = this.placeFor(frameLength);
+    const chunk = this.chunkFor(frameLength);
     // byteLength and write agree for every string the frame serialisers make (lone surrogates travel escaped); a
     // disagreement would leave bytes of an older message in this one.
-    if (this.bytes.write(frame, start, frameLength, 'utf8') !== frameLength) throw new Error('frame length changed while stored');
+    if (chunk.write(frame, this.writeAt, frameLength, 'utf8') !== frameLength) throw new Error('frame length changed while stored');
     const slot = (this.head + this.count) % this.senders.length;
-    this.starts[slot] = start;
+    this.chunkOf[slot] = this.firstChunk + this.chunks.length - 1;
+    this.starts[slot] = this.writeAt;
     this.frameLengths[slot] = frameLength;
     this.idKeys[slot] = idKey;
     this.sentAts[slot] = sentAt;
     this.senders[slot] = from;
-    this.writeAt = start + frameLength;
+    this.writeAt += frameLength;
     this.frameBytes += frameLength;
     this.count++;
   }
 
-  /** Bytes allocated off the heap for the frames (kept ones, gaps and free space). */
+  /** Bytes allocated off the heap for the frames (kept ones, unused ends of chunks, and what left from the oldest chunk). */
   get allocatedBytes(): number {
-    return this.bytes.length;
+    return this.heldBytes;
   }
 
   /** The oldest message's sender and id key (the ring must not be empty): what its eviction must undo. */
@@ -87,12 +108,14 @@ export class MessageRing {
     return this.idKeys[this.head]!;
   }
 
-  /** Forgets the oldest message. */
+  /** Forgets the oldest message; a chunk left with no kept message is zeroed and dropped (but the one being written). */
   dropOldest(): void {
     this.frameBytes -= this.frameLengths[this.head]!;
     this.senders[this.head] = undefined;
     this.head = (this.head + 1) % this.senders.length;
     this.count--;
+    const keptFrom = this.count === 0 ? this.firstChunk + this.chunks.length - 1 : this.chunkOf[this.head]!;
+    while (this.firstChunk < keptFrom) this.releaseOldestChunk();
     if (this.count === 0) this.writeAt = 0;
   }
 
@@ -110,7 +133,7 @@ export class MessageRing {
   idOf(index: number): string {
     const slot = this.slotOf(index);
     const start = this.starts[slot]!;
-    const head = this.bytes.toString('utf8', start, start + Math.min(this.frameLengths[slot]!, FRAME_HEAD_BYTES));
+    const head = this.chunkAt(slot).toString('utf8', start, start + Math.min(this.frameLengths[slot]!, FRAME_HEAD_BYTES));
     const id = FRAME_ID.exec(head)?.[1];
     if (id === undefined) throw new Error('stored frame without an id');
     return JSON.parse(id) as string;
@@ -118,103 +141,94 @@ export class MessageRing {
 
   /** Zeroes the bytes (the room has ended: nothing of it should outlive it in this process's memory) and forgets everything. */
   wipe(): void {
-    this.bytes.fill(0);
-    this.bytes = EMPTY;
+    for (const chunk of this.chunks) chunk.fill(0);
+    this.chunks = [];
+    this.spare = undefined; // zeroed when it became the spare
     this.senders.fill(undefined);
-    this.head = this.count = this.frameBytes = this.writeAt = 0;
+    this.head = this.count = this.frameBytes = this.writeAt = this.heldBytes = 0;
   }
 
   /** The frames from `start` (places after the oldest) up to, not including, `end`, as new strings. */
   slice(start: number, end: number): string[] {
     const frames: string[] = [];
     for (let i = Math.max(0, start); i < Math.min(end, this.count); i++) {
-      frames.push(this.frameAt(this.slotOf(i)));
+      const slot = this.slotOf(i);
+      const at = this.starts[slot]!;
+      frames.push(this.chunkAt(slot).toString('utf8', at, at + this.frameLengths[slot]!));
     }
     return frames;
   }
 
-  private frameAt(slot: number): string {
-    const start = this.starts[slot]!;
-    return this.bytes.toString('utf8', start, start + this.frameLengths[slot]!);
-  }
-
   /** util.inspect shows the bytes as text, unused parts included: what a dump of the process would find. */
   [inspect.custom](): object {
-    return { length: this.count, frameBytes: this.frameBytes, bytes: this.bytes.toString('utf8') };
+    return { length: this.count, frameBytes: this.frameBytes, bytes: this.chunks.map((chunk) => chunk.toString('utf8')).join('') };
   }
 
   private slotOf(index: number): number {
     return (this.head + index) % this.senders.length;
   }
 
-  /**
-   * Where `size` bytes can go: after the newest message, or at the start of the bytes when the
-   * oldest message begins far enough in (the ring wraps; the tail past the newest is left unused).
-   */
-  private placeFor(size: number): number {
-    if (this.count === 0) {
-      if (size > this.bytes.length) this.growBytes(size);
-      return 0;
-    }
-    const oldestStart = this.starts[this.head]!;
-    if (this.writeAt > oldestStart) {
-      // Not wrapped: the kept bytes run from oldestStart to writeAt.
-      if (this.bytes.length - this.writeAt >= size) return this.writeAt;
-      if (oldestStart >= size) return 0;
-    } else if (oldestStart - this.writeAt >= size) {
-      // Wrapped: the gap between the newest and the oldest is free.
-      return this.writeAt;
-    }
-    this.growBytes(size);
-    return this.writeAt;
+  private chunkAt(slot: number): Buffer {
+    return this.chunks[this.chunkOf[slot]! - this.firstChunk]!;
   }
 
-  /** Copies the kept messages, oldest first, to the start of a larger buffer with room for `size` more bytes. */
-  private growBytes(size: number): void {
-    let kept = 0;
-    for (let i = 0; i < this.count; i++) {
-      const slot = this.slotOf(i);
-      kept += this.frameLengths[slot]!;
+  /** The chunk the next `size` bytes go to: the last one if they fit after what it holds, else a new one. */
+  private chunkFor(size: number): Buffer {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && last.length - this.writeAt >= size) return last;
+    // Nothing kept in the last chunk either: it goes now rather than at the next eviction.
+    if (last && this.count === 0) this.releaseOldestChunk();
+    // Each chunk twice the last, up to CHUNK_MAX_BYTES; a frame larger than that gets a chunk its size.
+    const wanted = Math.max(size, Math.min(CHUNK_MAX_BYTES, last ? last.length * 2 : FIRST_CHUNK_BYTES));
+    let next: Buffer;
+    if (this.spare && this.spare.length === wanted) {
+      next = this.spare;
+      this.spare = undefined;
+    } else {
+      next = Buffer.allocUnsafeSlow(wanted);
+      this.heldBytes += next.length;
     }
-    const next = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, Math.ceil((kept + size) * 1.5)));
-    let at = 0;
-    for (let i = 0; i < this.count; i++) {
-      const slot = this.slotOf(i);
-      const start = this.starts[slot]!;
-      const length = this.frameLengths[slot]!;
-      this.bytes.copy(next, at, start, start + length);
-      this.starts[slot] = at;
-      at += length;
-    }
-    this.bytes.fill(0);
-    this.bytes = next;
-    this.writeAt = at;
+    this.chunks.push(next);
+    this.writeAt = 0;
+    return next;
+  }
+
+  /** Zeroes the oldest chunk and drops it, or keeps it as the spare if it is a full-size one and there is none. */
+  private releaseOldestChunk(): void {
+    const chunk = this.chunks.shift()!;
+    chunk.fill(0);
+    this.firstChunk++;
+    if (chunk.length === CHUNK_MAX_BYTES && !this.spare) this.spare = chunk;
+    else this.heldBytes -= chunk.length;
   }
 
   private growSlots(): void {
     const capacity = this.senders.length * 2;
-    const order = Array.from({ length: this.count }, (_, i) => this.slotOf(i));
+    // Full: the ring runs from head to the end, then from 0 to head; each array is copied in those two pieces.
     const reorder = <T extends Int32Array | Float64Array>(items: T, next: T): T => {
-      order.forEach((slot, i) => (next[i] = items[slot]!));
+      next.set(items.subarray(this.head));
+      next.set(items.subarray(0, this.head), items.length - this.head);
       return next;
     };
+    this.chunkOf = reorder(this.chunkOf, new Int32Array(capacity));
     this.starts = reorder(this.starts, new Int32Array(capacity));
     this.frameLengths = reorder(this.frameLengths, new Int32Array(capacity));
     this.idKeys = reorder(this.idKeys, new Int32Array(capacity));
     this.sentAts = reorder(this.sentAts, new Float64Array(capacity));
     const senders = new Array<string | undefined>(capacity).fill(undefined);
-    order.forEach((slot, i) => (senders[i] = this.senders[slot]));
+    for (let i = 0; i < this.count; i++) senders[i] = this.senders[this.slotOf(i)];
     this.senders = senders;
     this.head = 0;
   }
 }
 
-/** A room that never speaks holds no buffer; the first message allocates this much (or what it needs). */
-const INITIAL_BYTES = 4096;
+/** A room that never speaks holds no chunk; its first message takes one of this many bytes (or what it needs). */
+const FIRST_CHUNK_BYTES = 1024;
+/** Chunks double up to this size: a busy room takes a new one every hundred or so messages of the web client's size. */
+const CHUNK_MAX_BYTES = 16 * 1024;
 /**
  * A `message` frame begins `{"type":"message","seq":<seq>,"id":<id>` (messageFrameFromTail); an id is at
  * most MESSAGE_ID_MAX_CHARS characters of up to six bytes each when escaped, so this many bytes hold it.
  */
 const FRAME_HEAD_BYTES = 64 + 6 * MESSAGE_ID_MAX_CHARS;
 const FRAME_ID = /^\{"type":"message","seq":\d+,"id":("(?:[^"\\]|\\.)*")/;
-const EMPTY = Buffer.alloc(0);

@@ -20,12 +20,17 @@
  * to DIR/<target>.heapprofile.
  * --pauses prints, for each server process and step, its longest event-loop stall and (Hush) its
  * garbage collections (count, time, how many over 10 and 100 ms), from its own /metrics.
+ * --sched records the scheduler's events in every step (`perf sched record`, all but the step's last second) and
+ * prints how long the server's main thread and the load generators waited for a core once runnable: the
+ * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
+ * machine's; one it spends running is its own.
  * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
  * its last second (`perf record -g`, JS names from --perf-basic-prof), into DIR/<target>.perf.data; read them
  * with bench/perf-summary.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './context.js';
@@ -54,6 +59,7 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
     pauses: { type: 'boolean', default: false },
+    sched: { type: 'boolean', default: false },
   },
 });
 
@@ -90,6 +96,50 @@ function recordProfile(pid: number, ms: number, file: string): Promise<void> {
     const child = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, '-p', String(pid), '--', 'sleep', String(ms / 1000)], { stdio: 'ignore' });
     child.on('error', () => resolve());
     child.on('close', () => resolve());
+  });
+}
+
+interface ThreadWaits {
+  /** The longest time, in ms, one thread of the group waited for a core after it became runnable. */
+  longestMs: number;
+  /** Ms per second the group's threads spent runnable and waiting for a core, in all. */
+  waitingMsPerSecond: number;
+}
+
+/**
+ * Records the scheduler's events on every CPU for `ms` (`perf sched record`), then reads how long threads
+ * waited for a core once runnable (`perf sched timehist`'s "sch delay" column, which also counts the wait
+ * of a thread preempted while running). `groups` names processes by pid; a name ending in `+threads` counts
+ * their other threads (V8's collector helpers, libuv's pool) instead of their main threads. Resolves null
+ * when perf cannot record scheduler events here.
+ */
+function recordSchedulerWaits(ms: number, groups: Record<string, number[]>): Promise<Record<string, ThreadWaits> | null> {
+  const file = `${tmpdir()}/hush-steady-${process.pid}.sched.data`;
+  return new Promise((resolve) => {
+    const child = spawn('perf', ['sched', 'record', '-o', file, '--', 'sleep', String(ms / 1000)], { stdio: 'ignore' });
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => {
+      if (code !== 0) return resolve(null);
+      const report = spawn('perf', ['sched', 'timehist', '-i', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let text = '';
+      report.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      report.on('error', () => resolve(null));
+      report.on('close', () => {
+        rmSync(file, { force: true });
+        const waits: Record<string, ThreadWaits> = {};
+        for (const [name, pids] of Object.entries(groups)) {
+          const otherThreads = name.endsWith('+threads');
+          // Lines: time, cpu, task name[tid] (a main thread) or name[tid/pid] (another thread), wait time, sch delay, run time (ms).
+          const delays = text
+            .split('\n')
+            .map((line) => /\[(\d+)(?:\/(\d+))?\]\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s*$/.exec(line))
+            .filter((match) => match !== null && pids.includes(Number(match[2] ?? match[1])) && (match[2] !== undefined) === otherThreads)
+            .map((match) => Number(match![3]));
+          waits[name] = { longestMs: Math.max(0, ...delays), waitingMsPerSecond: delays.reduce((sum, delay) => sum + delay, 0) / (ms / 1000) };
+        }
+        resolve(waits);
+      });
+    });
   });
 }
 
@@ -158,6 +208,9 @@ async function main(): Promise<void> {
       for (const target of order) {
         const counting = values.perf ? countSyscalls([...target.serverPids, ...target.redisPids], stepMs - 500) : Promise.resolve(null);
         const commandsBefore = values.perf && target.redisPort ? await commandCounts(target.redisPort) : undefined;
+        const scheduling = values.sched
+          ? recordSchedulerWaits(stepMs - 1000, { server: target.serverPids, 'server+threads': target.serverPids, generators: ctx.pool.pids })
+          : Promise.resolve(null);
         const recording = values['perf-record'] && step === profiledStep
           ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
           : Promise.resolve();
@@ -181,6 +234,13 @@ async function main(): Promise<void> {
           );
         }
         await recording;
+        const waits = await scheduling;
+        if (waits) {
+          const describe = ({ longestMs, waitingMsPerSecond }: ThreadWaits) => `longest ${round(longestMs)} ms, ${round(waitingMsPerSecond)} ms/s in all`;
+          log(
+            `          waiting for a core once runnable: server main thread ${describe(waits.server!)}; its other threads ${describe(waits['server+threads']!)}; generators ${describe(waits.generators!)}`,
+          );
+        }
         if (heapProfiler) await saveProfile(heapProfiler, 'HeapProfiler.stopSampling', `${values['heap-profile']}/${target.name}.heapprofile`, `heap profile of step ${step} (objects still in the heap)`);
         if (profiler) await saveProfile(profiler, 'Profiler.stop', `${values['cpu-profile']}/${target.name}.cpuprofile`, `CPU profile of step ${step}`);
         stepCpu.set(target.name, figures.cpuUsPerMsg);

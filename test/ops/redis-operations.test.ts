@@ -39,12 +39,11 @@ suite('operations with Redis', () => {
     const guarded = await RedisServer.start(['--requirepass', 'right-secret']);
     try {
       for (const url of [`redis://:wrong-secret@127.0.0.1:${guarded.port}`, `redis://127.0.0.1:${guarded.port}`]) {
-        const started = Date.now();
         const hush = spawnHush({ PORT: '0', REDIS_URL: url });
         processes.push(hush);
         expect(await hush.exited).toBe(1);
-        // Well inside the 10 s that an unreachable Redis is given.
-        expect(Date.now() - started).toBeLessThan(8000);
+        // This message, not the "not ready within … ms" that ends the wait for an unreachable Redis: the
+        // start stopped at the refusal. (No wall-clock check: under a loaded CI a start alone takes seconds.)
         expect(hush.output()).toMatch(/Redis refused the credentials in REDIS_URL: (WRONGPASS|NOAUTH)/);
         expect(hush.output()).not.toContain('secret');
       }

@@ -20,7 +20,8 @@
  * speaks holds none, a quiet one a kilobyte. A frame never spans two chunks; a
  * chunk whose last kept message leaves is zeroed, and dropped or kept as the
  * next chunk. The space held is at most about twice what is kept plus three
- * chunks.
+ * chunks — or, after a frame larger than a chunk, its chunk, which the frames
+ * after it fill until they leave too.
  */
 import { inspect } from 'node:util';
 import { MESSAGE_ID_MAX_CHARS } from '../../../shared/protocol.js';

@@ -13,8 +13,9 @@
  *   npx tsx bench/steady.ts --targets memory --rate 8000 --steps 3 --profile-step 3 --perf-record /tmp/pr
  *   npx tsx bench/perf-summary.ts /tmp/pr/relay.perf.data /tmp/pr/memory.perf.data [--messages N] [--top 25]
  *
- * --messages N (the messages delivered in the recorded step: rate × step seconds) turns samples into
- * µs per message; --top lists the symbols with the most samples in the last file.
+ * Figures are CPU time (perf's period for its cpu-clock samples), in ms; --messages N (the messages
+ * delivered in the recorded step: rate × recorded seconds) turns them into µs per message; --top lists
+ * the symbols with the most CPU time in the last file.
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -29,7 +30,8 @@ if (positionals.length < 1 || positionals.length > 2) {
 }
 
 interface Sample {
-  count: number;
+  /** CPU time in the symbol, ns (perf's period for the cpu-clock event). */
+  nanos: number;
   dso: string;
   symbol: string;
 }
@@ -51,7 +53,7 @@ const CATEGORIES: Array<[string, (sample: Sample) => boolean]> = [
 ];
 
 function readSamples(file: string): Sample[] {
-  const text = execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,sym', '--stdio', '-F', 'sample,dso,sym'], {
+  const text = execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,sym', '--stdio', '-F', 'period,dso,sym'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -59,7 +61,7 @@ function readSamples(file: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     const match = /^\s+(\d+)\s+(\S+(?: tid \d+)?)\s+\[[.k]\]\s+(.*)$/.exec(line);
-    if (match) samples.push({ count: Number(match[1]), dso: match[2]!, symbol: match[3]!.trim() });
+    if (match) samples.push({ nanos: Number(match[1]), dso: match[2]!, symbol: match[3]!.trim() });
   }
   return samples;
 }
@@ -68,7 +70,7 @@ function byCategory(samples: Sample[]): Map<string, number> {
   const totals = new Map<string, number>(CATEGORIES.map(([name]) => [name, 0]));
   for (const sample of samples) {
     const [name] = CATEGORIES.find(([, matches]) => matches(sample))!;
-    totals.set(name, totals.get(name)! + sample.count);
+    totals.set(name, totals.get(name)! + sample.nanos);
   }
   return totals;
 }
@@ -76,13 +78,11 @@ function byCategory(samples: Sample[]): Map<string, number> {
 const files = positionals;
 const tables = files.map((file) => readSamples(file));
 const categories = tables.map(byCategory);
-const totals = tables.map((samples) => samples.reduce((sum, sample) => sum + sample.count, 0));
+const totals = tables.map((samples) => samples.reduce((sum, sample) => sum + sample.nanos, 0));
 const messages = values.messages ? Number(values.messages) : undefined;
-// bench/steady.ts records at 1999 samples per second of CPU.
-const microsPerSample = 1e6 / 1999;
-const show = (count: number) => (messages ? `${((count * microsPerSample) / messages).toFixed(1).padStart(7)} µs` : String(count).padStart(7));
+const show = (nanos: number) => (messages ? `${(nanos / 1000 / messages).toFixed(1).padStart(7)} µs` : `${(nanos / 1e6).toFixed(0).padStart(7)} ms`);
 
-const unit = messages ? 'µs per message' : 'samples';
+const unit = messages ? 'µs per message' : 'ms of CPU';
 const header = files.map((file) => file.replace(/^.*\//, '').replace(/\.perf\.data$/, '').padStart(10)).join(' ');
 process.stdout.write(`${unit} by kind of code\n${''.padEnd(50)} ${header}${files.length === 2 ? '  difference' : ''}\n`);
 for (const [name] of CATEGORIES) {
@@ -94,7 +94,7 @@ for (const [name] of CATEGORIES) {
 process.stdout.write(`${'all'.padEnd(50)} ${totals.map((count) => show(count).padStart(10)).join(' ')}${files.length === 2 ? `  ${show(totals[1]! - totals[0]!)}` : ''}\n`);
 
 const last = tables.at(-1)!;
-process.stdout.write(`\nsymbols with the most samples in ${files.at(-1)}\n`);
-for (const sample of [...last].sort((a, b) => b.count - a.count).slice(0, Number(values.top))) {
-  process.stdout.write(`${show(sample.count)}  ${sample.symbol.replace(/file:\/\/\/.*?(hush-bench\/dist\/|node_modules\/)/, '$1')}\n`);
+process.stdout.write(`\nsymbols with the most CPU time in ${files.at(-1)}\n`);
+for (const sample of [...last].sort((a, b) => b.nanos - a.nanos).slice(0, Number(values.top))) {
+  process.stdout.write(`${show(sample.nanos)}  ${sample.symbol.replace(/file:\/\/\/.*?(hush-bench\/dist\/|node_modules\/)/, '$1')}\n`);
 }

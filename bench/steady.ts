@@ -71,76 +71,72 @@ const stepMs = Number(values['step-ms']);
 const profiledStep = Number(values['profile-step']);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Counts the syscalls of `pids` for `ms` with perf (tracepoints), or resolves null when perf is unavailable. */
-function countSyscalls(pids: number[], ms: number): Promise<Map<string, number> | null> {
+/**
+ * Runs `perf` with `args` and resolves what it wrote on `output` (perf stat reports on stderr, perf sched
+ * timehist on stdout), or null when perf is missing or failed.
+ */
+function runPerf(args: string[], output: 'stdout' | 'stderr' | 'none' = 'none'): Promise<string | null> {
   return new Promise((resolve) => {
-    const events = ['raw_syscalls:sys_enter', 'syscalls:sys_enter_writev', 'syscalls:sys_enter_write', 'syscalls:sys_enter_read', 'syscalls:sys_enter_epoll_wait'];
-    const child = spawn('perf', ['stat', '-x', ',', '-e', events.join(','), '-p', pids.join(','), '--', 'sleep', String(ms / 1000)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('perf', args, { stdio: ['ignore', output === 'stdout' ? 'pipe' : 'ignore', output === 'stderr' ? 'pipe' : 'ignore'] });
     let text = '';
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    (output === 'stdout' ? child.stdout : child.stderr)?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.on('error', () => resolve(null));
-    child.on('close', () => {
-      const counts = new Map<string, number>();
-      for (const line of text.split('\n')) {
-        const [value, , event] = line.split(',');
-        if (event && Number.isFinite(Number(value))) counts.set(event.replace(/^.*:(sys_enter_)?/, ''), Number(value));
-      }
-      resolve(counts.size > 0 ? counts : null);
-    });
+    child.on('close', (code) => resolve(code === 0 ? text : null));
   });
+}
+
+/** Counts the syscalls of `pids` for `ms` with perf (tracepoints), or resolves null when perf is unavailable. */
+async function countSyscalls(pids: number[], ms: number): Promise<Map<string, number> | null> {
+  const events = ['raw_syscalls:sys_enter', 'syscalls:sys_enter_writev', 'syscalls:sys_enter_write', 'syscalls:sys_enter_read', 'syscalls:sys_enter_epoll_wait'];
+  const text = await runPerf(['stat', '-x', ',', '-e', events.join(','), '-p', pids.join(','), '--', 'sleep', String(ms / 1000)], 'stderr');
+  const counts = new Map<string, number>();
+  for (const line of text?.split('\n') ?? []) {
+    const [value, , event] = line.split(',');
+    if (event && Number.isFinite(Number(value))) counts.set(event.replace(/^.*:(sys_enter_)?/, ''), Number(value));
+  }
+  return counts.size > 0 ? counts : null;
 }
 
 /** Samples `pid` with `perf record` for `ms` into `file` (needs the target started with --perf-basic-prof for JS names). */
-function recordProfile(pid: number, ms: number, file: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, '-p', String(pid), '--', 'sleep', String(ms / 1000)], { stdio: 'ignore' });
-    child.on('error', () => resolve());
-    child.on('close', () => resolve());
-  });
+async function recordProfile(pid: number, ms: number, file: string): Promise<void> {
+  await runPerf(['record', '-F', '1999', '-g', '-o', file, '-p', String(pid), '--', 'sleep', String(ms / 1000)]);
 }
 
-interface ThreadWaits {
-  /** The longest time, in ms, one thread of the group waited for a core after it became runnable. */
-  longestMs: number;
-  /** Ms per second the group's threads spent runnable and waiting for a core, in all. */
-  waitingMsPerSecond: number;
+/** One wait for a core, from `perf sched timehist`: whose it was, and how long. */
+interface CoreWait {
+  pid: number;
+  /** The process's main thread (else one of its other threads: V8's collector helpers, libuv's pool). */
+  mainThread: boolean;
+  delayMs: number;
 }
 
 /**
- * Records the scheduler's events on every CPU for `ms` (`perf sched record`), then reads how long threads
- * waited for a core once runnable (`perf sched timehist`'s "sch delay" column, which also counts the wait
- * of a thread preempted while running). `groups` names processes by pid; a name ending in `+threads` counts
- * their other threads (V8's collector helpers, libuv's pool) instead of their main threads. Resolves null
- * when perf cannot record scheduler events here.
+ * Records the scheduler's events on every CPU for `ms` (`perf sched record`), then reads how long each
+ * thread waited for a core once runnable (`perf sched timehist`'s "sch delay" column, which also counts
+ * the wait of a thread preempted while running). Resolves null when perf cannot record them here.
  */
-function recordSchedulerWaits(ms: number, groups: Record<string, number[]>): Promise<Record<string, ThreadWaits> | null> {
+async function recordCoreWaits(ms: number): Promise<CoreWait[] | null> {
   const file = `${tmpdir()}/hush-steady-${process.pid}.sched.data`;
-  return new Promise((resolve) => {
-    const child = spawn('perf', ['sched', 'record', '-o', file, '--', 'sleep', String(ms / 1000)], { stdio: 'ignore' });
-    child.on('error', () => resolve(null));
-    child.on('close', (code) => {
-      if (code !== 0) return resolve(null);
-      const report = spawn('perf', ['sched', 'timehist', '-i', file], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let text = '';
-      report.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      report.on('error', () => resolve(null));
-      report.on('close', () => {
-        rmSync(file, { force: true });
-        const waits: Record<string, ThreadWaits> = {};
-        for (const [name, pids] of Object.entries(groups)) {
-          const otherThreads = name.endsWith('+threads');
-          // Lines: time, cpu, task name[tid] (a main thread) or name[tid/pid] (another thread), wait time, sch delay, run time (ms).
-          const delays = text
-            .split('\n')
-            .map((line) => /\[(\d+)(?:\/(\d+))?\]\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s*$/.exec(line))
-            .filter((match) => match !== null && pids.includes(Number(match[2] ?? match[1])) && (match[2] !== undefined) === otherThreads)
-            .map((match) => Number(match![3]));
-          waits[name] = { longestMs: Math.max(0, ...delays), waitingMsPerSecond: delays.reduce((sum, delay) => sum + delay, 0) / (ms / 1000) };
-        }
-        resolve(waits);
-      });
-    });
-  });
+  try {
+    if ((await runPerf(['sched', 'record', '-o', file, '--', 'sleep', String(ms / 1000)])) === null) return null;
+    const text = await runPerf(['sched', 'timehist', '-i', file], 'stdout');
+    if (text === null) return null;
+    const waits: CoreWait[] = [];
+    for (const line of text.split('\n')) {
+      // Lines: time, cpu, task name[tid] (a main thread) or name[tid/pid] (another thread), wait time, sch delay, run time (ms).
+      const match = /\[(\d+)(?:\/(\d+))?\]\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s*$/.exec(line);
+      if (match) waits.push({ pid: Number(match[2] ?? match[1]), mainThread: match[2] === undefined, delayMs: Number(match[3]) });
+    }
+    return waits;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** The longest wait of the main threads (or of the other threads) of `pids`, and their waits in all per second of `ms`. */
+function waitsOf(waits: CoreWait[], pids: number[], mainThread: boolean, ms: number): { longestMs: number; waitingMsPerSecond: number } {
+  const delays = waits.filter((wait) => wait.mainThread === mainThread && pids.includes(wait.pid)).map((wait) => wait.delayMs);
+  return { longestMs: Math.max(0, ...delays), waitingMsPerSecond: delays.reduce((sum, delay) => sum + delay, 0) / (ms / 1000) };
 }
 
 /** Stops an inspector profiler with `stopMethod`, writes its profile to `file` and closes the session. */
@@ -208,9 +204,7 @@ async function main(): Promise<void> {
       for (const target of order) {
         const counting = values.perf ? countSyscalls([...target.serverPids, ...target.redisPids], stepMs - 500) : Promise.resolve(null);
         const commandsBefore = values.perf && target.redisPort ? await commandCounts(target.redisPort) : undefined;
-        const scheduling = values.sched
-          ? recordSchedulerWaits(stepMs - 1000, { server: target.serverPids, 'server+threads': target.serverPids, generators: ctx.pool.pids })
-          : Promise.resolve(null);
+        const scheduling = values.sched ? recordCoreWaits(stepMs - 1000) : Promise.resolve(null);
         const recording = values['perf-record'] && step === profiledStep
           ? recordProfile(target.serverPids[0]!, stepMs - 1000, `${values['perf-record']}/${target.name}.perf.data`)
           : Promise.resolve();
@@ -236,9 +230,12 @@ async function main(): Promise<void> {
         await recording;
         const waits = await scheduling;
         if (waits) {
-          const describe = ({ longestMs, waitingMsPerSecond }: ThreadWaits) => `longest ${round(longestMs)} ms, ${round(waitingMsPerSecond)} ms/s in all`;
+          const describe = (pids: number[], mainThread: boolean) => {
+            const { longestMs, waitingMsPerSecond } = waitsOf(waits, pids, mainThread, stepMs - 1000);
+            return `longest ${round(longestMs)} ms, ${round(waitingMsPerSecond)} ms/s in all`;
+          };
           log(
-            `          waiting for a core once runnable: server main thread ${describe(waits.server!)}; its other threads ${describe(waits['server+threads']!)}; generators ${describe(waits.generators!)}`,
+            `          waiting for a core once runnable: server main thread ${describe(target.serverPids, true)}; its other threads ${describe(target.serverPids, false)}; generators ${describe(ctx.pool.pids, true)}`,
           );
         }
         if (heapProfiler) await saveProfile(heapProfiler, 'HeapProfiler.stopSampling', `${values['heap-profile']}/${target.name}.heapprofile`, `heap profile of step ${step} (objects still in the heap)`);

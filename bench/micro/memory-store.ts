@@ -35,15 +35,21 @@ async function steadyAppendMicros(): Promise<number> {
   return micros;
 }
 
+/** A store holding `count` hour-long rooms, and their ids. */
+async function storeWithRooms(count: number): Promise<{ store: MemoryRoomStore; rooms: string[] }> {
+  const store = new MemoryRoomStore({ now: () => Date.now() });
+  const rooms = Array.from({ length: count }, (_, r) => `r${r}`.padEnd(22, 'x'));
+  for (const roomId of rooms) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 });
+  return { store, rooms };
+}
+
 /**
  * 500 rooms filling their histories at the same pace, one message to each room per round, as the
  * benchmark's rooms do: the mean append, and the longest round (rooms that grow their storage in the
  * same round stall the event loop together).
  */
 async function lockstepFill(): Promise<{ micros: number; longestRoundMs: number }> {
-  const store = new MemoryRoomStore({ now: () => Date.now() });
-  const rooms = Array.from({ length: 500 }, (_, r) => `f${r}`.padEnd(22, 'x'));
-  for (const roomId of rooms) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 });
+  const { store, rooms } = await storeWithRooms(500);
   const started = process.hrtime.bigint();
   let longest = 0n;
   for (let round = 0; round < limits.maxMessages; round++) {
@@ -58,10 +64,8 @@ async function lockstepFill(): Promise<{ micros: number; longestRoundMs: number 
 }
 
 async function heapPerMessage(gc: () => void): Promise<number> {
-  const rooms = 50;
-  const store = new MemoryRoomStore({ now: () => Date.now() });
-  const ids = Array.from({ length: rooms }, (_, r) => `r${r}`.padEnd(22, 'x'));
-  for (const roomId of ids) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 3_600_000 });
+  const { store, rooms: ids } = await storeWithRooms(50);
+  const rooms = ids.length;
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;

@@ -33,8 +33,6 @@ export class MessageRing {
   private firstChunk = 0;
   /** Where the next frame goes in the last chunk. */
   private writeAt = 0;
-  /** Bytes of all chunks held (kept frames, the unused ends of chunks, what left from the oldest, and the spare). */
-  private heldBytes = 0;
   /**
    * A full-size chunk whose messages all left, zeroed, for the next chunk: a busy room whose history is
    * full then goes round its chunks without allocating.
@@ -95,9 +93,11 @@ export class MessageRing {
     this.count++;
   }
 
-  /** Bytes allocated off the heap for the frames (kept ones, unused ends of chunks, and what left from the oldest chunk). */
+  /** Bytes allocated off the heap for the frames: every chunk held (kept frames, unused ends, what left from the oldest) and the spare. */
   get allocatedBytes(): number {
-    return this.heldBytes;
+    let bytes = this.spare?.length ?? 0;
+    for (const chunk of this.chunks) bytes += chunk.length;
+    return bytes;
   }
 
   /** The oldest message's sender and id key (the ring must not be empty): what its eviction must undo. */
@@ -146,7 +146,7 @@ export class MessageRing {
     this.chunks = [];
     this.spare = undefined; // zeroed when it became the spare
     this.senders.fill(undefined);
-    this.head = this.count = this.frameBytes = this.writeAt = this.heldBytes = 0;
+    this.head = this.count = this.frameBytes = this.writeAt = 0;
   }
 
   /** The frames from `start` (places after the oldest) up to, not including, `end`, as new strings. */
@@ -181,14 +181,8 @@ export class MessageRing {
     if (last && this.count === 0) this.releaseOldestChunk();
     // Each chunk twice the last, up to CHUNK_MAX_BYTES; a frame larger than that gets a chunk its size.
     const wanted = Math.max(size, Math.min(CHUNK_MAX_BYTES, last ? last.length * 2 : FIRST_CHUNK_BYTES));
-    let next: Buffer;
-    if (this.spare && this.spare.length === wanted) {
-      next = this.spare;
-      this.spare = undefined;
-    } else {
-      next = Buffer.allocUnsafeSlow(wanted);
-      this.heldBytes += next.length;
-    }
+    const next = this.spare?.length === wanted ? this.spare : Buffer.allocUnsafeSlow(wanted);
+    if (next === this.spare) this.spare = undefined;
     this.chunks.push(next);
     this.writeAt = 0;
     return next;
@@ -200,7 +194,6 @@ export class MessageRing {
     chunk.fill(0);
     this.firstChunk++;
     if (chunk.length === CHUNK_MAX_BYTES && !this.spare) this.spare = chunk;
-    else this.heldBytes -= chunk.length;
   }
 
   private growSlots(): void {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFrame } from '../../src/server/room/server-frames.js';
 import { launchBrowser, newPerson, type Person } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
-import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForMessages, WAIT_MS } from './support/room-actions.js';
+import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForMessages, waitInRoom, WAIT_MS } from './support/room-actions.js';
 
 let hush: TestServer;
 let browser: Browser;
@@ -107,6 +107,54 @@ describe('network drop', () => {
     await bob.page.getByTestId('message-text').filter({ hasText: 'into the silence' }).waitFor({ timeout: 20_000 });
     await alice.page.locator('[data-testid="message"][data-status="pending"], [data-testid="message"][data-status="failed"]').waitFor({ state: 'detached', timeout: WAIT_MS });
     await waitForMessages(bob.page, ['before the stall', 'into the silence']);
+    expect(alice.problems).toEqual([]);
+  }, 40_000);
+});
+
+describe('a connection the server turns away for reconnecting too fast', () => {
+  // Every connection spends a point of the member's read budget: here 3 per 8 s, so the fourth load within them is turned away.
+  let strict: TestServer;
+
+  beforeAll(async () => {
+    strict = await startServer({ MESSAGE_RATE_LIMIT: 3, MESSAGE_RATE_WINDOW_SECONDS: 8 });
+  });
+
+  afterAll(async () => {
+    await strict?.stop();
+  });
+
+  it('makes the page wait until the budget renews, as the refusal said, and then connect once', async () => {
+    const alice = await newPerson(browser);
+    const sockets: { createdAt: number; url: string }[] = [];
+    let refusal: { at: number; retryAfterMs: number } | undefined;
+    const refused = new Promise<void>((resolve) => {
+      alice.page.on('websocket', (socket) => {
+        sockets.push({ createdAt: Date.now(), url: socket.url() });
+        socket.on('framereceived', ({ payload }) => {
+          const frame = JSON.parse(String(payload)) as { type: string; code?: string; id?: string; retryAfterMs?: number };
+          if (frame.type !== 'error' || frame.code !== 'rate_limited' || frame.id !== undefined || refusal) return;
+          refusal = { at: Date.now(), retryAfterMs: frame.retryAfterMs ?? Number.NaN };
+          resolve();
+        });
+      });
+    });
+
+    await createRoom(alice.page, strict.baseUrl);
+    for (let load = 2; load <= 3; load++) {
+      await alice.page.reload();
+      await waitInRoom(alice.page);
+    }
+    await alice.page.reload();
+    await refused;
+    const { at, retryAfterMs } = refusal!;
+    // Most of the 8 s window is left, so reconnecting on the usual backoff (0.5–0.75 s) would come far too early.
+    expect(retryAfterMs).toBeGreaterThan(3_000);
+    const refusedSockets = sockets.length;
+
+    await alice.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: retryAfterMs + WAIT_MS });
+    // One attempt after the refusal, and not before the budget renewed (less the time the test took to hear of the refusal).
+    expect(sockets).toHaveLength(refusedSockets + 1);
+    expect(sockets.at(-1)!.createdAt - at).toBeGreaterThanOrEqual(retryAfterMs - 250);
     expect(alice.problems).toEqual([]);
   }, 40_000);
 });

@@ -87,6 +87,12 @@ export class RoomConnection {
   private holdTimer: ReturnType<typeof setTimeout> | undefined;
   /** After a hold, one send goes first; its ack opens the window again. */
   private probing = false;
+  /**
+   * A refusal not tied to a send (a connection turned away for reconnecting too fast, a `typing` frame over its
+   * budget) said when the member's budget renews: no reconnect and no `typing` frame before then, as each would
+   * only be refused again and count as a strike.
+   */
+  private quietUntil = 0;
   /** The OS says the network is back: try now rather than at the end of the current backoff. */
   private readonly onOnline = () => {
     if (this.socket.readyState !== WebSocket.OPEN) this.socket.reconnect();
@@ -143,7 +149,7 @@ export class RoomConnection {
   /** Tells the room this member is typing, at most once per TYPING_INTERVAL_MS. */
   typing(): void {
     const now = Date.now();
-    if (now - this.lastTypingSent < TYPING_INTERVAL_MS || this.socket.readyState !== WebSocket.OPEN) return;
+    if (now - this.lastTypingSent < TYPING_INTERVAL_MS || now < this.quietUntil || this.socket.readyState !== WebSocket.OPEN) return;
     this.lastTypingSent = now;
     this.write({ type: 'typing' });
   }
@@ -161,12 +167,14 @@ export class RoomConnection {
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     const url = () => `${scheme}://${window.location.host}/ws?roomId=${encodeURIComponent(this.options.roomId)}&after=${this.seqs.contiguous}`;
     const retries = this.socket?.retryCount ?? 0;
-    if (retries <= 0) return Promise.resolve(url());
     // partysocket's backoff is exponential but not random; spread reconnecting clients out.
     const base = Math.min(RECONNECT.minDelayMs * RECONNECT.growFactor ** (retries - 1), RECONNECT.maxDelayMs);
-    const jitter = Math.random() * base * RECONNECT.jitter;
+    const jitter = retries <= 0 ? 0 : Math.random() * base * RECONNECT.jitter;
+    // A server that turned the last connection away said when it takes one again: not before then.
+    const wait = Math.max(jitter, this.quietUntil - Date.now());
+    if (wait <= 0) return Promise.resolve(url());
     // The URL is built after the wait, so `after` is as fresh as possible.
-    return new Promise((resolve) => setTimeout(() => resolve(url()), jitter));
+    return new Promise((resolve) => setTimeout(() => resolve(url()), wait));
   }
 
   private async enqueue(id: string, envelope: Envelope): Promise<void> {
@@ -322,6 +330,9 @@ export class RoomConnection {
 
   /** An error that answers a `send` names its id (see ServerFrame): only that message failed, or waits. */
   private handleError({ id, code, message, retryAfterMs }: Extract<ServerFrame, { type: 'error' }>): void {
+    if (id === undefined && code === 'rate_limited' && retryAfterMs !== undefined) {
+      this.quietUntil = Math.max(this.quietUntil, Date.now() + retryAfterMs);
+    }
     const entry = id === undefined ? undefined : this.outbox.get(id);
     if (id !== undefined && entry?.timer !== undefined) {
       if (code === 'rate_limited' && retryAfterMs !== undefined) {

@@ -47,7 +47,6 @@ const deps: MemberSocketDeps = {
   clockNow: () => server.engine.clock.now(),
   rateLimiter: server.engine.createRateLimiter({ keyPrefix: 'bench', points: config.MESSAGE_RATE_LIMIT, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
   metrics: server.metrics,
-  logger: server.app.log,
   historyLimit: config.HISTORY_LIMIT,
   rateLimitStrikes: config.RATE_LIMIT_STRIKES,
   maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
@@ -69,7 +68,7 @@ for (let r = 0; r < rooms; r++) {
     await server.service.join(roomId, token);
     const member: Member = await server.service.authenticate(roomId, token);
     const ws = new FakeSocket();
-    new MemberSocket(ws as unknown as WebSocket, `bench.${connection++}`, member, 0, deps);
+    new MemberSocket(ws as unknown as WebSocket, `bench.${connection++}`, member, 0, deps, server.app.log);
     pair[side] = ws;
   }
   pairs.push(pair as Pair);

@@ -30,7 +30,6 @@ export interface MemberSocketDeps {
   clockNow: () => number;
   rateLimiter: RateLimiterAbstract;
   metrics: RoomMetrics;
-  logger: Logger;
   historyLimit: number;
   rateLimitStrikes: number;
   maxSocketsPerMember: number;
@@ -87,7 +86,10 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     readonly connectionId: string,
     private readonly member: Member,
     private readonly after: number,
+    /** One object shared by every socket: hot-path loads from it then see one shape (a copy per socket gave each its own). */
     private readonly deps: MemberSocketDeps,
+    /** This connection's logger (its connectionId and memberId bound). */
+    private readonly logger: Logger,
   ) {
     this.memberId = member.memberId;
     // A whole frame written past ws is only right while ws transforms and queues nothing: no extension (compression).
@@ -101,7 +103,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       if (data.toString('latin1') === this.pingPayload) this.missedPong = false;
     });
     ws.on('close', () => void this.onClose());
-    ws.on('error', (error) => deps.logger.debug({ err: error }, 'socket error'));
+    ws.on('error', (error) => logger.debug({ err: error }, 'socket error'));
     this.started = this.start();
     this.started.catch((error: unknown) => this.failStart(error));
   }
@@ -213,7 +215,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
 
   private failStart(error: unknown): void {
     if (this.roomEnded || this.ws.readyState !== this.ws.OPEN) return;
-    this.deps.logger.warn({ err: error }, 'socket start failed');
+    this.logger.warn({ err: error }, 'socket start failed');
     this.send(errorFrame('unavailable', 'The room could not be opened right now; reconnect to try again.'));
     this.ws.close(CLOSE_CODES.tryAgainLater, 'unavailable');
   }
@@ -233,7 +235,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       const wentOffline = members.some((member) => member.memberId === this.memberId && !member.online);
       if (wentOffline) await this.deps.hub.publishPresence(this.roomId, members);
     } catch (error) {
-      this.deps.logger.debug({ err: error }, 'presence update on close failed');
+      this.logger.debug({ err: error }, 'presence update on close failed');
     }
   }
 
@@ -335,7 +337,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
             this.refuse(error, id);
           },
         )
-        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'answering a send failed'));
+        .catch((error: unknown) => this.logger.error({ err: error }, 'answering a send failed'));
     } else {
       this.sendStored(id, outcome, false);
     }
@@ -372,7 +374,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       // An accepted typing frame does not clear the strikes: only an accepted send does (typing has a budget of its own).
       retryAfterMs = await spendBudget(this.deps.rateLimiter, this.typingBudget);
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'rate limiter unavailable');
+      this.logger.warn({ err: error }, 'rate limiter unavailable');
       this.refuse(error);
       return false;
     }
@@ -385,7 +387,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   /** Tells the client why a frame was refused (naming the send's `id`); rate-limit refusals count strikes. */
   private refuse(error: unknown, id?: string): void {
     if (!(error instanceof HushError)) {
-      this.deps.logger.error({ err: error }, 'frame failed');
+      this.logger.error({ err: error }, 'frame failed');
       this.send(errorFrame('internal_error', 'The server failed to handle this frame.', id));
       return;
     }
@@ -401,7 +403,7 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.deps.sendBufferLimitBytes) {
       // A peer that does not read would otherwise grow this process's memory without bound.
-      this.deps.logger.info({ bufferedAmount: this.ws.bufferedAmount }, 'dropping slow consumer');
+      this.logger.info({ bufferedAmount: this.ws.bufferedAmount }, 'dropping slow consumer');
       this.ws.terminate();
       return;
     }

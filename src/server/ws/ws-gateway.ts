@@ -32,7 +32,7 @@ export function attachWebSocketGateway(
   app: FastifyInstance,
   config: Config,
   originPolicy: OriginPolicy,
-  deps: Omit<MemberSocketDeps, 'logger'>,
+  deps: MemberSocketDeps,
   nodeId: string,
 ): WebSocketGateway {
   const wss = new WebSocketServer({
@@ -94,7 +94,7 @@ export function attachWebSocketGateway(
       }
       const connectionId = `${nodeId}.${(nextConnection++).toString(36)}`;
       const logger = app.log.child({ connectionId, memberId: auth.member.memberId });
-      const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, { ...deps, logger });
+      const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, deps, logger);
       sockets.add(memberSocket);
       heartbeat.add(memberSocket);
       deps.metrics.connectionOpened();

@@ -18,7 +18,9 @@
  * the symbols with the most CPU time in the last file.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { dropSupersededEntries } from './jit-map.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,7 +54,24 @@ const CATEGORIES: Array<[string, (sample: Sample) => boolean]> = [
   ['other', () => true],
 ];
 
+/**
+ * Cleans the JIT symbol maps of the processes in `file` (see jit-map.ts) so that perf names JavaScript by the
+ * code that was there last. Right for a recording of the process's last busy seconds: steady.ts records one
+ * step, after which the server compiles little more.
+ */
+function cleanJitMaps(file: string): void {
+  const text = execFileSync('perf', ['report', '-i', file, '--sort', 'pid', '--stdio', '-g', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  for (const [, id] of text.matchAll(/^\s+[\d.]+%\s+(?:[\d.]+%\s+)?(\d+):/gm)) {
+    const map = `/tmp/perf-${id}.map`;
+    if (existsSync(map)) {
+      const dropped = dropSupersededEntries(map);
+      if (dropped > 0) process.stderr.write(`${map}: dropped ${dropped} symbols that later code replaced\n`);
+    }
+  }
+}
+
 function readSamples(file: string): Sample[] {
+  cleanJitMaps(file);
   const text = execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,sym', '--stdio', '-F', 'period,dso,sym'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

@@ -3,6 +3,8 @@
  * (exit 2 with one clear line if it is wrong), listens, and shuts down
  * gracefully on SIGTERM/SIGINT.
  */
+// First, so that V8's settings apply before anything else is loaded.
+import './v8-tuning.js';
 import { existsSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { buildServer } from './app.js';

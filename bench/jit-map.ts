@@ -7,17 +7,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-interface Entry {
+/** The address range of one kept entry. */
+interface Range {
   start: number;
   end: number;
-  line: string;
 }
 
 /** Rewrites `path` without the entries that later entries overlap; returns how many it dropped. Run it once the process has exited. */
 export function dropSupersededEntries(path: string): number {
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
   // Sorted by start, disjoint: the entries kept so far, walking from the newest line back.
-  const kept: Entry[] = [];
+  const kept: Range[] = [];
   const survivors: string[] = [];
   for (let i = lines.length - 1; i >= 0; i--) {
     const [address, size] = lines[i]!.split(' ', 2);
@@ -32,7 +32,7 @@ export function dropSupersededEntries(path: string): number {
       else high = middle;
     }
     if (low < kept.length && kept[low]!.start < end) continue;
-    kept.splice(low, 0, { start, end, line: lines[i]! });
+    kept.splice(low, 0, { start, end });
     survivors.push(lines[i]!);
   }
   writeFileSync(path, `${survivors.reverse().join('\n')}\n`);

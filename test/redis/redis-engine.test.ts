@@ -191,6 +191,32 @@ suite('Redis engine', () => {
       two.socket.close();
     });
 
+    it('one append batch over a room only this instance holds and a room another holds too: only the second is published', async () => {
+      const solo = await roomWithMembers(a, 1);
+      const shared = await roomWithMembers(a, 2);
+      const soloHere = await connect(a, solo.members[0]!, solo.roomId);
+      const sharedHere = await connect(a, shared.members[0]!, shared.roomId);
+      const sharedThere = await connect(b, shared.members[1]!, shared.roomId);
+      const subscribers = async (roomId: string) => Number(((await reader.call('PUBSUB', 'NUMSUB', roomChannel(roomId))) as [string, number])[1]);
+      await eventually(async () => (await subscribers(shared.roomId)) === 2, 3000, 'both instances subscribed');
+      expect(await subscribers(solo.roomId)).toBe(1);
+      await sleep(200); // presence changes are published; let them arrive
+      const [receivedA, receivedB] = [a.engine.bus.stats.received, b.engine.bus.stats.received];
+      // One policy object and one event-loop turn: one script call for both messages.
+      const policy = { maxMessages: 100, maxBytes: 1_000_000, sendBudget: UNLIMITED };
+      const results = await Promise.all([
+        a.engine.store.appendMessage(solo.roomId, { id: 'batched-solo', from: 'someone', body: 'x' }, policy),
+        a.engine.store.appendMessage(shared.roomId, { id: 'batched-shared', from: 'someone', body: 'x' }, policy),
+      ]);
+      expect(results.map((result) => result.kind)).toEqual(['appended', 'appended']);
+      expect((await soloHere.socket.next('message', (m) => m.id === 'batched-solo')).seq).toBe(1);
+      expect((await sharedHere.socket.next('message', (m) => m.id === 'batched-shared')).seq).toBe(1);
+      expect((await sharedThere.socket.next('message', (m) => m.id === 'batched-shared')).seq).toBe(1);
+      // The shared room's message came to each instance from Redis; the solo room's from the script's reply.
+      expect([a.engine.bus.stats.received - receivedA, b.engine.bus.stats.received - receivedB]).toEqual([1, 1]);
+      for (const { socket } of [soloHere, sharedHere, sharedThere]) socket.close();
+    });
+
     it('twenty simultaneous joins for the last seat, split over two instances: exactly one wins', async () => {
       const { roomId } = await roomWithMembers(a, 1, { capacity: 2 });
       const contenders = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).newClient());

@@ -158,6 +158,45 @@ suite('Redis faults', () => {
     });
   });
 
+  describe('a partition that outlasts what history holds', () => {
+    let redis: RedisServer;
+    let proxy: CuttableProxy;
+    let cutOff: RedisHush;
+    let other: RedisHush;
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      redises.push(redis);
+      proxy = await CuttableProxy.start(redis.port);
+      proxies.push(proxy);
+      // The sending instance keeps three messages per room: what the cut-off one misses beyond them is gone.
+      [cutOff, other] = await Promise.all([startRedisHush({ REDIS_URL: proxy.url }), startRedisHush({ REDIS_URL: redis.url, HISTORY_LIMIT: 3 })]);
+      servers.push(cutOff, other);
+    });
+
+    it('when it heals, an open socket gets what history still holds, in order, passes over the rest, and goes on live', async () => {
+      const { roomId, members } = await roomWithMembers(other, 2);
+      const a = await connect(other, members[0]!, roomId);
+      const b = await connect(cutOff, members[1]!, roomId);
+      for (let i = 1; i <= 2; i++) a.socket.send({ type: 'send', id: `m${i}`, body: `m${i}` });
+      await b.socket.waitForCount('message', 2);
+
+      await proxy.cut();
+      await eventually(async () => !(await ready(cutOff)), 3000, 'partition noticed');
+      for (let i = 3; i <= 8; i++) a.socket.send({ type: 'send', id: `m${i}`, body: `m${i}` });
+      await a.socket.waitForCount('ack', 8);
+
+      await proxy.heal();
+      await eventually(() => ready(cutOff), 5000, 'healed');
+      // Messages 3–5 left history during the partition: the socket is given 6–8 and waits for nothing else.
+      const seen = await b.socket.waitForCount('message', 5, 5000);
+      expect(seen.map((m) => m.seq)).toEqual([1, 2, 6, 7, 8]);
+      a.socket.send({ type: 'send', id: 'm9', body: 'm9' });
+      await b.socket.waitForCount('message', 6, 5000);
+      expect(b.socket.ofType('message').map((m) => m.seq)).toEqual([1, 2, 6, 7, 8, 9]);
+      for (const { socket } of [a, b]) socket.close();
+    });
+  });
+
   describe('Redis stalls every script for a moment (CLIENT PAUSE WRITE), shorter than the command timeout', () => {
     let redis: RedisServer;
     beforeAll(async () => {

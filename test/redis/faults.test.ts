@@ -7,7 +7,7 @@
  * frames, the process carries on, and once Redis is back nothing is missed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, eventually, roomWithMembers, sleep } from '../support/hush-instance.js';
+import { connect, eventually, roomWithMembers, sleep, type Settings } from '../support/hush-instance.js';
 import { RedisServer, redisSkipReason } from '../support/redis-server.js';
 import { TestSocket } from '../support/test-socket.js';
 import { CuttableProxy, startRedisHush, type RedisHush } from './redis-support.js';
@@ -105,18 +105,23 @@ suite('Redis faults', () => {
     });
   });
 
+  /** A Redis of its own, one instance on it behind a proxy that can cut it off, and one straight on it. */
+  const startPartitionable = async (otherSettings: Settings = {}) => {
+    const redis = await RedisServer.start();
+    redises.push(redis);
+    const proxy = await CuttableProxy.start(redis.port);
+    proxies.push(proxy);
+    const [cutOff, other] = await Promise.all([startRedisHush({ REDIS_URL: proxy.url }), startRedisHush({ REDIS_URL: redis.url, ...otherSettings })]);
+    servers.push(cutOff, other);
+    return { proxy, cutOff, other };
+  };
+
   describe('a partition between one instance and Redis, while another instance goes on', () => {
-    let redis: RedisServer;
     let proxy: CuttableProxy;
     let cutOff: RedisHush;
     let other: RedisHush;
     beforeAll(async () => {
-      redis = await RedisServer.start();
-      redises.push(redis);
-      proxy = await CuttableProxy.start(redis.port);
-      proxies.push(proxy);
-      [cutOff, other] = await Promise.all([startRedisHush({ REDIS_URL: proxy.url }), startRedisHush({ REDIS_URL: redis.url })]);
-      servers.push(cutOff, other);
+      ({ proxy, cutOff, other } = await startPartitionable());
     });
 
     it('when it heals, subscriptions are restored, open sockets catch up in order, and a resume misses nothing', async () => {
@@ -159,18 +164,12 @@ suite('Redis faults', () => {
   });
 
   describe('a partition that outlasts what history holds', () => {
-    let redis: RedisServer;
     let proxy: CuttableProxy;
     let cutOff: RedisHush;
     let other: RedisHush;
     beforeAll(async () => {
-      redis = await RedisServer.start();
-      redises.push(redis);
-      proxy = await CuttableProxy.start(redis.port);
-      proxies.push(proxy);
       // The sending instance keeps three messages per room: what the cut-off one misses beyond them is gone.
-      [cutOff, other] = await Promise.all([startRedisHush({ REDIS_URL: proxy.url }), startRedisHush({ REDIS_URL: redis.url, HISTORY_LIMIT: 3 })]);
-      servers.push(cutOff, other);
+      ({ proxy, cutOff, other } = await startPartitionable({ HISTORY_LIMIT: 3 }));
     });
 
     it('when it heals, an open socket gets what history still holds, in order, passes over the rest, and goes on live', async () => {

@@ -109,6 +109,32 @@ suite('Redis Cluster specifics', () => {
   });
 });
 
+suite('Redis Cluster down', () => {
+  it('a master lost with no replica to take over: every node still answers PING, but /readyz says 503 and a new room is refused as unavailable', async () => {
+    // A cluster of its own: this one is broken on purpose.
+    const broken = await RedisCluster.start(3);
+    let hush: RedisHush | undefined;
+    try {
+      hush = await startRedisHush({ REDIS_CLUSTER_NODES: broken.nodes });
+      const readiness = async () => (await fetch(`${hush!.baseUrl}/readyz`)).status;
+      expect(await readiness()).toBe(200);
+      await broken.masters[2]!.kill();
+      // The survivors mark the cluster failed after cluster-node-timeout (2 s here).
+      await eventually(async () => (await readiness()) === 503, 15_000, 'readyz 503');
+      const survivor = broken.masters[0]!.client();
+      expect(await survivor.ping()).toBe('PONG');
+      expect(String(await survivor.call('CLUSTER', 'INFO'))).toMatch(/^cluster_state:fail/m);
+      survivor.disconnect();
+      const created = await hush.newClient().createRoom();
+      expect(created.status).toBe(503);
+      expect((created.body as { error: { code: string } }).error.code).toBe('unavailable');
+    } finally {
+      await hush?.stop();
+      await broken.stop();
+    }
+  });
+});
+
 registerProtocolSuite({
   name: 'redis-cluster',
   ...(clusterSkipReason ? { skipReason: clusterSkipReason } : {}),

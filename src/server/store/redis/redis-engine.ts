@@ -90,7 +90,7 @@ export async function createRedisEngine(
     createRateLimiter: (limits) => createRedisRateLimiter(connections, limits),
     async ping() {
       try {
-        if (connections.mode === 'cluster') await connections.client.ping();
+        if (connections.mode === 'cluster') await expectClusterOk(connections.client);
         else await expectPrimary(connections.client);
       } catch (error) {
         failed();
@@ -164,6 +164,24 @@ function watchConnection(connections: RedisConnections, log: Logger, stats: Engi
     });
   }
   return watch;
+}
+
+/**
+ * A round trip that fails unless the cluster serves commands: a node answers PING while its cluster
+ * is down (a master lost with no replica to take over), and then refuses every command with
+ * CLUSTERDOWN. For a user not allowed CLUSTER INFO, a PING is the check.
+ */
+async function expectClusterOk(client: RedisClient): Promise<void> {
+  let info: string;
+  try {
+    info = String(await client.call('CLUSTER', 'INFO'));
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
+    await client.ping();
+    return;
+  }
+  const state = /^cluster_state:(\w+)/m.exec(info)?.[1];
+  if (state !== 'ok') throw new Error(`the Redis cluster's state is ${state ?? 'unknown'}: it refuses commands`);
 }
 
 /**

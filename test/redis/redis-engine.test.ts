@@ -41,6 +41,8 @@ suite('Redis engine', () => {
   };
   let a: RedisHush;
   let b: RedisHush;
+  /** Connections subscribed to the room's channel, as Redis counts them. */
+  const channelSubscribers = async (roomId: string) => Number(((await reader.call('PUBSUB', 'NUMSUB', roomChannel(roomId))) as [string, number])[1]);
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -154,7 +156,6 @@ suite('Redis engine', () => {
   describe('across instances', () => {
     it('a room held by one instance goes without pub/sub until a second instance holds a socket of it, and back', async () => {
       const { roomId, members } = await roomWithMembers(a, 3);
-      const channel = roomChannel(roomId);
       // Events the two instances received from Redis.
       const pushes = () => a.engine.bus.stats.received + b.engine.bus.stats.received;
       const one = await connect(a, members[0]!, roomId);
@@ -178,10 +179,10 @@ suite('Redis engine', () => {
       await three.socket.waitForCount('message', 37);
       expect(two.socket.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       expect(three.socket.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 37 }, (_, i) => i + 4));
-      expect(Number(((await reader.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1])).toBe(2);
+      expect(await channelSubscribers(roomId)).toBe(2);
       // b leaves: a is the only subscriber again.
       three.socket.close();
-      await eventually(async () => Number(((await reader.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]) === 1, 3000, 'b unsubscribed');
+      await eventually(async () => (await channelSubscribers(roomId)) === 1, 3000, 'b unsubscribed');
       await sleep(200);
       const settled = pushes();
       one.socket.send({ type: 'send', id: 'after', body: 'x' });
@@ -197,9 +198,8 @@ suite('Redis engine', () => {
       const soloHere = await connect(a, solo.members[0]!, solo.roomId);
       const sharedHere = await connect(a, shared.members[0]!, shared.roomId);
       const sharedThere = await connect(b, shared.members[1]!, shared.roomId);
-      const subscribers = async (roomId: string) => Number(((await reader.call('PUBSUB', 'NUMSUB', roomChannel(roomId))) as [string, number])[1]);
-      await eventually(async () => (await subscribers(shared.roomId)) === 2, 3000, 'both instances subscribed');
-      expect(await subscribers(solo.roomId)).toBe(1);
+      await eventually(async () => (await channelSubscribers(shared.roomId)) === 2, 3000, 'both instances subscribed');
+      expect(await channelSubscribers(solo.roomId)).toBe(1);
       await sleep(200); // presence changes are published; let them arrive
       const [receivedA, receivedB] = [a.engine.bus.stats.received, b.engine.bus.stats.received];
       // One policy object and one event-loop turn: one script call for both messages.
@@ -353,7 +353,6 @@ suite('Redis engine', () => {
       const solo = await engine();
       const roomId = randomBytes(16).toString('base64url');
       await solo.store.createRoom({ roomId, capacity: 2, expiresAt: solo.clock.now() + 60_000 });
-      const numsub = async () => Number(((await reader.call('PUBSUB', 'NUMSUB', roomChannel(roomId))) as [string, number])[1]);
       await solo.bus.subscribe(roomId);
       expect(solo.bus.holds(roomId)).toBe(true);
       // The last socket leaves while a send is on its way; a new socket arrives before the leave completes.
@@ -362,14 +361,13 @@ suite('Redis engine', () => {
       await solo.bus.subscribe(roomId);
       await Promise.all([sending, leaving]);
       await sleep(50);
-      expect(await numsub()).toBe(1);
+      expect(await channelSubscribers(roomId)).toBe(1);
       expect(solo.bus.holds(roomId)).toBe(true);
     });
 
     it('an instance subscribes to a room only while it holds a socket of it', async () => {
       const { roomId, members } = await roomWithMembers(a, 1);
-      const channel = roomChannel(roomId);
-      const subscribers = async () => Number(((await reader.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+      const subscribers = () => channelSubscribers(roomId);
       expect(await subscribers()).toBe(0);
       const first = await connect(a, members[0]!, roomId);
       const second = await connect(a, members[0]!, roomId);

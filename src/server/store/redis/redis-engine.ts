@@ -169,33 +169,33 @@ function watchConnection(connections: RedisConnections, log: Logger, stats: Engi
 /**
  * A round trip that fails unless the cluster serves commands: a node answers PING while its cluster
  * is down (a master lost with no replica to take over), and then refuses every command with
- * CLUSTERDOWN. For a user not allowed CLUSTER INFO, a PING is the check.
+ * CLUSTERDOWN.
  */
 async function expectClusterOk(client: RedisClient): Promise<void> {
-  let info: string;
-  try {
-    info = String(await client.call('CLUSTER', 'INFO'));
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
-    await client.ping();
-    return;
-  }
-  const state = /^cluster_state:(\w+)/m.exec(info)?.[1];
+  const info = await callOrPing(client, 'CLUSTER', 'INFO');
+  if (info === undefined) return;
+  const state = /^cluster_state:(\w+)/m.exec(String(info))?.[1];
   if (state !== 'ok') throw new Error(`the Redis cluster's state is ${state ?? 'unknown'}: it refuses commands`);
 }
 
-/**
- * A round trip that fails unless this Redis takes writes: a replica answers PING too. ROLE is in the
- * @dangerous ACL category; for a user without it, a PING is the check.
- */
+/** A round trip that fails unless this Redis takes writes: a replica answers PING too. */
 async function expectPrimary(client: RedisClient): Promise<void> {
-  let role: string;
+  const reply = await callOrPing(client, 'ROLE');
+  if (reply === undefined) return;
+  const [role] = reply as [string, ...unknown[]];
+  if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
+}
+
+/**
+ * The reply to a readiness command; for a Redis user its ACL does not allow it (ROLE is in the
+ * @dangerous category), undefined after a PING, which is then the check.
+ */
+async function callOrPing(client: RedisClient, command: string, ...args: string[]): Promise<unknown> {
   try {
-    [role] = (await client.call('ROLE')) as [string, ...unknown[]];
+    return await client.call(command, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOPERM')) throw error;
     await client.ping();
-    return;
+    return undefined;
   }
-  if (role !== 'master') throw new Error(`Redis is a ${role}, not a primary: it refuses writes`);
 }

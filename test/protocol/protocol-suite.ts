@@ -752,6 +752,42 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect((await socket.waitForCount('ack', 3))[2]).toMatchObject({ id: 'a3', seq: 4 });
       });
 
+      it('a send the budget refused holds back the later ones until it comes again: pipelined sends keep the order written', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 3, MESSAGE_RATE_WINDOW_SECONDS: 1 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        await sleep(1000 - (Date.now() % 1000) + 20);
+        for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) socket.send({ type: 'send', id, body: id });
+        await socket.waitForCount('ack', 3);
+        expect((await socket.waitForCount('error', 2)).map((e) => [e.code, e.id])).toEqual([['rate_limited', 'a4'], ['rate_limited', 'a5']]);
+        // The next window: a send written after a4 and a5 (in flight when they were refused) reaches the
+        // store first; it waits for a4 rather than overtaking it.
+        await sleep(1000 - (Date.now() % 1000) + 20);
+        socket.send({ type: 'send', id: 'a6', body: 'a6' });
+        expect(await socket.next('error', (e) => e.id === 'a6')).toMatchObject({ code: 'rate_limited' });
+        socket.send({ type: 'send', id: 'a4', body: 'a4' });
+        socket.send({ type: 'send', id: 'a5', body: 'a5' });
+        const acks = await socket.waitForCount('ack', 5);
+        expect(acks.slice(3).map((ack) => [ack.id, ack.seq])).toEqual([['a4', 4], ['a5', 5]]);
+      });
+
+      it('the hold of a refused send that never comes again lasts one more window at most', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 1, MESSAGE_RATE_WINDOW_SECONDS: 1 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const { socket } = await connect(limited, members[0]!, roomId);
+        await sleep(1000 - (Date.now() % 1000) + 20);
+        socket.send({ type: 'send', id: 'x1', body: 'x' });
+        socket.send({ type: 'send', id: 'x2', body: 'x' });
+        expect(await socket.next('error', (e) => e.id === 'x2')).toMatchObject({ code: 'rate_limited' });
+        await sleep(1000 - (Date.now() % 1000) + 20);
+        socket.send({ type: 'send', id: 'x3', body: 'x' });
+        expect(await socket.next('error', (e) => e.id === 'x3')).toMatchObject({ code: 'rate_limited' });
+        // Two windows after x2's refusal, x3 goes through without it.
+        await sleep(1000 - (Date.now() % 1000) + 20);
+        socket.send({ type: 'send', id: 'x3', body: 'x' });
+        expect((await socket.waitForCount('ack', 2))[1]).toMatchObject({ id: 'x3', seq: 2 });
+      });
+
       it('a refused resend of a send still in flight does not cost the original its ack', async () => {
         const limited = await start({ MESSAGE_RATE_LIMIT: 1, MESSAGE_RATE_WINDOW_SECONDS: 60 });
         const { roomId, members } = await roomWithMembers(limited, 2);

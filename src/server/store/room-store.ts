@@ -42,6 +42,12 @@ export interface HistoryLimits {
  * [n·windowMs, (n+1)·windowMs)), so every instance agrees on them. Every
  * attempt counts, refused and duplicate ones too. Kept with the room, so it
  * ends with it.
+ *
+ * A send the budget refuses holds back the sender's later sends until it comes
+ * again: a client's pipelined sends that reach the store after the window
+ * renews must not be stored before the refused one, which the client resends
+ * first. The hold lasts while the refusal's window or the next one runs, so a
+ * send that never comes again delays the rest by at most a window.
  */
 export interface SendBudget {
   points: number;

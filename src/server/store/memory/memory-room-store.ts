@@ -33,6 +33,9 @@ interface BudgetWindow {
   /** floor(now / windowMs): windows are aligned to the clock, as in the Redis engine. */
   window: number;
   used: number;
+  /** The send the budget last refused, which the sender's later sends wait for (SendBudget), and the window it was refused in. */
+  heldId: string | undefined;
+  heldWindow: number;
 }
 
 export class MemoryRoomStore implements RoomStore {
@@ -111,7 +114,7 @@ export class MemoryRoomStore implements RoomStore {
     const now = this.clock.now();
     const room = this.live(roomId, now);
     if (!room) return { kind: 'not_found' };
-    if (!this.spend(room, draft.from, policy.sendBudget, now)) return { kind: 'rate_limited' };
+    if (!this.spend(room, draft.from, policy.sendBudget, now, draft.id)) return { kind: 'rate_limited' };
     // Scoped by sender: one member cannot claim (or learn the fate of) another member's ids.
     const key = idKey(draft.id);
     const previousSeq = room.sent.find(draft.from, draft.id, key);
@@ -185,18 +188,28 @@ export class MemoryRoomStore implements RoomStore {
     return this.rooms.has(roomId);
   }
 
-  /** Spends one point of `memberId`'s budget in the current window; false when it is spent. */
-  private spend(room: MemoryRoom, memberId: string, budget: SendBudget, now: number): boolean {
+  /**
+   * Spends one point of `memberId`'s budget in the current window; false when it is spent, or when
+   * `sendId` is a send that must wait for one refused before it (SendBudget).
+   */
+  private spend(room: MemoryRoom, memberId: string, budget: SendBudget, now: number, sendId?: string): boolean {
     const window = Math.floor(now / budget.windowMs);
     let current = room.budgets.get(memberId);
-    if (!current) room.budgets.set(memberId, (current = { window, used: 0 }));
+    if (!current) room.budgets.set(memberId, (current = { window, used: 0, heldId: undefined, heldWindow: 0 }));
     // As in the Redis engine: the same window, or a stored one just ahead (a clock stepping back a
     // little), counts on; anything else (a later window, or one far ahead after a clock step) starts afresh.
     if (window !== current.window && window + 1 !== current.window) {
       current.window = window;
       current.used = 0;
     }
-    return ++current.used <= budget.points;
+    const within = ++current.used <= budget.points;
+    if (sendId === undefined) return within;
+    if (current.heldId !== undefined && window <= current.heldWindow + 1) {
+      if (sendId !== current.heldId) return false;
+    }
+    current.heldId = within ? undefined : sendId;
+    current.heldWindow = window;
+    return within;
   }
 
   private live(roomId: string, now = this.clock.now()): MemoryRoom | undefined {

@@ -16,6 +16,8 @@ export const metaKey = (roomId: string) => `${base(roomId)}meta`;
 export const windowField = (memberId: string) => `bw:${memberId}`;
 /** …and the sends it made in that window. */
 export const usedField = (memberId: string) => `bu:${memberId}`;
+/** Meta field: `<window>:<id>` of the member's send the budget last refused, which its later sends wait for (SendBudget); '' when none. */
+export const heldField = (memberId: string) => `bh:${memberId}`;
 
 /** HASH tokenHash → memberId: the seats. */
 export const seatsKey = (roomId: string) => `${base(roomId)}seats`;

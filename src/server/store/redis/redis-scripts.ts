@@ -55,6 +55,24 @@ local function spend(stored_window, stored_used, window)
 end
 `;
 
+/**
+ * The hold of a refused send on the sender's later ones (room-store.ts SendBudget): held is the stored
+ * '<window>:<id>' (false or '' when none), window the window of now (text), id this send's, within
+ * whether the budget took it. Returns whether the send may go on, and the hold to store ('' for none).
+ */
+const KEEP_ORDER = `
+local function keep_order(held, window, id, within)
+  if held and held ~= '' then
+    local colon = string.find(held, ':', 1, true)
+    if tonumber(window) <= tonumber(string.sub(held, 1, colon - 1)) + 1 and string.sub(held, colon + 1) ~= id then
+      return false, held
+    end
+  end
+  if within then return true, '' end
+  return false, window .. ':' .. id
+end
+`;
+
 /** Members in joining order with an online flag: 1 if any lease of theirs is still running. */
 const PRESENCE = `
 local function presence(members_key, presence_key, now)
@@ -131,7 +149,7 @@ return {'seated', ARGV[2], 1}
  * Returns one result per message: {3} (no room) | {0, 'seq:sentAt'} (duplicate) | {1, seq} (published)
  * | {4, seq} (appended, not published: the caller delivers it) | {2} (over budget).
  */
-const APPEND_MESSAGES = `${HEADER}${SPEND}
+const APPEND_MESSAGES = `${HEADER}${SPEND}${KEEP_ORDER}
 local points = tonumber(ARGV[2])
 local max_messages = tonumber(ARGV[3])
 local max_bytes = tonumber(ARGV[4])
@@ -140,21 +158,28 @@ for m = 1, #KEYS / 3 do
   local meta_key, history_key, ids_key = KEYS[m * 3 - 2], KEYS[m * 3 - 1], KEYS[m * 3]
   local from, frame_tail, held = ARGV[m * 4 + 3], ARGV[m * 4 + 5], ARGV[m * 4 + 6]
   local scoped = from .. '\\0' .. ARGV[m * 4 + 4]
-  -- The budget's meta fields, named as redis-keys.ts windowField and usedField name them.
-  local window_field, used_field = 'bw:' .. from, 'bu:' .. from
-  local meta = redis.call('HMGET', meta_key, 'v', 'expiresAt', 'seq', 'bytes', window_field, used_field)
+  -- The budget's meta fields, named as redis-keys.ts windowField, usedField and heldField name them.
+  local window_field, used_field, held_field = 'bw:' .. from, 'bu:' .. from, 'bh:' .. from
+  local meta = redis.call('HMGET', meta_key, 'v', 'expiresAt', 'seq', 'bytes', window_field, used_field, held_field)
   local expires_at = meta[2]
   local window, used = spend(meta[5], meta[6], ARGV[1])
+  local may_go, hold = keep_order(meta[7], ARGV[1], ARGV[m * 4 + 4], used <= points)
+  -- The budget fields to write; the hold only when it changed (a sender never refused has none).
+  local budget = {window_field, window, used_field, used}
+  if hold ~= (meta[7] or '') then
+    budget[5] = held_field
+    budget[6] = hold
+  end
   if meta[1] ~= '${FORMAT}' or not expires_at then
     results[m] = {3}
-  elseif used > points then
-    redis.call('HSET', meta_key, window_field, window, used_field, used)
+  elseif not may_go then
+    redis.call('HSET', meta_key, unpack(budget))
     results[m] = {2}
   else
     local seq_text = string.format('%d', tonumber(meta[3]) + 1)
     if redis.call('ZADD', ids_key, 'NX', seq_text, scoped) == 0 then
       -- A resend of a retained message: the original's seq is its score, its sentAt is in its entry.
-      redis.call('HSET', meta_key, window_field, window, used_field, used)
+      redis.call('HSET', meta_key, unpack(budget))
       local original = tonumber(redis.call('ZSCORE', ids_key, scoped))
       local oldest = tonumber(meta[3]) - redis.call('LLEN', history_key) + 1
       local entry = redis.call('LINDEX', history_key, original - oldest)
@@ -176,7 +201,7 @@ for m = 1, #KEYS / 3 do
         local old_scoped = scoped_id(old)
         if old_scoped then redis.call('ZREM', ids_key, old_scoped) end
       end
-      redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, window_field, window, used_field, used)
+      redis.call('HSET', meta_key, 'seq', seq_text, 'bytes', bytes, unpack(budget))
       -- The room's channel: its meta key with 'events' for 'meta' (redis-keys.ts).
       local channel = string.sub(meta_key, 1, -5) .. 'events'
       if held == '1' and redis.call('PUBSUB', 'NUMSUB', channel)[2] == 1 then

@@ -8,7 +8,8 @@
  *
  *   npx tsx bench/steady.ts --targets memory,redis1 --rate 11000 --steps 3 --step-ms 5000 [--perf] [--perf-record DIR]
  *
- * --variant K=V,K2=V2 (repeatable) also runs every Hush target with those extra settings.
+ * --variant K=V,K2=V2 (repeatable) also runs every Hush target with those extra settings (with --compare,
+ * on both builds).
  * --compare REV also runs every Hush target as built from git revision REV, interleaved with
  * the working tree's, so a change is measured against its baseline in the same minutes.
  * --cpu-profile DIR writes a V8 CPU profile of the first server process of each Hush target over
@@ -175,7 +176,12 @@ async function main(): Promise<void> {
     for (const name of names) {
       if (baselineEntry && !REFERENCE_TARGETS.has(name)) variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
       variants.push({ name, label: name });
-      if (!REFERENCE_TARGETS.has(name)) values.variant.forEach((text, i) => variants.push({ name, label: `${name}[${text}]`, env: settings[i]! }));
+      if (REFERENCE_TARGETS.has(name)) continue;
+      values.variant.forEach((text, i) => {
+        // A variant runs on both builds, so that a setting (say, a V8 trace) can be read on each side of an A/B.
+        if (baselineEntry) variants.push({ name, label: `${name}@${values.compare}[${text}]`, entry: baselineEntry, env: settings[i]! });
+        variants.push({ name, label: `${name}[${text}]`, env: settings[i]! });
+      });
     }
     for (const { name, label, entry, env } of variants) {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).

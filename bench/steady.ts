@@ -25,6 +25,8 @@
  * prints how long the server's main thread and the load generators waited for a core once runnable: the
  * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
  * machine's; one it spends running is its own.
+ * --gc-bytes runs every Hush process with --trace-gc-nvp and prints, for each step, the bytes its collector saw
+ * allocated and promoted per delivered message, and its scavenges and mark-compacts (bench/gc-tally.ts).
  * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
  * its last second (`perf record -g`, JS names from --perf-basic-prof), into DIR/<target>.perf.data; read them
  * with bench/perf-summary.ts.
@@ -40,6 +42,7 @@ import { GeneratorPool } from './generator-pool.js';
 import { connectInspector, type Inspector } from './inspector.js';
 import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
+import { GcTally } from './gc-tally.js';
 import { describeGcBetween, readPauses } from './server-pauses.js';
 import { measureStep, ourPids } from './scenarios/step.js';
 import { buildHushRevision, ensureHushBuild, redisCommand, REFERENCE_TARGETS, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
     pauses: { type: 'boolean', default: false },
+    'gc-bytes': { type: 'boolean', default: false },
     sched: { type: 'boolean', default: false },
   },
 });
@@ -173,6 +177,8 @@ async function main(): Promise<void> {
     // With --variant KEY=VALUE[,KEY=VALUE…], every Hush target also runs with those settings.
     const settings = values.variant.map((text) => Object.fromEntries(text.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])));
     const variants: Array<{ name: TargetName; label: string; entry?: string; env?: Record<string, string> }> = [];
+    const gcTallies = new Map<string, GcTally>();
+    const gcPerMessage = new Map<string, Array<{ allocated: number; promoted: number }>>();
     for (const name of names) {
       if (baselineEntry && !REFERENCE_TARGETS.has(name)) variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
       variants.push({ name, label: name });
@@ -186,9 +192,22 @@ async function main(): Promise<void> {
     for (const { name, label, entry, env } of variants) {
       // A variant's NODE_ARGS are Node.js options of the server processes (V8 flags cannot go in NODE_OPTIONS).
       const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
-      const nodeArgs = [...(values['perf-record'] ? ['--perf-basic-prof'] : []), ...(extraNodeArgs ? extraNodeArgs.split(' ') : [])];
+      const traceGc = values['gc-bytes'] && !REFERENCE_TARGETS.has(name);
+      const nodeArgs = [
+        ...(values['perf-record'] ? ['--perf-basic-prof'] : []),
+        ...(traceGc ? ['--trace-gc-nvp'] : []),
+        ...(extraNodeArgs ? extraNodeArgs.split(' ') : []),
+      ];
       const inspectPort = values['cpu-profile'] || values['heap-profile'] ? await freePort() : undefined;
-      const target = await startTarget(name, { nodeArgs, ...(entry ? { entry } : {}), env: settings, ...(inspectPort ? { inspectPort } : {}) });
+      const tally = traceGc ? new GcTally() : undefined;
+      const target = await startTarget(name, {
+        nodeArgs,
+        ...(entry ? { entry } : {}),
+        env: settings,
+        ...(inspectPort ? { inspectPort } : {}),
+        ...(tally ? { onHushLine: (line: string) => tally.feed(line) } : {}),
+      });
+      if (tally) gcTallies.set(label, tally);
       // The generators group rooms by target name; a variant gets its own group.
       target.name = label as TargetName;
       targets.push(target);
@@ -226,7 +245,18 @@ async function main(): Promise<void> {
           includeObjectsCollectedByMinorGC: values['heap-collected'] === 'all',
         });
         const pausesBefore = values.pauses ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
+        const gcTally = gcTallies.get(target.name);
+        gcTally?.take(); // what came before this step
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
+        if (gcTally) {
+          const gc = gcTally.take();
+          const perMessage = { allocated: gc.allocatedBytes / figures.received, promoted: gc.promotedBytes / figures.received };
+          gcPerMessage.set(target.name, [...(gcPerMessage.get(target.name) ?? []), perMessage]);
+          log(
+            `          collector: ${round(perMessage.allocated)} bytes allocated and ${round(perMessage.promoted)} promoted per delivered message; ` +
+              `${gc.scavenges} scavenges (${round(gc.scavengeMs)} ms), ${gc.markCompacts} mark-compacts (${round(gc.markCompactMs)} ms)`,
+          );
+        }
         if (pausesBefore) {
           const pausesAfter = await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http)));
           pausesAfter.forEach((after, i) =>
@@ -270,6 +300,14 @@ async function main(): Promise<void> {
       const [q1, median, q3] = quartiles(cpu.get(target.name)!);
       const [r1, ratio, r3] = quartiles(ratios.get(target.name)!);
       log(`  ${target.name.padEnd(28)} ${round(median!)} (${round(q1!)}–${round(q3!)})  ×${round(ratio!)} (${round(r1!)}–${round(r3!)})`);
+    }
+    if (gcPerMessage.size > 0) {
+      log('\nBytes per delivered message (median over the steps): allocated, promoted:');
+      for (const [name, steps] of gcPerMessage) {
+        const [, allocated] = quartiles(steps.map((one) => one.allocated));
+        const [, promoted] = quartiles(steps.map((one) => one.promoted));
+        log(`  ${name.padEnd(28)} ${round(allocated!)}  ${round(promoted!)}`);
+      }
     }
   } finally {
     pool.close();

@@ -80,6 +80,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Open files the process will need; it is started under `ulimit -n` when the inherited soft limit is lower. */
   openFiles?: number;
+  /** Called with every whole line the process writes to stdout or stderr. */
+  onLine?: (line: string) => void;
 }
 
 export function spawnManaged(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
@@ -113,6 +115,18 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   whole?.write(`# ${command} ${args.join(' ')} ${JSON.stringify(options.env ?? {})}\n`);
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const { onLine } = options;
+  if (onLine) {
+    // Each stream keeps its own unfinished last line.
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) onLine(line);
+      });
+    }
+  }
   if (whole) {
     child.stdout?.pipe(whole, { end: false });
     child.stderr?.pipe(whole, { end: false });
@@ -248,6 +262,7 @@ export async function startHush(
   openFiles?: number,
   nodeArgs: string[] = [],
   entry = HUSH_ENTRY,
+  onLine?: (line: string) => void,
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawnManaged(name, process.execPath, [...nodeArgs, entry], {
@@ -255,6 +270,7 @@ export async function startHush(
     cwd: dirname(entry),
     env: { ...HUSH_BENCH_ENV, ...env, PORT: String(port) },
     ...(openFiles ? { openFiles } : {}),
+    ...(onLine ? { onLine } : {}),
   });
   const endpoint = endpointAt(port);
   await waitUntil(child, () => httpOk(`${endpoint.http}/healthz`));
@@ -324,6 +340,8 @@ export interface TargetOptions {
   inspectPort?: number;
   /** Hush's entry point (default: the private build of the working tree; see buildHushRevision). */
   entry?: string;
+  /** Called with every line a Hush server process of the target writes (not the relay's, Socket.IO's or redis-server's). */
+  onHushLine?: (line: string) => void;
   /** Extra environment of the Hush processes (settings to compare). */
   env?: Record<string, string>;
 }
@@ -338,7 +356,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     return { name, endpoints: [reference.endpoint], serverPids: [reference.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => reference.process.stop() };
   }
   if (name === 'memory') {
-    const hush = await startHush('hush (memory)', { ...options.env }, openFiles, firstArgs, options.entry);
+    const hush = await startHush('hush (memory)', { ...options.env }, openFiles, firstArgs, options.entry, options.onHushLine);
     return { name, endpoints: [hush.endpoint], serverPids: [hush.process.pid], redisPid: undefined, redisPids: [], inspectPort, stop: () => hush.process.stop() };
   }
   const redis = await startRedis();
@@ -348,7 +366,8 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
       instances.push(await startReference('socketio', openFiles, firstArgs, redis.url));
     } else {
       for (let i = 0; i < (name === 'redis2' ? 2 : 1); i++) {
-        instances.push(await startHush(`hush (redis #${i + 1})`, { ...options.env, REDIS_URL: redis.url }, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry));
+        const env = { ...options.env, REDIS_URL: redis.url };
+        instances.push(await startHush(`hush (redis #${i + 1})`, env, openFiles, i === 0 ? firstArgs : nodeArgs, options.entry, options.onHushLine));
       }
     }
   } catch (error) {

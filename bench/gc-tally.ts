@@ -17,7 +17,8 @@ export interface GcFigures {
   markCompactMs: number;
 }
 
-const GC_LINE = / gc=(\w+) /;
+/** `[<pid>:<isolate>]   <ms> ms: pause=<ms> mutator=<ms> gc=<kind> …`, as Node 20's V8 prints it. */
+const GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: pause=[\d.]+ mutator=[\d.]+ gc=(\w+) /;
 
 export class GcTally {
   private figures: GcFigures = GcTally.empty();

@@ -1,0 +1,52 @@
+/**
+ * bench/gc-tally.ts reads V8's --trace-gc-nvp lines (bench/steady.ts --gc-bytes). Fed the real
+ * output of a Node process that allocates and keeps some of it, through the same line listener
+ * the bench uses, it must count that process's collections and bytes; if V8's line format or the
+ * parser drifted, the figures would read zero.
+ */
+import { describe, expect, it } from 'vitest';
+import { GcTally } from '../../bench/gc-tally.js';
+import { spawnManaged } from '../../bench/targets.js';
+
+// Allocates about 200 MB of short-lived arrays while keeping every 50th (about 4 MB), then exits.
+const ALLOCATE = `
+const kept = [];
+for (let i = 0; i < 200_000; i++) {
+  const garbage = new Array(120).fill(i);
+  if (i % 50 === 0) kept.push(garbage);
+}
+globalThis.kept = kept;
+`;
+
+describe('GcTally (bench/steady.ts --gc-bytes)', () => {
+  it("sums a real process's scavenges, allocation and promotion from its --trace-gc-nvp lines", async () => {
+    const tally = new GcTally();
+    const child = spawnManaged('gc-trace', process.execPath, ['--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => tally.feed(line) });
+    // It exits by itself once it has allocated; its last lines may still be in the pipe then.
+    const deadline = Date.now() + 30_000;
+    const figures = tally.take();
+    const add = (more: ReturnType<GcTally['take']>) => {
+      for (const key of Object.keys(figures) as Array<keyof typeof figures>) figures[key] += more[key];
+    };
+    while (!(child.exited && figures.allocatedBytes > 50_000_000) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      add(tally.take());
+    }
+    expect(child.exited).toBe(true);
+    expect(figures.scavenges).toBeGreaterThan(3);
+    expect(figures.allocatedBytes).toBeGreaterThan(50_000_000);
+    // Every 50th array survives: some of it is promoted, far from all of what was allocated.
+    expect(figures.promotedBytes).toBeGreaterThan(500_000);
+    expect(figures.promotedBytes).toBeLessThan(figures.allocatedBytes / 4);
+    expect(figures.scavengeMs).toBeGreaterThan(0);
+    // Taking resets.
+    expect(tally.take().scavenges).toBe(0);
+  });
+
+  it('ignores lines that are not the collector’s', () => {
+    const tally = new GcTally();
+    tally.feed('{"level":40,"msg":"pause=1 mutator=2 gc=s allocated=5 promoted=7 (a log line quoting the collector)"}');
+    tally.feed('listening on 127.0.0.1:3000');
+    expect(tally.take()).toEqual({ allocatedBytes: 0, promotedBytes: 0, scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 });
+  });
+});

@@ -111,7 +111,7 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   // BENCH_SERVER_OUTPUT=DIR keeps every process's whole output (say, a server's --trace-gc) in DIR/<name>-<pid>.log.
   const outputDir = process.env.BENCH_SERVER_OUTPUT;
   const whole = outputDir ? createWriteStream(join(outputDir, `${name}-${child.pid}.log`)) : undefined;
-  // First line: the settings this process was given beyond the bench's own environment (a --variant's, say).
+  // First line: the command and the environment it was given on top of the bench's own (a --variant's settings among them).
   whole?.write(`# ${command} ${args.join(' ')} ${JSON.stringify(options.env ?? {})}\n`);
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -150,6 +150,12 @@ function stepCell(step: StepFigures | null | undefined): string {
   return step ? `${fmt(step.p50Ms)} / ${fmt(step.p99Ms)}` : '—';
 }
 
+/** Bytes the collector saw allocated / promoted per delivered message (Hush targets of runs that recorded it). */
+function gcCell(figures: { allocatedBytesPerMsg?: number | null; promotedBytesPerMsg?: number | null }): string {
+  if (figures.allocatedBytesPerMsg == null || figures.promotedBytesPerMsg == null) return '—';
+  return `${int(figures.allocatedBytesPerMsg)} / ${int(figures.promotedBytesPerMsg)}`;
+}
+
 function cpuCell(figures: Pick<StepFigures, 'cpuUsPerMsg' | 'hushCpuUsPerMsg' | 'redisCpuUsPerMsg'> | null | undefined): string {
   if (!figures) return '—';
   if (figures.redisCpuUsPerMsg === null) return fmt(figures.cpuUsPerMsg);
@@ -215,17 +221,24 @@ export function toMarkdown(report: BenchReport): string {
     if (!cpu) lines.push(`Not measured: ${report.cpu.skipped.map((skip) => `${skip.target}: ${skip.reason}`).join('; ') || '?'}`);
     else {
       const base = cpu.targets.find((figures) => figures.target === 'relay')?.cpuUsPerMsg;
-      lines.push('| target | CPU µs per delivered message | × relay | rounds (µs/msg) | p50 / p99 ms | worst loss | other processes, cores (mean) |');
-      lines.push('|---|---:|---:|---|---:|---:|---:|');
+      lines.push(
+        '| target | CPU µs per delivered message | × relay | rounds (µs/msg) | p50 / p99 ms | worst loss | other processes, cores (mean) | Hush: bytes allocated / promoted per message |',
+      );
+      lines.push('|---|---:|---:|---|---:|---:|---:|---:|');
       for (const figures of cpu.targets) {
         const note = aboveSustainable(report, figures.target) ? ' (above its sustainable rate)' : '';
         lines.push(
           `| ${TARGET_LABELS[figures.target]}${note} | ${cpuCell(figures)} | ${fmt(ratio(figures.cpuUsPerMsg, base))} | ` +
             `${figures.rounds.map((round) => fmt(round.cpuUsPerMsg)).join(', ')} | ${fmt(figures.p50Ms)} / ${fmt(figures.p99Ms)} | ` +
-            `${fmt(figures.maxLossRatio * 100)} % | ${fmt(meanOf(figures.rounds.map((round) => round.otherCores)), 2)} |`,
+            `${fmt(figures.maxLossRatio * 100)} % | ${fmt(meanOf(figures.rounds.map((round) => round.otherCores)), 2)} | ${gcCell(figures)} |`,
         );
       }
-      for (const skip of report.cpu.skipped) lines.push(`| ${TARGET_LABELS[skip.target]} | skipped: ${skip.reason} | | | | | |`);
+      for (const skip of report.cpu.skipped) lines.push(`| ${TARGET_LABELS[skip.target]} | skipped: ${skip.reason} | | | | | | |`);
+      lines.push('');
+      lines.push(
+        'Bytes per message: what the Hush processes\' collector saw allocated in the young generation and promoted out of it, per delivered message ' +
+          '(their `--trace-gc-nvp` lines, medians over the rounds, each round with its drain).',
+      );
     }
     lines.push('');
   }

@@ -10,6 +10,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BenchContext } from './context.js';
+import { GcTally } from './gc-tally.js';
 import { GeneratorPool } from './generator-pool.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcome } from './report.js';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     if (usesRedis(name) && redisUnavailable) return redisUnavailable;
     try {
       const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir, name)}`] : [];
-      return await startTarget(name, { nodeArgs, ...startOptions });
+      return await startTarget(name, { ...startOptions, nodeArgs: [...nodeArgs, ...(startOptions.nodeArgs ?? [])] });
     } catch (error) {
       const reason = `could not start: ${messageOf(error)}`;
       if (usesRedis(name)) {
@@ -163,12 +164,19 @@ async function main(): Promise<void> {
         const running: RunningTarget[] = [];
         const skipped: Array<{ target: TargetName; reason: string }> = [];
         try {
+          // Hush's processes also report their collector (bytes allocated and promoted per message).
+          const collectors = new Map<TargetName, GcTally>();
           for (const name of options.targets) {
-            const target = await start(name, {});
+            const collector = REFERENCE_TARGETS.has(name) ? undefined : new GcTally();
+            const startOptions: TargetOptions = collector ? { nodeArgs: ['--trace-gc-nvp'], onHushLine: (line) => collector.feed(line) } : {};
+            const target = await start(name, startOptions);
             if (typeof target === 'string') skipped.push({ target: name, reason: target });
-            else running.push(target);
+            else {
+              running.push(target);
+              if (collector) collectors.set(name, collector);
+            }
           }
-          report.cpu = { result: await runCommonRate(ctx, running), skipped };
+          report.cpu = { result: await runCommonRate(ctx, running, collectors), skipped };
         } catch (error) {
           const reason = `failed: ${messageOf(error)}`;
           log(`  cpu: ${reason}`);

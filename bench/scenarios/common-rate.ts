@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
+import type { GcTally } from '../gc-tally.js';
 import type { RunningTarget, TargetName } from '../targets.js';
 import { measureStep, ourPids, type StepFigures } from './step.js';
 
@@ -24,6 +25,13 @@ export interface CommonRateFigures {
   /** Worst round's loss (a target above its sustainable rate may not drain in time). */
   maxLossRatio: number;
   errorFrames: number;
+  /**
+   * Hush targets: bytes V8's young generation allocated, and scavenges promoted, per delivered
+   * message (medians; from the processes' --trace-gc-nvp lines, bench/gc-tally.ts). Null for the
+   * reference targets, and when no round saw enough collections to be read.
+   */
+  allocatedBytesPerMsg: number | null;
+  promotedBytesPerMsg: number | null;
 }
 
 export interface CommonRateResult {
@@ -33,7 +41,12 @@ export interface CommonRateResult {
   targets: CommonRateFigures[];
 }
 
-export async function runCommonRate(ctx: BenchContext, targets: readonly RunningTarget[]): Promise<CommonRateResult> {
+/** `collectors`: a GcTally fed by each Hush target's processes (run with --trace-gc-nvp), by target name. */
+export async function runCommonRate(
+  ctx: BenchContext,
+  targets: readonly RunningTarget[],
+  collectors: ReadonlyMap<TargetName, GcTally> = new Map(),
+): Promise<CommonRateResult> {
   const { options, pool } = ctx;
   for (const target of targets) {
     const [first, second] = target.endpoints;
@@ -46,10 +59,13 @@ export async function runCommonRate(ctx: BenchContext, targets: readonly Running
 
   const ours = ourPids(ctx, targets);
   const samples = new Map<TargetName, StepFigures[]>(targets.map((target) => [target.name, []]));
+  const collected = new Map<TargetName, Array<{ allocated: number; promoted: number }>>();
   // Warm-up, not reported.
   for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: options.commonRate / 2, durationMs: 1000, ours });
   for (let round = 1; round <= options.commonRounds; round++) {
     for (const target of targets) {
+      const collector = collectors.get(target.name);
+      collector?.take(); // what came before this round
       const figures = await measureStep(ctx, target, {
         label: `round ${round}`,
         rate: options.commonRate,
@@ -59,6 +75,15 @@ export async function runCommonRate(ctx: BenchContext, targets: readonly Running
         ours,
       });
       samples.get(target.name)!.push(figures);
+      if (collector) {
+        // Includes the drain after the round: the work of the messages the round delivered. Each collection
+        // reports what was allocated since the one before, so a round needs a few of them to be read at all.
+        const gc = collector.take();
+        if (gc.scavenges >= MIN_SCAVENGES_PER_ROUND) {
+          const perMessage = { allocated: gc.allocatedBytes / figures.received, promoted: gc.promotedBytes / figures.received };
+          collected.set(target.name, [...(collected.get(target.name) ?? []), perMessage]);
+        }
+      }
     }
   }
   return {
@@ -68,6 +93,7 @@ export async function runCommonRate(ctx: BenchContext, targets: readonly Running
     targets: targets.map((target) => {
       const rounds = samples.get(target.name)!;
       const redis = rounds.map((round) => round.redisCpuUsPerMsg);
+      const gc = collectors.has(target.name) ? collected.get(target.name) : undefined;
       return {
         target: target.name,
         rounds,
@@ -78,10 +104,15 @@ export async function runCommonRate(ctx: BenchContext, targets: readonly Running
         p99Ms: median(rounds.map((round) => round.p99Ms)),
         maxLossRatio: Math.max(...rounds.map((round) => round.lossRatio)),
         errorFrames: rounds.reduce((sum, round) => sum + round.errorFrames, 0),
+        allocatedBytesPerMsg: gc ? median(gc.map((one) => one.allocated)) : null,
+        promotedBytesPerMsg: gc ? median(gc.map((one) => one.promoted)) : null,
       };
     }),
   };
 }
+
+/** Fewer collections than this in a round (tiny --smoke rounds) and its bytes per message are not read. */
+const MIN_SCAVENGES_PER_ROUND = 3;
 
 function median(values: number[]): number {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);

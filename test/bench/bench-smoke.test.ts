@@ -38,6 +38,12 @@ describe('benchmark smoke (issue 6: npm run bench works)', () => {
     // Its deliveries and acks were read through the generator's Socket.IO dialect.
     expect(report.ramp[2].result.sustainable.received).toBeGreaterThan(0);
     expect(report.cpu.result.targets.map((figures: { target: string }) => figures.target)).toEqual(['relay', 'memory', 'socketio']);
+    // Hush's collector is read (bytes per message) where its tiny rounds saw enough collections; the reference servers' never.
+    const [relayCpu, memoryCpu, socketioCpu] = report.cpu.result.targets;
+    expect(memoryCpu).toHaveProperty('allocatedBytesPerMsg');
+    if (memoryCpu.allocatedBytesPerMsg !== null) expect(memoryCpu.allocatedBytesPerMsg).toBeGreaterThan(0);
+    expect(relayCpu.allocatedBytesPerMsg).toBeNull();
+    expect(socketioCpu.allocatedBytesPerMsg).toBeNull();
     const markdown = readFileSync(join(dir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| Hush, memory |');
     expect(markdown).toMatch(/\| Hush, memory \| Socket\.IO chat \(reference\) \| \d/);

@@ -151,8 +151,8 @@ function stepCell(step: StepFigures | null | undefined): string {
 }
 
 /** Bytes the collector saw allocated / promoted per delivered message (Hush targets of runs that recorded it). */
-function gcCell(figures: { allocatedBytesPerMsg?: number | null; promotedBytesPerMsg?: number | null }): string {
-  if (figures.allocatedBytesPerMsg == null || figures.promotedBytesPerMsg == null) return '—';
+function gcCell(figures: Pick<CommonRateFigures, 'allocatedBytesPerMsg' | 'promotedBytesPerMsg'>): string {
+  if (figures.allocatedBytesPerMsg === null || figures.promotedBytesPerMsg === null) return '—';
   return `${int(figures.allocatedBytesPerMsg)} / ${int(figures.promotedBytesPerMsg)}`;
 }
 

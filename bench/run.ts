@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BenchContext } from './context.js';
-import { GcTally } from './gc-tally.js';
+import { GcTrace } from './gc-trace.js';
 import { GeneratorPool } from './generator-pool.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcome } from './report.js';
@@ -165,9 +165,9 @@ async function main(): Promise<void> {
         const skipped: Array<{ target: TargetName; reason: string }> = [];
         try {
           // Hush's processes also report their collector (bytes allocated and promoted per message).
-          const collectors = new Map<TargetName, GcTally>();
+          const collectors = new Map<TargetName, GcTrace>();
           for (const name of options.targets) {
-            const collector = REFERENCE_TARGETS.has(name) ? undefined : new GcTally();
+            const collector = REFERENCE_TARGETS.has(name) ? undefined : new GcTrace();
             const startOptions: TargetOptions = collector ? { nodeArgs: ['--trace-gc-nvp'], onHushLine: (line) => collector.feed(line) } : {};
             const target = await start(name, startOptions);
             if (typeof target === 'string') skipped.push({ target: name, reason: target });

@@ -26,7 +26,7 @@
  * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
  * machine's; one it spends running is its own.
  * --gc-bytes runs every Hush process with --trace-gc-nvp and prints, for each step, the bytes its collector saw
- * allocated and promoted per delivered message, and its scavenges and mark-compacts (bench/gc-tally.ts).
+ * allocated and promoted per delivered message, and its scavenges and mark-compacts (bench/gc-trace.ts).
  * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
  * its last second (`perf record -g`, JS names from --perf-basic-prof), into DIR/<target>.perf.data; read them
  * with bench/perf-summary.ts.
@@ -42,7 +42,7 @@ import { GeneratorPool } from './generator-pool.js';
 import { connectInspector, type Inspector } from './inspector.js';
 import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
-import { GcTally } from './gc-tally.js';
+import { bytesPerMessage, GcTrace } from './gc-trace.js';
 import { describeGcBetween, readPauses } from './server-pauses.js';
 import { measureStep, ourPids } from './scenarios/step.js';
 import { buildHushRevision, ensureHushBuild, redisCommand, REFERENCE_TARGETS, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from './targets.js';
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     // With --variant KEY=VALUE[,KEY=VALUE…], every Hush target also runs with those settings.
     const settings = values.variant.map((text) => Object.fromEntries(text.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])));
     const variants: Array<{ name: TargetName; label: string; entry?: string; env?: Record<string, string> }> = [];
-    const gcTallies = new Map<string, GcTally>();
+    const gcTraces = new Map<string, GcTrace>();
     const gcPerMessage = new Map<string, Array<{ allocated: number; promoted: number }>>();
     for (const name of names) {
       if (baselineEntry && !REFERENCE_TARGETS.has(name)) variants.push({ name, label: `${name}@${values.compare}`, entry: baselineEntry });
@@ -199,15 +199,15 @@ async function main(): Promise<void> {
         ...(extraNodeArgs ? extraNodeArgs.split(' ') : []),
       ];
       const inspectPort = values['cpu-profile'] || values['heap-profile'] ? await freePort() : undefined;
-      const tally = traceGc ? new GcTally() : undefined;
+      const trace = traceGc ? new GcTrace() : undefined;
       const target = await startTarget(name, {
         nodeArgs,
         ...(entry ? { entry } : {}),
         env: settings,
         ...(inspectPort ? { inspectPort } : {}),
-        ...(tally ? { onHushLine: (line: string) => tally.feed(line) } : {}),
+        ...(trace ? { onHushLine: (line: string) => trace.feed(line) } : {}),
       });
-      if (tally) gcTallies.set(label, tally);
+      if (trace) gcTraces.set(label, trace);
       // The generators group rooms by target name; a variant gets its own group.
       target.name = label as TargetName;
       targets.push(target);
@@ -245,12 +245,12 @@ async function main(): Promise<void> {
           includeObjectsCollectedByMinorGC: values['heap-collected'] === 'all',
         });
         const pausesBefore = values.pauses ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
-        const gcTally = gcTallies.get(target.name);
-        gcTally?.take(); // what came before this step
+        const gcTrace = gcTraces.get(target.name);
+        gcTrace?.take(); // what came before this step
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
-        if (gcTally) {
-          const gc = gcTally.take();
-          const perMessage = { allocated: gc.allocatedBytes / figures.received, promoted: gc.promotedBytes / figures.received };
+        if (gcTrace) {
+          const gc = gcTrace.take();
+          const perMessage = bytesPerMessage(gc, figures.received);
           gcPerMessage.set(target.name, [...(gcPerMessage.get(target.name) ?? []), perMessage]);
           log(
             `          collector: ${round(perMessage.allocated)} bytes allocated and ${round(perMessage.promoted)} promoted per delivered message; ` +

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
-import type { GcTally } from '../gc-tally.js';
+import { bytesPerMessage, type GcTrace } from '../gc-trace.js';
 import type { RunningTarget, TargetName } from '../targets.js';
 import { measureStep, ourPids, type StepFigures } from './step.js';
 
@@ -27,7 +27,7 @@ export interface CommonRateFigures {
   errorFrames: number;
   /**
    * Hush targets: bytes V8's young generation allocated, and scavenges promoted, per delivered
-   * message (medians; from the processes' --trace-gc-nvp lines, bench/gc-tally.ts). Null for the
+   * message (medians; from the processes' --trace-gc-nvp lines, bench/gc-trace.ts). Null for the
    * reference targets, and when no round saw enough collections to be read.
    */
   allocatedBytesPerMsg: number | null;
@@ -41,11 +41,11 @@ export interface CommonRateResult {
   targets: CommonRateFigures[];
 }
 
-/** `collectors`: a GcTally fed by each Hush target's processes (run with --trace-gc-nvp), by target name. */
+/** `collectors`: a GcTrace fed by each Hush target's processes (run with --trace-gc-nvp), by target name. */
 export async function runCommonRate(
   ctx: BenchContext,
   targets: readonly RunningTarget[],
-  collectors: ReadonlyMap<TargetName, GcTally> = new Map(),
+  collectors: ReadonlyMap<TargetName, GcTrace> = new Map(),
 ): Promise<CommonRateResult> {
   const { options, pool } = ctx;
   for (const target of targets) {
@@ -79,10 +79,7 @@ export async function runCommonRate(
         // Includes the drain after the round: the work of the messages the round delivered. Each collection
         // reports what was allocated since the one before, so a round needs a few of them to be read at all.
         const gc = collector.take();
-        if (gc.scavenges >= MIN_SCAVENGES_PER_ROUND) {
-          const perMessage = { allocated: gc.allocatedBytes / figures.received, promoted: gc.promotedBytes / figures.received };
-          collected.set(target.name, [...(collected.get(target.name) ?? []), perMessage]);
-        }
+        if (gc.scavenges >= MIN_SCAVENGES_PER_ROUND) collected.set(target.name, [...(collected.get(target.name) ?? []), bytesPerMessage(gc, figures.received)]);
       }
     }
   }

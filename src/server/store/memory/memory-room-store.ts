@@ -204,9 +204,7 @@ export class MemoryRoomStore implements RoomStore {
     }
     const within = ++current.used <= budget.points;
     if (sendId === undefined) return within;
-    if (current.heldId !== undefined && window <= current.heldWindow + 1) {
-      if (sendId !== current.heldId) return false;
-    }
+    if (current.heldId !== undefined && window <= current.heldWindow + 1 && sendId !== current.heldId) return false;
     current.heldId = within ? undefined : sendId;
     current.heldWindow = window;
     return within;

@@ -1,11 +1,11 @@
 /**
- * bench/gc-tally.ts reads V8's --trace-gc-nvp lines (bench/steady.ts --gc-bytes). Fed the real
+ * bench/gc-trace.ts reads V8's --trace-gc-nvp lines (bench/steady.ts --gc-bytes). Fed the real
  * output of a Node process that allocates and keeps some of it, through the same line listener
  * the bench uses, it must count that process's collections and bytes; if V8's line format or the
  * parser drifted, the figures would read zero.
  */
 import { describe, expect, it } from 'vitest';
-import { GcTally } from '../../bench/gc-tally.js';
+import { GcTrace } from '../../bench/gc-trace.js';
 import { spawnManaged } from '../../bench/targets.js';
 
 // Allocates about 200 MB of short-lived arrays while keeping every 50th (about 4 MB), then exits.
@@ -18,14 +18,14 @@ for (let i = 0; i < 200_000; i++) {
 globalThis.kept = kept;
 `;
 
-describe('GcTally (bench/steady.ts --gc-bytes)', () => {
+describe('GcTrace (bench/steady.ts --gc-bytes)', () => {
   it("sums a real process's scavenges, allocation and promotion from its --trace-gc-nvp lines", async () => {
-    const tally = new GcTally();
+    const tally = new GcTrace();
     const child = spawnManaged('gc-trace', process.execPath, ['--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => tally.feed(line) });
     // It exits by itself once it has allocated; its last lines may still be in the pipe then.
     const deadline = Date.now() + 30_000;
     const figures = tally.take();
-    const add = (more: ReturnType<GcTally['take']>) => {
+    const add = (more: ReturnType<GcTrace['take']>) => {
       for (const key of Object.keys(figures) as Array<keyof typeof figures>) figures[key] += more[key];
     };
     while (!(child.exited && figures.allocatedBytes > 50_000_000) && Date.now() < deadline) {
@@ -43,8 +43,23 @@ describe('GcTally (bench/steady.ts --gc-bytes)', () => {
     expect(tally.take().scavenges).toBe(0);
   });
 
+  it('counts minor mark-compacts (--minor-mc) as young-generation collections, not as full ones', async () => {
+    const trace = new GcTrace();
+    const child = spawnManaged('gc-trace-minor-mc', process.execPath, ['--minor-mc', '--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => trace.feed(line) });
+    const deadline = Date.now() + 30_000;
+    const figures = trace.take();
+    while (!(child.exited && figures.scavenges > 3) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const more = trace.take();
+      figures.scavenges += more.scavenges;
+      figures.markCompacts += more.markCompacts;
+    }
+    expect(figures.scavenges).toBeGreaterThan(3);
+    expect(figures.markCompacts).toBeLessThan(figures.scavenges);
+  });
+
   it('ignores lines that are not the collector’s', () => {
-    const tally = new GcTally();
+    const tally = new GcTrace();
     tally.feed('{"level":40,"msg":"pause=1 mutator=2 gc=s allocated=5 promoted=7 (a log line quoting the collector)"}');
     tally.feed('listening on 127.0.0.1:3000');
     expect(tally.take()).toEqual({ allocatedBytes: 0, promotedBytes: 0, scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 });

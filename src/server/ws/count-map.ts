@@ -2,27 +2,53 @@
  * Counts per key, where a key exists while its count is above zero: the
  * bookkeeping of "how many hold this" (a socket's sends awaiting an ack, a
  * client's open connections) without a zero left behind for every key seen.
+ *
+ * One key is held in fields and only further keys in a Map: a socket's sends come
+ * and go one at a time, and a Map that goes from empty to one entry and back
+ * allocates a new table each time — in old space, once the Map lives there,
+ * where only a mark-compact (a pause of tens of milliseconds) frees it.
  */
 export class CountMap<K> {
-  private readonly counts = new Map<K, number>();
+  private soleKey: K | undefined;
+  /** soleKey's count; 0 when no key is held in the fields. */
+  private soleCount = 0;
+  private others: Map<K, number> | undefined;
 
   count(key: K): number {
-    return this.counts.get(key) ?? 0;
+    if (this.soleCount > 0 && this.soleKey === key) return this.soleCount;
+    return this.others?.get(key) ?? 0;
   }
 
   increment(key: K): void {
-    this.counts.set(key, this.count(key) + 1);
+    if (this.soleCount > 0 && this.soleKey === key) {
+      this.soleCount++;
+    } else if (this.soleCount === 0 && !this.others?.has(key)) {
+      this.soleKey = key;
+      this.soleCount = 1;
+    } else {
+      const others = (this.others ??= new Map());
+      others.set(key, (others.get(key) ?? 0) + 1);
+    }
   }
 
   /** One less for `key`; a key at zero, or absent, is gone. */
   decrement(key: K): void {
+    if (this.soleCount > 0 && this.soleKey === key) {
+      if (--this.soleCount === 0) this.soleKey = undefined;
+      return;
+    }
     const left = this.count(key) - 1;
-    if (left > 0) this.counts.set(key, left);
-    else this.counts.delete(key);
+    if (left > 0) this.others!.set(key, left);
+    else this.others?.delete(key);
   }
 
   /** Forgets `key` whatever its count; true if it was there. */
   delete(key: K): boolean {
-    return this.counts.delete(key);
+    if (this.soleCount > 0 && this.soleKey === key) {
+      this.soleKey = undefined;
+      this.soleCount = 0;
+      return true;
+    }
+    return this.others?.delete(key) ?? false;
   }
 }

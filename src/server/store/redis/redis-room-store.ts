@@ -44,6 +44,7 @@ const RENEW_CHUNK = 100;
 const MAX_APPEND_BATCH = 256;
 
 interface PendingAppend {
+  policy: AppendPolicy;
   roomId: string;
   draft: MessageDraft;
   resolve(result: AppendResult): void;
@@ -55,10 +56,12 @@ export class RedisRoomStore implements RoomStore {
   private readonly leases = new Map<string, Set<string>>();
   private readonly renewTimer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
-  /** Sends of this event-loop turn, by policy (in practice there is one). */
-  private readonly pendingAppends = new Map<AppendPolicy, PendingAppend[]>();
-  /** Append script calls sent and not answered yet. */
-  private readonly appendsInFlight = new Set<Promise<void>>();
+  // Arrays, not a Map and a Set: a Map or Set that is cleared or emptied allocates a new table each time,
+  // and once it lives in old space V8 allocates that table there, where only a mark-compact frees it.
+  /** Sends gathering for the next append call; replaced by a new array at each flush. */
+  private pendingAppends: PendingAppend[] = [];
+  /** Append script calls sent and not answered yet, in no particular order. */
+  private readonly appendsInFlight: Array<Promise<void>> = [];
   private readonly redis: RedisClient;
   /** Cluster mode: the script publishes with SPUBLISH (sharded pub/sub). */
   private readonly sharded: boolean;
@@ -135,16 +138,12 @@ export class RedisRoomStore implements RoomStore {
    */
   appendMessage(roomId: string, draft: MessageDraft, policy: AppendPolicy): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      let batch = this.pendingAppends.get(policy);
-      if (!batch) {
-        if (this.pendingAppends.size === 0) {
-          // A cluster sends one message per call (its keys must share a slot): waiting would gather nothing.
-          if (this.appendWindowMs > 0 && !this.sharded) setTimeout(() => this.flushAppends(), this.appendWindowMs);
-          else setImmediate(() => this.flushAppends());
-        }
-        this.pendingAppends.set(policy, (batch = []));
+      if (this.pendingAppends.length === 0) {
+        // A cluster sends one message per call (its keys must share a slot): waiting would gather nothing.
+        if (this.appendWindowMs > 0 && !this.sharded) setTimeout(() => this.flushAppends(), this.appendWindowMs);
+        else setImmediate(() => this.flushAppends());
       }
-      batch.push({ roomId, draft, resolve, reject });
+      this.pendingAppends.push({ policy, roomId, draft, resolve, reject });
     });
   }
 
@@ -226,23 +225,32 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private flushAppends(): void {
-    const batches = [...this.pendingAppends];
-    this.pendingAppends.clear();
+    const pending = this.pendingAppends;
+    if (pending.length === 0) return;
+    this.pendingAppends = [];
     // In a cluster a script's keys must share a slot: one message per call.
     const size = this.sharded ? 1 : MAX_APPEND_BATCH;
-    for (const [policy, pending] of batches) {
-      for (let i = 0; i < pending.length; i += size) {
-        const call = this.appendBatch(policy, pending.slice(i, i + size));
-        this.appendsInFlight.add(call);
-        void call.finally(() => this.appendsInFlight.delete(call));
-      }
+    // One call takes the sends of one policy (in practice every send has the same one).
+    for (const policy of new Set(pending.map((append) => append.policy))) {
+      const sends = pending.filter((append) => append.policy === policy);
+      for (let i = 0; i < sends.length; i += size) this.trackAppend(this.appendBatch(policy, sends.slice(i, i + size)));
     }
+  }
+
+  private trackAppend(call: Promise<void>): void {
+    this.appendsInFlight.push(call);
+    void call.finally(() => {
+      const calls = this.appendsInFlight;
+      const index = calls.indexOf(call);
+      calls[index] = calls[calls.length - 1]!;
+      calls.pop();
+    });
   }
 
   /** Resolves once every append script call sent so far (and those still gathering, sent now) is answered. */
   async appendsSent(): Promise<void> {
     // The scheduled flush then finds nothing to send.
-    if (this.pendingAppends.size > 0) this.flushAppends();
+    this.flushAppends();
     await Promise.allSettled([...this.appendsInFlight]);
   }
 

@@ -271,7 +271,8 @@ async function main(): Promise<void> {
             return `longest ${round(longestMs)} ms, ${round(waitingMsPerSecond)} ms/s in all`;
           };
           log(
-            `          waiting for a core once runnable: server main thread ${describe(target.serverPids, true)}; its other threads ${describe(target.serverPids, false)}; generators ${describe(ctx.pool.pids, true)}`,
+            `          waiting for a core once runnable: server main thread ${describe(target.serverPids, true)}; its other threads ${describe(target.serverPids, false)}; ` +
+              `${target.redisPids.length > 0 ? `redis-server ${describe(target.redisPids, true)}; ` : ''}generators ${describe(ctx.pool.pids, true)}`,
           );
         }
         if (heapProfiler) await saveProfile(heapProfiler, 'HeapProfiler.stopSampling', `${values['heap-profile']}/${target.name}.heapprofile`, `heap profile of step ${step} (objects still in the heap)`);

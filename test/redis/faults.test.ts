@@ -2,7 +2,8 @@
  * Redis faults, as an instance lives through them: Redis killed and restarted
  * on the same port (everything in it is gone: nothing is on disk), a
  * partition between one instance and a Redis that keeps its data while another
- * instance goes on serving, a Redis that stalls its writes for a moment, and a
+ * instance goes on serving, a Redis that stops answering with its connections
+ * open, a Redis that stalls its writes for a moment, and a
  * Redis demoted to a replica (a failover) and promoted again. Requests fail fast with 503, sockets get `error`
  * frames, the process carries on, and once Redis is back nothing is missed.
  */
@@ -102,6 +103,51 @@ suite('Redis faults', () => {
       // A room id is a capability: the outage's warnings name rooms by their first characters only.
       expect(logs).toContain(roomId.slice(0, 4));
       expect(logs).not.toContain(roomId);
+    });
+  });
+
+  describe('Redis stops answering while its connection stays open (the process frozen by SIGSTOP)', () => {
+    let redis: RedisServer;
+    let hush: RedisHush;
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      redises.push(redis);
+      hush = await startRedisHush({ REDIS_URL: redis.url }, { tuning: { commandTimeoutMs: 600 } });
+      servers.push(hush);
+    });
+
+    it('fails what waits on it once nothing came back for the command timeout, stays up, and serves the same room again after', async () => {
+      const { roomId, members } = await roomWithMembers(hush, 2);
+      const one = await connect(hush, members[0]!, roomId);
+      const two = await connect(hush, members[1]!, roomId);
+      one.socket.send({ type: 'send', id: 'before', body: 'x' });
+      await two.socket.next('message');
+
+      redis.freeze();
+      try {
+        // The send's script call gets no reply: the connection is dropped and the send refused, not left waiting.
+        one.socket.send({ type: 'send', id: 'during', body: 'x' });
+        const refused = await one.socket.next('error', () => true, 5000);
+        expect(refused).toMatchObject({ code: 'unavailable', id: 'during' });
+        // While Redis is still frozen, requests are refused at once: the connection is down, not waited on again.
+        const asked = Date.now();
+        const created = await hush.newClient().request('POST', '/api/rooms');
+        expect(created.status).toBe(503);
+        expect(Date.now() - asked).toBeLessThan(600);
+        expect((await fetch(`${hush.baseUrl}/readyz`)).status).toBe(503);
+        expect((await fetch(`${hush.baseUrl}/healthz`)).status).toBe(200);
+      } finally {
+        redis.thaw();
+      }
+
+      await eventually(() => ready(hush), 5000, 'ready again');
+      // Redis kept its data: the same room goes on, the refused send can be sent again, and the socket stayed open.
+      one.socket.send({ type: 'send', id: 'during', body: 'x' });
+      expect((await two.socket.next('message', (frame) => frame.id === 'during')).body).toBe('x');
+      expect((await one.socket.next('ack', (frame) => frame.id === 'during')).seq).toBeGreaterThan(1);
+      expect(hush.logs.join('\n')).toContain('Socket timeout');
+      one.socket.close();
+      two.socket.close();
     });
   });
 

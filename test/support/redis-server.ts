@@ -94,6 +94,16 @@ export class RedisServer {
     await withTimeout(this.exited, 5000, 'redis-server exit');
   }
 
+  /** Stops the server's process (SIGSTOP): its connections stay open, but nothing is answered until thaw(). */
+  freeze(): void {
+    if (!this.child?.kill('SIGSTOP')) throw new Error('redis-server is not running');
+  }
+
+  /** Lets a frozen server go on (SIGCONT), with its data and connections as they were. */
+  thaw(): void {
+    if (!this.child?.kill('SIGCONT')) throw new Error('redis-server is not running');
+  }
+
   /** Asks the server to shut down the way an operator's `redis-cli shutdown` does (no forced save). */
   async shutdown(): Promise<void> {
     const client = new Redis(this.port, '127.0.0.1', { retryStrategy: () => null });

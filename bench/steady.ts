@@ -22,7 +22,7 @@
  * --pauses prints, for each server process and step, its longest event-loop stall and (Hush) its
  * garbage collections (count, time, how many over 10 and 100 ms), from its own /metrics.
  * --sched records the scheduler's events in every step (`perf sched record`, all but the step's last second) and
- * prints how long the server's main thread and the load generators waited for a core once runnable: the
+ * prints how long the server's main thread, redis-server and the load generators waited for a core once runnable: the
  * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
  * machine's; one it spends running is its own.
  * --gc-bytes runs every Hush process with --trace-gc-nvp and prints, for each step, the bytes its collector saw

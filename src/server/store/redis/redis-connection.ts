@@ -8,9 +8,9 @@
  * cluster mode there is the cluster's command connection per node and its
  * sharded subscribers (one connection per master that owns a subscribed slot).
  * Every command fails fast when Redis is
- * unreachable — no offline queue, no retries, and a connection that sent nothing
- * back for commandTimeoutMs while commands waited is dropped — so a request gets a
- * 503 instead of hanging. Used by redis-engine.ts.
+ * unreachable — no offline queue, no retries, a command timeout, and a
+ * connection that sent nothing back for as long while commands waited is
+ * dropped — so a request gets a 503 instead of hanging. Used by redis-engine.ts.
  */
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { Config } from '../../config.js';
@@ -19,7 +19,7 @@ import { HUSH_SCRIPTS, type HushScriptCommands } from './redis-scripts.js';
 export type RedisClient = (Redis | Cluster) & HushScriptCommands;
 
 export interface RedisTuning {
-  /** Commands that got no byte back for this long fail, with their connection (ioredis socketTimeout), and the requests get a 503. */
+  /** A command without a reply after this long fails, and a connection silent for this long while commands wait is dropped; the requests get a 503. */
   commandTimeoutMs: number;
   /** How long one connection attempt may take. */
   connectTimeoutMs: number;
@@ -47,9 +47,12 @@ function failFast(tuning: RedisTuning): Partial<RedisOptions> {
   return {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Not commandTimeout, which fails only the command that timed out and keeps a connection that may
-    // never answer again: with no byte from Redis for this long while commands wait, ioredis drops the
-    // connection, fails every command on it at once and reconnects.
+    // A command fails after this long whatever happens to it (a cluster retries a command whose node
+    // connection closed: this bounds the retries too)…
+    commandTimeout: tuning.commandTimeoutMs,
+    // …and a connection that sends nothing back for as long while commands wait (a hung Redis, a path
+    // that drops packets) is dropped, failing every command on it, so that later requests are refused
+    // at once while ioredis reconnects instead of each waiting out its own timeout on it.
     socketTimeout: tuning.commandTimeoutMs,
     connectTimeout: tuning.connectTimeoutMs,
   };

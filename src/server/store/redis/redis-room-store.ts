@@ -242,6 +242,7 @@ export class RedisRoomStore implements RoomStore {
     void call.finally(() => {
       const calls = this.appendsInFlight;
       const index = calls.indexOf(call);
+      if (index < 0) return;
       calls[index] = calls[calls.length - 1]!;
       calls.pop();
     });

@@ -5,7 +5,7 @@
  * parser drifted, the figures would read zero.
  */
 import { describe, expect, it } from 'vitest';
-import { GcTrace } from '../../bench/gc-trace.js';
+import { GcTrace, type GcFigures } from '../../bench/gc-trace.js';
 import { spawnManaged } from '../../bench/targets.js';
 
 // Allocates about 200 MB of short-lived arrays while keeping every 50th (about 4 MB), then exits.
@@ -18,21 +18,28 @@ for (let i = 0; i < 200_000; i++) {
 globalThis.kept = kept;
 `;
 
+/**
+ * Runs ALLOCATE in a Node process with `nodeArgs` and --trace-gc-nvp, feeding its lines to a GcTrace the way the
+ * bench does, and sums what the trace read until the process has exited and `enough` holds (at most 30 s:
+ * its last lines may still be in the pipe when it exits).
+ */
+async function traceOf(name: string, nodeArgs: string[], enough: (figures: GcFigures) => boolean): Promise<{ figures: GcFigures; trace: GcTrace; exited: boolean }> {
+  const trace = new GcTrace();
+  const child = spawnManaged(name, process.execPath, [...nodeArgs, '--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => trace.feed(line) });
+  const deadline = Date.now() + 30_000;
+  const figures = trace.take();
+  while (!(child.exited && enough(figures)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const more = trace.take();
+    for (const key of Object.keys(figures) as Array<keyof GcFigures>) figures[key] += more[key];
+  }
+  return { figures, trace, exited: child.exited };
+}
+
 describe('GcTrace (bench/steady.ts --gc-bytes)', () => {
   it("sums a real process's scavenges, allocation and promotion from its --trace-gc-nvp lines", async () => {
-    const tally = new GcTrace();
-    const child = spawnManaged('gc-trace', process.execPath, ['--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => tally.feed(line) });
-    // It exits by itself once it has allocated; its last lines may still be in the pipe then.
-    const deadline = Date.now() + 30_000;
-    const figures = tally.take();
-    const add = (more: ReturnType<GcTrace['take']>) => {
-      for (const key of Object.keys(figures) as Array<keyof typeof figures>) figures[key] += more[key];
-    };
-    while (!(child.exited && figures.allocatedBytes > 50_000_000) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      add(tally.take());
-    }
-    expect(child.exited).toBe(true);
+    const { figures, trace, exited } = await traceOf('gc-trace', [], (sum) => sum.allocatedBytes > 50_000_000);
+    expect(exited).toBe(true);
     expect(figures.scavenges).toBeGreaterThan(3);
     expect(figures.allocatedBytes).toBeGreaterThan(50_000_000);
     // Every 50th array survives: some of it is promoted, far from all of what was allocated.
@@ -40,20 +47,11 @@ describe('GcTrace (bench/steady.ts --gc-bytes)', () => {
     expect(figures.promotedBytes).toBeLessThan(figures.allocatedBytes / 4);
     expect(figures.scavengeMs).toBeGreaterThan(0);
     // Taking resets.
-    expect(tally.take().scavenges).toBe(0);
+    expect(trace.take().scavenges).toBe(0);
   });
 
   it('counts minor mark-compacts (--minor-mc) as young-generation collections, not as full ones', async () => {
-    const trace = new GcTrace();
-    const child = spawnManaged('gc-trace-minor-mc', process.execPath, ['--minor-mc', '--trace-gc-nvp', '-e', ALLOCATE], { onLine: (line) => trace.feed(line) });
-    const deadline = Date.now() + 30_000;
-    const figures = trace.take();
-    while (!(child.exited && figures.scavenges > 3) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const more = trace.take();
-      figures.scavenges += more.scavenges;
-      figures.markCompacts += more.markCompacts;
-    }
+    const { figures } = await traceOf('gc-trace-minor-mc', ['--minor-mc'], (sum) => sum.scavenges > 3);
     expect(figures.scavenges).toBeGreaterThan(3);
     expect(figures.markCompacts).toBeLessThan(figures.scavenges);
   });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, eventually, roomWithMembers, sleep, type Settings } from '../support/hush-instance.js';
 import { RedisServer, redisSkipReason } from '../support/redis-server.js';
 import { TestSocket } from '../support/test-socket.js';
+import type { RedisEngineOptions } from '../../src/server/store/redis/redis-engine.js';
 import { CuttableProxy, startRedisHush, type RedisHush } from './redis-support.js';
 
 if (redisSkipReason) console.warn(`[redis] fault tests SKIPPED: ${redisSkipReason}`);
@@ -28,14 +29,20 @@ suite('Redis faults', () => {
     await Promise.all(redises.map((redis) => redis.stop()));
   });
 
+  /** A Redis of its own and one instance on it. */
+  const startOnOwnRedis = async (engineOptions: RedisEngineOptions = {}) => {
+    const redis = await RedisServer.start();
+    redises.push(redis);
+    const hush = await startRedisHush({ REDIS_URL: redis.url }, engineOptions);
+    servers.push(hush);
+    return { redis, hush };
+  };
+
   describe('Redis killed, then restarted empty on the same port', () => {
     let redis: RedisServer;
     let hush: RedisHush;
     beforeAll(async () => {
-      redis = await RedisServer.start();
-      redises.push(redis);
-      hush = await startRedisHush({ REDIS_URL: redis.url });
-      servers.push(hush);
+      ({ redis, hush } = await startOnOwnRedis());
     });
 
     it('answers 503 unavailable fast, sends error frames, stays up, and serves again when Redis is back', async () => {
@@ -110,10 +117,7 @@ suite('Redis faults', () => {
     let redis: RedisServer;
     let hush: RedisHush;
     beforeAll(async () => {
-      redis = await RedisServer.start();
-      redises.push(redis);
-      hush = await startRedisHush({ REDIS_URL: redis.url }, { tuning: { commandTimeoutMs: 600 } });
-      servers.push(hush);
+      ({ redis, hush } = await startOnOwnRedis({ tuning: { commandTimeoutMs: 600 } }));
     });
 
     it('fails what waits on it once nothing came back for the command timeout, stays up, and serves the same room again after', async () => {
@@ -441,10 +445,7 @@ suite('Redis faults', () => {
 
   describe('a gap to fill while Redis is down', () => {
     it('is retried ever less often and logged once', async () => {
-      const redis = await RedisServer.start();
-      redises.push(redis);
-      const hush = await startRedisHush({ REDIS_URL: redis.url });
-      servers.push(hush);
+      const { redis, hush } = await startOnOwnRedis();
       const { roomId, members } = await roomWithMembers(hush, 2);
       const { socket } = await connect(hush, members[0]!, roomId);
       await redis.kill();

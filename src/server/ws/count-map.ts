@@ -15,12 +15,11 @@ export class CountMap<K> {
   private others: Map<K, number> | undefined;
 
   count(key: K): number {
-    if (this.soleCount > 0 && this.soleKey === key) return this.soleCount;
-    return this.others?.get(key) ?? 0;
+    return this.holdsSole(key) ? this.soleCount : (this.others?.get(key) ?? 0);
   }
 
   increment(key: K): void {
-    if (this.soleCount > 0 && this.soleKey === key) {
+    if (this.holdsSole(key)) {
       this.soleCount++;
     } else if (this.soleCount === 0 && !this.others?.has(key)) {
       this.soleKey = key;
@@ -33,22 +32,24 @@ export class CountMap<K> {
 
   /** One less for `key`; a key at zero, or absent, is gone. */
   decrement(key: K): void {
-    if (this.soleCount > 0 && this.soleKey === key) {
+    if (this.holdsSole(key)) {
       if (--this.soleCount === 0) this.soleKey = undefined;
       return;
     }
-    const left = this.count(key) - 1;
+    const left = (this.others?.get(key) ?? 0) - 1;
     if (left > 0) this.others!.set(key, left);
     else this.others?.delete(key);
   }
 
   /** Forgets `key` whatever its count; true if it was there. */
   delete(key: K): boolean {
-    if (this.soleCount > 0 && this.soleKey === key) {
-      this.soleKey = undefined;
-      this.soleCount = 0;
-      return true;
-    }
-    return this.others?.delete(key) ?? false;
+    if (!this.holdsSole(key)) return this.others?.delete(key) ?? false;
+    this.soleKey = undefined;
+    this.soleCount = 0;
+    return true;
+  }
+
+  private holdsSole(key: K): boolean {
+    return this.soleCount > 0 && this.soleKey === key;
   }
 }

@@ -55,6 +55,7 @@ export const HUSH_BENCH_ENV: Readonly<Record<string, string>> = {
   ROOM_CREATE_LIMIT: '1000000',
   // Every generated client comes from 127.0.0.1 (10,000 of them in the idle scenario).
   MAX_CONNECTIONS_PER_CLIENT: '1000000',
+  CLIENT_READ_LIMIT_KIB: '1000000000',
   ROOM_TTL_SECONDS: '3600',
   SHUTDOWN_TIMEOUT_MS: '1000',
 };

@@ -46,6 +46,7 @@ const deps: MemberSocketDeps = {
   store: server.engine.store,
   clockNow: () => server.engine.clock.now(),
   rateLimiter: server.engine.createRateLimiter({ keyPrefix: 'bench', points: config.MESSAGE_RATE_LIMIT, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
+  clientReadLimiter: server.engine.createRateLimiter({ keyPrefix: 'bench:read', points: 1_000_000, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
   metrics: server.metrics,
   historyLimit: config.HISTORY_LIMIT,
   rateLimitStrikes: config.RATE_LIMIT_STRIKES,
@@ -68,7 +69,7 @@ for (let r = 0; r < rooms; r++) {
     await server.service.join(roomId, token);
     const member: Member = await server.service.authenticate(roomId, token);
     const ws = new FakeSocket();
-    new MemberSocket(ws as unknown as WebSocket, `bench.${connection++}`, member, 0, deps, server.app.log);
+    new MemberSocket(ws as unknown as WebSocket, `bench.${connection++}`, member, 0, '127.0.0.1', deps, server.app.log);
     pair[side] = ws;
   }
   pairs.push(pair as Pair);

@@ -71,6 +71,13 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.MESSAGE_RATE_LIMIT,
     durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
   });
+  // History reads cost the server their size, and seats and rooms are free to take: a client's reads are bounded
+  // in bytes across all of them, besides each member's count of reads.
+  const clientReadLimiter = engine.createRateLimiter({
+    keyPrefix: 'hush:rl:read',
+    points: config.CLIENT_READ_LIMIT_KIB,
+    durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
+  });
   const roomCreateLimiter = engine.createRateLimiter({
     keyPrefix: 'hush:rl:create',
     points: config.ROOM_CREATE_LIMIT,
@@ -102,7 +109,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     }
   });
   registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
-  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, roomCreateLimiter });
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReadLimiter, roomCreateLimiter });
 
   const gateway = attachWebSocketGateway(
     app,
@@ -114,6 +121,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       store: engine.store,
       clockNow: () => engine.clock.now(),
       rateLimiter: messageLimiter,
+      clientReadLimiter,
       metrics,
       historyLimit: config.HISTORY_LIMIT,
       rateLimitStrikes: config.RATE_LIMIT_STRIKES,

@@ -62,7 +62,7 @@ export const SETTINGS = {
   MEMORY_MAX_HISTORY_BYTES: {
     schema: int(1_048_576, 1_099_511_627_776),
     default: '536870912',
-    help: 'Memory mode: bytes of history all rooms together may keep (their buffers take up to about 1.5x that, at least 4 KiB per room with messages); past it, sends get server_full.',
+    help: 'Memory mode: bytes of history all rooms together may keep (their buffers take up to about twice that plus three 16 KiB chunks per room, at least 1 KiB per room with messages); past it, sends get server_full.',
   },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
@@ -70,7 +70,12 @@ export const SETTINGS = {
   ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
   MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS; also its budget of history reads and connections per window, and (at least 32) the frames one socket may have awaiting the store.' },
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
-  RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Rejected frames in a row after which the socket is closed with 1008.' },
+  CLIENT_READ_LIMIT_KIB: {
+    schema: int(1, 1_073_741_824),
+    default: '32768',
+    help: 'KiB of history one client (an IPv4 address, or an IPv6 /64) may read per MESSAGE_RATE_WINDOW_SECONDS, history pages and WebSocket replays together, whatever rooms and seats it holds; past it, both get rate_limited.',
+  },
+  RATE_LIMIT_STRIKES: { schema: int(1, 1000), default: '10', help: 'Frames in a row refused by the rate limit (rate_limited) after which the socket is closed with 1008.' },
   MAX_CONNECTIONS_PER_CLIENT: {
     schema: int(1, 1_000_000),
     default: '500',

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { BODY_MAX_CHARS, type ChatMessage } from '../../src/shared/protocol.js';
 import { HttpClient } from '../support/http-client.js';
 import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
+import { RawWebSocket } from '../support/raw-web-socket.js';
 import { TestSocket, UpgradeRefused } from '../support/test-socket.js';
 
 export interface ProtocolTarget {
@@ -834,6 +835,32 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(socket.ofType('error').map((e) => e.code)).toEqual(['rate_limited', 'rate_limited', 'rate_limited']);
       });
 
+      it('a socket closed with 1008 is served no more, though its peer never answers the close', async () => {
+        const limited = await start({ MESSAGE_RATE_LIMIT: 2, MESSAGE_RATE_WINDOW_SECONDS: 60, RATE_LIMIT_STRIKES: 2 });
+        const { roomId, members } = await roomWithMembers(limited, 2);
+        const watcher = await connect(limited, members[1]!, roomId);
+        // A client library answers a close at once; this peer does not, so the server's side stays closing.
+        const raw = await RawWebSocket.open(limited.baseUrl, `/ws?roomId=${roomId}`, members[0]!.client.cookieHeader);
+        try {
+          await eventually(() => raw.ofType('welcome').length === 1, 5000, 'the welcome');
+          // Typing has a budget of its own (2 here): this one reaches the other member.
+          raw.sendText('{"type":"typing"}');
+          await watcher.socket.next('typing');
+          // Two sends spend the send budget, and two refusals are the two strikes that close the socket.
+          for (const id of ['a', 'b', 'over1', 'over2']) raw.sendText(`{"type":"send","id":"${id}","body":"x"}`);
+          await eventually(() => raw.closeCode !== undefined, 5000, 'the close frame');
+          expect(raw.closeCode).toBe(1008);
+          expect(raw.ofType('error').map((e) => e.code)).toEqual(['rate_limited', 'rate_limited']);
+          // Still within its typing budget, the peer goes on: nothing it sends now may be handled.
+          raw.sendText('{"type":"typing"}');
+          await sleep(300);
+          expect(watcher.socket.ofType('typing')).toHaveLength(1);
+        } finally {
+          raw.destroy();
+          watcher.socket.close();
+        }
+      });
+
       it('each connection spends the member\'s read budget, shared with history reads: reconnecting in a loop gets rate_limited and 1008', async () => {
         const limited = await start({ MESSAGE_RATE_LIMIT: 3, MESSAGE_RATE_WINDOW_SECONDS: 60 });
         const { roomId, members } = await roomWithMembers(limited, 2);
@@ -1007,6 +1034,48 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(await createFrom('::ffff:192.0.2.1')).toBe(201); // the same IPv4 address, mapped
         expect(await createFrom('192.0.2.1')).toBe(429);
         expect(await createFrom('192.0.2.2')).toBe(201);
+      });
+
+      it('history read is bounded in bytes per client address, whatever rooms and seats it uses: pages and replays alike', async () => {
+        // Each member's own budget of reads is RELAXED (100,000): only the address's bytes can refuse here.
+        const limited = await start({ CLIENT_READ_LIMIT_KIB: 30, MESSAGE_RATE_WINDOW_SECONDS: 60, TRUST_PROXY: 1 });
+        const from = (address: string) => ({ 'x-forwarded-for': address });
+        const rooms = [];
+        for (let r = 0; r < 2; r++) {
+          const { roomId, members } = await roomWithMembers(limited, 2);
+          // About 20 KiB of history in each room (sending reads nothing).
+          for (const id of ['m1', 'm2']) {
+            const sent = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id, body: 'x'.repeat(10_000) }, from('192.0.2.50'));
+            expect(sent.status).toBe(201);
+          }
+          rooms.push({ roomId, members });
+        }
+        const [one, two] = rooms as [(typeof rooms)[0], (typeof rooms)[0]];
+        const read = (member: (typeof one.members)[0], roomId: string, address: string) =>
+          member.client.request('GET', `/api/rooms/${roomId}/messages?after=0`, undefined, from(address));
+        // Two pages of 20 KiB by two seats in two rooms: the second starts within the 30 KiB and spends it.
+        expect((await read(one.members[0]!, one.roomId, '192.0.2.60')).body.messages).toHaveLength(2);
+        expect((await read(two.members[1]!, two.roomId, '192.0.2.60')).body.messages).toHaveLength(2);
+        const refused = await read(two.members[0]!, two.roomId, '192.0.2.60');
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('rate_limited');
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+        // A WebSocket's replay is a read of the same budget: a fresh seat from that address is turned away before its welcome.
+        const socket = await TestSocket.open(limited.wsUrl(one.roomId), { cookie: one.members[1]!.client.cookieHeader, headers: from('192.0.2.60') });
+        const turnedAway = await socket.next('error');
+        expect(turnedAway).toMatchObject({ code: 'rate_limited' });
+        expect(turnedAway.retryAfterMs).toBeGreaterThan(0);
+        expect((await socket.waitClosed()).code).toBe(1008);
+        expect(socket.ofType('welcome')).toHaveLength(0);
+        // Another address has a budget of its own, which a replay spends as a page does: after 20 KiB of replay, one page
+        // starts within the 30 KiB and the next is refused.
+        const replaying = await TestSocket.open(limited.wsUrl(one.roomId), { cookie: one.members[1]!.client.cookieHeader, headers: from('192.0.2.61') });
+        await replaying.next('welcome');
+        await replaying.waitForCount('message', 2);
+        replaying.close();
+        expect((await read(one.members[0]!, one.roomId, '192.0.2.61')).status).toBe(200);
+        expect((await read(one.members[0]!, one.roomId, '192.0.2.61')).status).toBe(429);
       });
 
       it.each([

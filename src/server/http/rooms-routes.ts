@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
-import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
+import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 import { clientAddressKey } from './client-address.js';
 
@@ -28,6 +28,8 @@ export interface RoomsRouteDeps {
   metrics: RoomMetrics;
   /** Per-member limiter of history reads (sends are budgeted by the store, see RoomService.send). */
   messageLimiter: RateLimiterAbstract;
+  /** Per-client limiter of history bytes read, in KiB (CLIENT_READ_LIMIT_KIB), shared with WebSocket replays. */
+  clientReadLimiter: RateLimiterAbstract;
   /** Per-IP room-creation limiter (shared across instances on Redis). */
   roomCreateLimiter: RateLimiterAbstract;
 }
@@ -54,13 +56,13 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     }
   }
 
-  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
+  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create' | 'read'): Promise<void> {
     const retryAfterMs = await spendBudget(limiter, key);
     if (retryAfterMs === undefined) return;
     metrics.rateLimited(kind);
-    throw kind === 'room_create'
-      ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs)
-      : rateLimited(retryAfterMs);
+    if (kind === 'room_create') throw new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs);
+    if (kind === 'read') throw new HushError('rate_limited', 'Too much history read from your address in a short time; wait a moment.', retryAfterMs);
+    throw rateLimited(retryAfterMs);
   }
 
   // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.
@@ -90,7 +92,11 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     const query = parse(listMessagesQuerySchema, request.query);
     // Reads have their own budget of the same size as sends: history pages are the costliest answer.
     await consume(deps.messageLimiter, readBudgetKey(member.room.roomId, member.memberId), 'message');
-    return { messages: await service.listMessages(member, query.after, query.limit) };
+    const client = clientAddressKey(request.ip);
+    await consume(deps.clientReadLimiter, client, 'read');
+    const page = await service.listMessages(member, query.after, query.limit);
+    await chargeReadBytes(deps.clientReadLimiter, client, page.framesRead);
+    return { messages: page.messages };
   });
 
   app.post('/api/rooms/:roomId/messages', async (request: RoomRequest, reply) => {

@@ -5,7 +5,7 @@
  */
 import { PAGE_MAX_MESSAGES, ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomLimits, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
-import type { RoomBus } from '../store/room-bus.js';
+import type { MessageFrame, RoomBus } from '../store/room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
 import { HushError, notAMember, rateLimited, roomNotFound } from './hush-error.js';
 import { parseMessageFrame } from './server-frames.js';
@@ -152,8 +152,9 @@ export class RoomService {
    * One page of history, oldest first. Besides `limit`, a page stops once its
    * frames pass PAGE_MAX_BYTES (it always holds at least one message), so a
    * reader cannot make the server build megabytes per request; page with `after`.
+   * `framesRead`: what the store handed over for it (the page and what did not fit), which the client pays for.
    */
-  async listMessages(member: Member, after: number, limit: number | undefined): Promise<ChatMessage[]> {
+  async listMessages(member: Member, after: number, limit: number | undefined): Promise<{ messages: ChatMessage[]; framesRead: readonly MessageFrame[] }> {
     const cap = Math.min(limit ?? this.rules.HISTORY_LIMIT, this.rules.HISTORY_LIMIT, PAGE_MAX_MESSAGES);
     const page = await this.store.readMessages(member.room.roomId, after, cap);
     let bytes = 0;
@@ -163,7 +164,7 @@ export class RoomService {
       if (messages.length > 0 && bytes > PAGE_MAX_BYTES) break;
       messages.push(parseMessageFrame(frame));
     }
-    return messages;
+    return { messages, framesRead: page.frames };
   }
 
   async typing(member: Member): Promise<void> {
@@ -183,3 +184,4 @@ export class RoomService {
     return code === 'room_full' ? new HushError('room_full', 'Every seat in this room is taken.') : roomNotFound();
   }
 }
+

@@ -14,7 +14,7 @@ import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService, SendResult } from '../room/room-service.js';
-import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
+import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
@@ -29,6 +29,8 @@ export interface MemberSocketDeps {
   store: RoomStore;
   clockNow: () => number;
   rateLimiter: RateLimiterAbstract;
+  /** The per-client budget of history bytes read (CLIENT_READ_LIMIT_KIB), which replays share with history pages. */
+  clientReadLimiter: RateLimiterAbstract;
   metrics: RoomMetrics;
   historyLimit: number;
   rateLimitStrikes: number;
@@ -86,6 +88,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     readonly connectionId: string,
     private readonly member: Member,
     private readonly after: number,
+    /** The client's key for per-client limits (clientKeyOf: its IPv4 address or IPv6 /64). */
+    private readonly clientKey: string,
     /** One object shared by every socket: hot-path loads from it then see one shape (a copy per socket gave each its own). */
     private readonly deps: MemberSocketDeps,
     /** This connection's logger (its connectionId and memberId bound). */
@@ -163,6 +167,12 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast', retryAfterMs);
       return;
     }
+    const readRetryAfterMs = await spendBudget(this.deps.clientReadLimiter, this.clientKey);
+    if (readRetryAfterMs !== undefined) {
+      this.deps.metrics.rateLimited('read');
+      this.turnAway('rate_limited', 'Too much history read from your address in a short time; wait a moment before reconnecting.', 'client read budget spent', readRetryAfterMs);
+      return;
+    }
     // Closed during that round trip: onClose has run, so attaching now would leave a socket nothing detaches.
     if (this.ws.readyState !== this.ws.OPEN) return;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
@@ -184,6 +194,8 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
     if (hub.isFirstConnectionOfMember(this.roomId, this)) await hub.publishPresence(this.roomId, members);
     // History is read after attaching, so replay and live overlap (deduplicated by seq) and never leave a gap.
     const page = await store.readMessages(this.roomId, this.after, historyLimit);
+    // Charged before the replay goes out, so that a read that follows it meets the charge (chargeReadBytes never rejects).
+    await chargeReadBytes(this.deps.clientReadLimiter, this.clientKey, page.frames);
     const { room } = this.member;
     const resumed = page.oldestSeq === 0 || this.after >= page.oldestSeq - 1;
     this.send(
@@ -242,6 +254,9 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   // ------------------------------------------------------------- inbound frames
 
   private onFrame(data: Buffer, isBinary: boolean): void {
+    // Once the server has begun the close (strikes, a slow consumer, the room's end), ws still hands over what
+    // arrives until the peer answers it or 30 s pass: a peer that never answers must not go on being served.
+    if (this.ws.readyState !== this.ws.OPEN) return;
     if (isBinary) {
       this.ws.close(CLOSE_CODES.unsupportedData, 'binary frames are not supported');
       return;

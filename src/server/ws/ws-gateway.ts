@@ -76,7 +76,7 @@ export function attachWebSocketGateway(
     }
   }
 
-  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, client: string): Promise<void> {
     const auth = await authenticate(request, url);
     if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -94,7 +94,7 @@ export function attachWebSocketGateway(
       }
       const connectionId = `${nodeId}.${(nextConnection++).toString(36)}`;
       const logger = app.log.child({ connectionId, memberId: auth.member.memberId });
-      const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, deps, logger);
+      const memberSocket = new MemberSocket(ws, connectionId, auth.member, auth.after, client, deps, logger);
       sockets.add(memberSocket);
       heartbeat.add(memberSocket);
       deps.metrics.connectionOpened();
@@ -122,7 +122,7 @@ export function attachWebSocketGateway(
     }
     perClient.increment(client);
     socket.once('close', () => perClient.decrement(client));
-    upgrade(request, socket, head, url).catch((error: unknown) => {
+    upgrade(request, socket, head, url, client).catch((error: unknown) => {
       app.log.error({ err: error }, 'upgrade failed');
       socket.destroy();
     });

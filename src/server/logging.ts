@@ -25,8 +25,21 @@ export const REDACTED_PATHS = [
  * logs keep only its first 4 characters: enough to correlate lines, not to join.
  */
 export function maskRoomIds(url: string): string {
-  // Whatever stands where a room id goes, however spelt: the router decodes `%66…` into the same id.
-  return url.replace(/(\/rooms\/|\/r\/|roomId=)([^/?&#]{5,})/g, (_match, before: string, roomId: string) => before + roomLogId(roomId));
+  // Whatever stands where a room id goes, however spelt: the router decodes `%66…` into the same id, and
+  // `/api/room%73/…` into the same route, so the match is made on the URL so decoded (which is what gets logged).
+  return decodeUnreserved(url).replace(/(\/rooms\/|\/r\/|roomId=)([^/?&#]{5,})/g, (_match, before: string, roomId: string) => before + roomLogId(roomId));
+}
+
+/**
+ * `url` with the percent-escapes of letters, digits and `-._~` decoded: every character of a route's fixed
+ * part and of a room id, and none that could change the URL's structure. Unlike decodeURI it never throws,
+ * so a malformed escape elsewhere in the URL cannot keep the rest from being decoded.
+ */
+function decodeUnreserved(url: string): string {
+  return url.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /[A-Za-z0-9._~-]/.test(char) ? char : escape;
+  });
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {

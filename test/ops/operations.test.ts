@@ -116,6 +116,9 @@ describe('what logs never hold', () => {
       // The same id percent-encoded reaches the same room: it must not reach the logs either.
       const encoded = [...roomId].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
       expect((await members[0]!.client.request('GET', `/api/rooms/${encoded}`)).status).toBe(200);
+      // So does a path whose fixed part is percent-encoded: the router decodes it as well.
+      expect((await members[0]!.client.request('GET', `/api/room%73/${roomId}`)).status).toBe(200);
+      expect((await members[0]!.client.request('GET', `/api/%72ooms/${roomId}?x=%ZZ`)).status).toBe(200); // and a malformed escape besides
       const logs = hush.logs.join('\n');
       expect(logs).toContain(`/api/rooms/${roomId.slice(0, 4)}…`);
       expect(logs).not.toContain(roomId);

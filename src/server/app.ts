@@ -20,6 +20,7 @@ import { RoomService } from './room/room-service.js';
 import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
 import { proxyTrust } from './http/client-address.js';
+import { READS_IN_FLIGHT_PER_CLIENT, ReadSlots } from './room/read-slots.js';
 
 /** Frames one socket may have awaiting the store however small MESSAGE_RATE_LIMIT is (a client resending after a reconnect). */
 const MIN_FRAMES_IN_FLIGHT = 32;
@@ -78,6 +79,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.CLIENT_READ_LIMIT_KIB,
     durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
   });
+  const readSlots = new ReadSlots(READS_IN_FLIGHT_PER_CLIENT);
   const roomCreateLimiter = engine.createRateLimiter({
     keyPrefix: 'hush:rl:create',
     points: config.ROOM_CREATE_LIMIT,
@@ -109,7 +111,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     }
   });
   registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
-  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReadLimiter, roomCreateLimiter });
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReadLimiter, readSlots, roomCreateLimiter });
 
   const gateway = attachWebSocketGateway(
     app,
@@ -122,6 +124,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       clockNow: () => engine.clock.now(),
       rateLimiter: messageLimiter,
       clientReadLimiter,
+      readSlots,
       metrics,
       historyLimit: config.HISTORY_LIMIT,
       rateLimitStrikes: config.RATE_LIMIT_STRIKES,

@@ -19,6 +19,7 @@ import { HushError, rateLimited } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
 import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
+import type { ReadSlots } from '../room/read-slots.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 import { clientAddressKey } from './client-address.js';
 
@@ -30,6 +31,8 @@ export interface RoomsRouteDeps {
   messageLimiter: RateLimiterAbstract;
   /** Per-client limiter of history bytes read, in KiB (CLIENT_READ_LIMIT_KIB), shared with WebSocket replays. */
   clientReadLimiter: RateLimiterAbstract;
+  /** Bounds the history reads of one client in flight here, so that their charges to clientReadLimiter hold. */
+  readSlots: ReadSlots;
   /** Per-IP room-creation limiter (shared across instances on Redis). */
   roomCreateLimiter: RateLimiterAbstract;
 }
@@ -56,12 +59,12 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     }
   }
 
-  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create' | 'read'): Promise<void> {
+  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create' | 'client_read'): Promise<void> {
     const retryAfterMs = await spendBudget(limiter, key);
     if (retryAfterMs === undefined) return;
     metrics.rateLimited(kind);
     if (kind === 'room_create') throw new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs);
-    if (kind === 'read') throw new HushError('rate_limited', 'Too much history read from your address in a short time; wait a moment.', retryAfterMs);
+    if (kind === 'client_read') throw new HushError('rate_limited', 'Too much history read from your address in a short time; wait a moment.', retryAfterMs);
     throw rateLimited(retryAfterMs);
   }
 
@@ -93,9 +96,12 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     // Reads have their own budget of the same size as sends: history pages are the costliest answer.
     await consume(deps.messageLimiter, readBudgetKey(member.room.roomId, member.memberId), 'message');
     const client = clientAddressKey(request.ip);
-    await consume(deps.clientReadLimiter, client, 'read');
-    const page = await service.listMessages(member, query.after, query.limit);
-    await chargeReadBytes(deps.clientReadLimiter, client, page.framesRead);
+    const page = await deps.readSlots.run(client, async () => {
+      await consume(deps.clientReadLimiter, client, 'client_read');
+      const read = await service.listMessages(member, query.after, query.limit);
+      await chargeReadBytes(deps.clientReadLimiter, client, read.framesRead);
+      return read;
+    });
     return { messages: page.messages };
   });
 

@@ -28,10 +28,9 @@ export async function spendBudget(limiter: RateLimiterAbstract, key: string): Pr
  * KiB was spent by spendBudget before the read, which refuses once the budget is gone. Reads are paid for after the
  * fact because only then is their size known. If the store fails here, the charge is lost, not the read.
  */
-export async function chargeReadBytes(limiter: RateLimiterAbstract, clientKey: string, frames: ReadonlyArray<{ length: number }>): Promise<void> {
-  // A frame's length is its size in bytes for the web client's ciphertext (base64), and close to it for any other body.
+export async function chargeReadBytes(limiter: RateLimiterAbstract, clientKey: string, frames: ReadonlyArray<string | Buffer>): Promise<void> {
   let bytes = 0;
-  for (const frame of frames) bytes += frame.length;
+  for (const frame of frames) bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
   const rest = Math.ceil(bytes / 1024) - 1;
   if (rest > 0) await limiter.penalty(clientKey, rest).catch(() => undefined);
 }

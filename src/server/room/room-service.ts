@@ -184,4 +184,3 @@ export class RoomService {
     return code === 'room_full' ? new HushError('room_full', 'Every seat in this room is taken.') : roomNotFound();
   }
 }
-

@@ -15,6 +15,7 @@ import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService, SendResult } from '../room/room-service.js';
 import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
+import type { ReadSlots } from '../room/read-slots.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
 import type { RoomStore } from '../store/room-store.js';
@@ -31,6 +32,8 @@ export interface MemberSocketDeps {
   rateLimiter: RateLimiterAbstract;
   /** The per-client budget of history bytes read (CLIENT_READ_LIMIT_KIB), which replays share with history pages. */
   clientReadLimiter: RateLimiterAbstract;
+  /** Bounds the history reads of one client in flight here (replays and pages), so that their charges hold. */
+  readSlots: ReadSlots;
   metrics: RoomMetrics;
   historyLimit: number;
   rateLimitStrikes: number;
@@ -159,7 +162,6 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
   }
 
   private async start(): Promise<void> {
-    const { hub, store, historyLimit } = this.deps;
     // A connection replays history and tells the room: a member reconnecting in a loop pays for it as for reads.
     const retryAfterMs = await spendBudget(this.deps.rateLimiter, readBudgetKey(this.roomId, this.memberId));
     if (retryAfterMs !== undefined) {
@@ -167,9 +169,17 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast', retryAfterMs);
       return;
     }
+    // The rest ends with the replay, a history read: one of this client's reads in flight here (ReadSlots).
+    await this.deps.readSlots.run(this.clientKey, () => this.admitAndReplay());
+  }
+
+  /** Checks the client's byte budget of history reads, joins the room, and sends the welcome and the replay. */
+  private async admitAndReplay(): Promise<void> {
+    const { hub, store, historyLimit } = this.deps;
+    if (this.ws.readyState !== this.ws.OPEN) return;
     const readRetryAfterMs = await spendBudget(this.deps.clientReadLimiter, this.clientKey);
     if (readRetryAfterMs !== undefined) {
-      this.deps.metrics.rateLimited('read');
+      this.deps.metrics.rateLimited('client_read');
       this.turnAway('rate_limited', 'Too much history read from your address in a short time; wait a moment before reconnecting.', 'client read budget spent', readRetryAfterMs);
       return;
     }

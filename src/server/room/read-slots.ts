@@ -28,7 +28,7 @@ export class ReadSlots {
     }
   }
 
-  /** Reads of `clientKey` in flight and waiting (for tests and metrics). */
+  /** Reads of `clientKey` in flight and waiting (what its tests look at). */
   pending(clientKey: string): { inFlight: number; waiting: number } {
     return { inFlight: this.inFlight.get(clientKey) ?? 0, waiting: this.waiting.get(clientKey)?.length ?? 0 };
   }

@@ -62,7 +62,7 @@ export const SETTINGS = {
   MEMORY_MAX_HISTORY_BYTES: {
     schema: int(1_048_576, 1_099_511_627_776),
     default: '536870912',
-    help: 'Memory mode: bytes of history all rooms together may keep (their buffers take up to about twice that plus three 16 KiB chunks per room, at least 1 KiB per room with messages); past it, sends get server_full.',
+    help: 'Memory mode: bytes of history all rooms together may keep (their buffers take up to about twice that plus three 16 KiB chunks per room, at least 1 KiB per room with messages); past it, the room holding the most gives up its oldest messages for a send in a room holding less, and its own sends get server_full.',
   },
   MESSAGE_MAX_BYTES: { schema: int(256, 1_048_576), default: '16384', help: 'Largest WebSocket frame or message request body, in bytes.' },
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },

@@ -120,15 +120,21 @@ describe('optimistic sending', () => {
   }, 60_000);
 
   it('shows a message the server cannot take as not sent, and its Retry delivers it once under the same id', async () => {
-    // A server whose rooms together may keep 1 MiB of history, filled by another room first.
-    const full = await startServer({ MEMORY_MAX_HISTORY_BYTES: 1_048_576 });
+    // A server whose rooms together may keep 1 MiB of history, filled first by rooms of one large message each:
+    // a room gives up old messages for another's send but always keeps its newest, so none can make space.
+    // Each size fills what the one before left, until even the smallest message has no room.
+    const full = await startServer({ MEMORY_MAX_HISTORY_BYTES: 1_048_576, MESSAGE_MAX_BYTES: 131_072, ROOM_CREATE_LIMIT: 1000 });
     try {
       const filler = new HttpClient(full.baseUrl, null);
-      const other = (await filler.createRoom()).body.roomId as string;
-      await filler.join(other);
-      let sent = 0;
-      for (const size of [15_000, 1_000, 20]) {
-        while ((await filler.request('POST', `/api/rooms/${other}/messages`, { id: `f${sent++}`, body: 'x'.repeat(size) })).status === 201);
+      const fillers: string[] = [];
+      for (const size of [60_000, 6_000, 600, 60, 1]) {
+        for (let status = 201; status === 201; ) {
+          const room = (await filler.createRoom()).body.roomId as string;
+          await filler.join(room);
+          fillers.push(room);
+          status = (await filler.request('POST', `/api/rooms/${room}/messages`, { id: 'f', body: 'x'.repeat(size) })).status;
+          expect([201, 503]).toContain(status);
+        }
       }
       const [alice, bob] = await Promise.all([newPerson(browser), newPerson(browser)]);
       const link = await createRoom(alice.page, full.baseUrl);
@@ -137,8 +143,8 @@ describe('optimistic sending', () => {
       const failed = alice.page.locator('[data-testid="message"][data-status="failed"]');
       await failed.waitFor({ timeout: WAIT_MS });
       const id = await failed.getAttribute('data-message-id');
-      // The other room ends and gives its share back; Retry sends the same id again.
-      expect((await filler.request('DELETE', `/api/rooms/${other}`)).status).toBe(204);
+      // A filler room ends and gives its share back; Retry sends the same id again.
+      expect((await filler.request('DELETE', `/api/rooms/${fillers[0]}`)).status).toBe(204);
       await alice.page.getByTestId('retry').click();
       await bob.page.locator(`[data-testid="message"][data-message-id="${id}"]`).waitFor({ timeout: WAIT_MS });
       await failed.waitFor({ state: 'detached', timeout: WAIT_MS });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/server/config.js';
+import { MemoryRoomStore } from '../../src/server/store/memory/memory-room-store.js';
 import { HttpClient } from '../support/http-client.js';
 import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush } from '../support/hush-instance.js';
 import { spawnHush, startHushProcess, freePort, MAIN, REPO, TSX_LOADER } from '../support/hush-process.js';
@@ -274,7 +275,7 @@ describe('TRUST_PROXY', () => {
 });
 
 describe('memory mode: history across all rooms is bounded', () => {
-  it('past MEMORY_MAX_HISTORY_BYTES, sends get server_full (WebSocket and HTTP), the process and its rooms go on, and an ended room frees its share', async () => {
+  it('past MEMORY_MAX_HISTORY_BYTES, the room holding the most gets server_full (WebSocket and HTTP), another room\'s send takes that room\'s oldest message, and an ended room frees its share', async () => {
     const hush = await startHush({ MEMORY_MAX_HISTORY_BYTES: 1_048_576, MESSAGE_RATE_LIMIT: 100_000 });
     try {
       const { roomId, members } = await roomWithMembers(hush, 2);
@@ -299,10 +300,15 @@ describe('memory mode: history across all rooms is bounded', () => {
       const page = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
       expect(page.body.messages).toHaveLength(sent);
       expect((await hush.newClient().request('GET', '/healthz')).status).toBe(200);
-      // The full room ends: its share is free again.
-      expect((await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
+      // A room holding less is not refused: the full room gives up its oldest message for its send.
       const next = await roomWithMembers(hush, 2);
       expect((await next.members[0]!.client.request('POST', `/api/rooms/${next.roomId}/messages`, { id: 'fresh', body })).status).toBe(201);
+      const trimmed = await members[0]!.client.request('GET', `/api/rooms/${roomId}/messages?after=0`);
+      expect(trimmed.body.messages).toHaveLength(sent - 1);
+      expect(trimmed.body.messages[0].id).toBe('big1');
+      // The full room ends: its share is free again.
+      expect((await members[0]!.client.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
+      expect((hush.server.engine.store as MemoryRoomStore).retainedBytes).toBeLessThan(2 * 16_384);
       socket.close();
     } finally {
       await hush.stop();

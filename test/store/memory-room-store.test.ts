@@ -85,7 +85,7 @@ describe('memory store idempotency records', () => {
 });
 
 describe('memory store, history across all rooms', () => {
-  it('refuses sends past MEMORY_MAX_HISTORY_BYTES without dropping anything, lets a full room go on trading old for new, and frees an ended room\'s share', async () => {
+  it('past MEMORY_MAX_HISTORY_BYTES, the room holding the most gives up its oldest messages to a room holding less; the largest itself is refused, with nothing dropped', async () => {
     const body = 'b'.repeat(1000);
     const small = { ...policy, maxMessages: 10 };
     const store = new MemoryRoomStore({ now: () => Date.now() }, undefined, 25_000);
@@ -95,23 +95,58 @@ describe('memory store, history across all rooms', () => {
     for (let i = 0; i < 15; i++) expect((await store.appendMessage(a, { id: `a${i}`, from: 'm', body }, small)).kind).toBe('appended');
     const perRoom = store.retainedBytes;
     expect(perRoom).toBeGreaterThan(10_000);
-    // Room b takes what is left of 25 kB, then is refused; nothing of either room is dropped for it.
+    // Room b takes what is left of 25 kB. Once it holds more than a, it is the one refused, and nothing of
+    // either room is dropped for it.
     let appended = 0;
     let result;
     while (appended < 100 && (result = await store.appendMessage(b, { id: `b${appended}`, from: 'm', body }, policy)).kind === 'appended') appended++;
     expect(result).toEqual({ kind: 'server_full' });
-    expect(appended).toBeGreaterThan(5);
+    expect(appended).toBeGreaterThan(10);
     expect(store.retainedBytes).toBeLessThanOrEqual(25_000);
     expect((await store.readMessages(a, 0, 100)).frames).toHaveLength(10);
     expect((await store.readMessages(b, 0, 100)).frames).toHaveLength(appended);
     // A room at its own limit frees as much as it takes: it goes on.
     expect((await store.appendMessage(a, { id: 'a-more', from: 'm', body }, small)).kind).toBe('appended');
-    expect((await store.appendMessage(c, { id: 'c0', from: 'm', body }, small)).kind).toBe('server_full');
-    // A room that ends gives its share back.
-    await store.deleteRoom(a);
-    expect(store.retainedBytes).toBeLessThan(25_000 - perRoom + 2000);
+    // Room c, holding nothing, is not refused: b, the largest, gives up its oldest message (and its idempotency
+    // record: that id is new again).
     expect((await store.appendMessage(c, { id: 'c0', from: 'm', body }, small)).kind).toBe('appended');
+    const bAfter = await store.readMessages(b, 0, 100);
+    expect(bAfter.frames).toHaveLength(appended - 1);
+    expect(bAfter.oldestSeq).toBe(2);
+    expect(store.retainedBytes).toBeLessThanOrEqual(25_000);
+    expect((await store.readMessages(a, 0, 100)).frames).toHaveLength(10);
+    // b is still the largest: its own send is refused, and it keeps what it holds.
+    expect((await store.appendMessage(b, { id: 'b-more', from: 'm', body }, policy)).kind).toBe('server_full');
+    expect((await store.readMessages(b, 0, 100)).frames).toHaveLength(appended - 1);
+    // A room that ends gives its share back.
+    await store.deleteRoom(b);
+    expect(store.retainedBytes).toBeLessThan(25_000 - (appended - 1) * 1000);
+    expect((await store.appendMessage(c, { id: 'c1', from: 'm', body }, small)).kind).toBe('appended');
     await store.close();
     expect(store.retainedBytes).toBe(0);
+  });
+
+  it('the largest room keeps its newest message, and gives nothing that would leave it smaller than the sending room', async () => {
+    const store = new MemoryRoomStore({ now: () => Date.now() }, undefined, 10_000);
+    const [big, other] = ['x', 'y'].map((letter) => letter.repeat(22)) as [string, string];
+    for (const roomId of [big, other]) await store.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 60_000 });
+    // One message of about 9 kB fills almost everything; the other room's 2 kB send would need it gone.
+    expect((await store.appendMessage(big, { id: 'huge', from: 'm', body: 'h'.repeat(9_000) }, policy)).kind).toBe('appended');
+    expect((await store.appendMessage(other, { id: 'o', from: 'm', body: 'o'.repeat(2_000) }, policy)).kind).toBe('server_full');
+    expect((await store.readMessages(big, 0, 10)).frames).toHaveLength(1);
+    await store.close();
+
+    // Two rooms of about 1.1 kB messages: the second draws level with the first, then would pass it.
+    const even = new MemoryRoomStore({ now: () => Date.now() }, undefined, 10_000);
+    for (const roomId of [big, other]) await even.createRoom({ roomId, capacity: 2, expiresAt: Date.now() + 60_000 });
+    const body = 'e'.repeat(1000);
+    for (let i = 0; i < 5; i++) expect((await even.appendMessage(big, { id: `big${i}`, from: 'm', body }, policy)).kind).toBe('appended');
+    let sent = 0;
+    while (sent < 10 && (await even.appendMessage(other, { id: `o${sent}`, from: 'm', body }, policy)).kind === 'appended') sent++;
+    // The fifth would leave the other room larger than the one giving way: refused, and nothing dropped.
+    expect(sent).toBe(4);
+    expect((await even.readMessages(big, 0, 10)).frames).toHaveLength(5);
+    expect((await even.readMessages(other, 0, 10)).frames).toHaveLength(4);
+    await even.close();
   });
 });

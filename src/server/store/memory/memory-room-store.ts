@@ -134,11 +134,9 @@ export class MemoryRoomStore implements RoomStore {
     while (leaving < history.length && (history.length - leaving >= policy.maxMessages || history.byteLength - freed + frameBytes > policy.maxBytes)) {
       freed += history.frameLengthOf(leaving++);
     }
-    if (this.retained - freed + frameBytes > this.maxRetainedBytes) return { kind: 'server_full' };
-    for (; leaving > 0; leaving--) {
-      room.sent.forget(history.oldestSender, history.oldestIdKey, oldestSeq(room));
-      history.dropOldest();
-    }
+    const overCap = this.retained - freed + frameBytes - this.maxRetainedBytes;
+    if (overCap > 0 && !this.reclaimFromLargest(room, overCap, history.byteLength - freed + frameBytes)) return { kind: 'server_full' };
+    dropOldest(room, leaving);
     this.retained += frameBytes - freed;
     room.lastSeq = message.seq;
     history.push(frame, frameBytes, draft.from, key, message.sentAt);
@@ -221,6 +219,32 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   /** The room ends: forgotten, and its history's bytes zeroed rather than left for the allocator to hand out. */
+  /**
+   * Past MEMORY_MAX_HISTORY_BYTES, the room holding the most history gives up its oldest messages for a
+   * send in a room that holds less: rooms filled to their limit (by one client making and filling many,
+   * say) cannot leave every other room refused until they expire. Only a room that stays larger than
+   * the sending one will be gives, and it keeps its newest message (so its members' replays still see
+   * that they missed some: `resumed: false`). A send in the room holding the most is refused, and so is
+   * one that this room could not make enough space for; either way nothing is dropped.
+   */
+  private reclaimFromLargest(sending: MemoryRoom, needed: number, sendingBytesAfter: number): boolean {
+    let largest: MemoryRoom | undefined;
+    for (const room of this.rooms.values()) {
+      if (room !== sending && room.history.byteLength > (largest?.history.byteLength ?? 0)) largest = room;
+    }
+    if (!largest) return false;
+    const { history } = largest;
+    let leaving = 0;
+    let freed = 0;
+    while (freed < needed && leaving < history.length - 1 && history.byteLength - freed - history.frameLengthOf(leaving) >= sendingBytesAfter) {
+      freed += history.frameLengthOf(leaving++);
+    }
+    if (freed < needed) return false;
+    dropOldest(largest, leaving);
+    this.retained -= freed;
+    return true;
+  }
+
   private end(room: MemoryRoom): void {
     clearTimeout(room.timer);
     if (this.rooms.get(room.record.roomId) === room) {
@@ -236,6 +260,14 @@ function presenceOf(room: MemoryRoom): MemberPresence[] {
 }
 
 /** The seq of the oldest retained message (history is contiguous in seq and ends at lastSeq). */
+/** Drops a room's `count` oldest messages and their idempotency records. */
+function dropOldest(room: MemoryRoom, count: number): void {
+  for (let i = 0; i < count; i++) {
+    room.sent.forget(room.history.oldestSender, room.history.oldestIdKey, oldestSeq(room));
+    room.history.dropOldest();
+  }
+}
+
 function oldestSeq(room: MemoryRoom): number {
   return room.lastSeq - room.history.length + 1;
 }

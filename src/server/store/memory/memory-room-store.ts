@@ -42,6 +42,8 @@ export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, MemoryRoom>();
   /** Bytes of the frames every room's history retains: what maxRetainedBytes bounds. */
   private retained = 0;
+  /** The two rooms holding the most history at the last look (reclaimFromLargest), and until when that look stands. */
+  private largest: { rooms: MemoryRoom[]; until: number } = { rooms: [], until: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -228,10 +230,7 @@ export class MemoryRoomStore implements RoomStore {
    * one that this room could not make enough space for; either way nothing is dropped.
    */
   private reclaimFromLargest(sending: MemoryRoom, needed: number, sendingBytesAfter: number): boolean {
-    let largest: MemoryRoom | undefined;
-    for (const room of this.rooms.values()) {
-      if (room !== sending && room.history.byteLength > (largest?.history.byteLength ?? 0)) largest = room;
-    }
+    const largest = this.largestRooms().find((room) => room !== sending && this.rooms.get(room.record.roomId) === room);
     if (!largest) return false;
     const { history } = largest;
     let leaving = 0;
@@ -243,6 +242,25 @@ export class MemoryRoomStore implements RoomStore {
     dropOldest(largest, leaving);
     this.retained -= freed;
     return true;
+  }
+
+  /**
+   * The two rooms holding the most history, looked up at most once per LARGEST_ROOMS_TTL_MS: a look goes
+   * through every room, and past the cap every send would otherwise pay for one (a client could make
+   * that dear with thousands of rooms). Between looks the sizes read are live, the order may be stale.
+   */
+  private largestRooms(): MemoryRoom[] {
+    const now = this.clock.now();
+    if (now < this.largest.until) return this.largest.rooms;
+    let first: MemoryRoom | undefined;
+    let second: MemoryRoom | undefined;
+    for (const room of this.rooms.values()) {
+      const bytes = room.history.byteLength;
+      if (bytes > (first?.history.byteLength ?? 0)) [first, second] = [room, first];
+      else if (bytes > (second?.history.byteLength ?? 0)) second = room;
+    }
+    this.largest = { rooms: [first, second].filter((room) => room !== undefined), until: now + LARGEST_ROOMS_TTL_MS };
+    return this.largest.rooms;
   }
 
   private end(room: MemoryRoom): void {
@@ -260,6 +278,9 @@ function presenceOf(room: MemoryRoom): MemberPresence[] {
 }
 
 /** The seq of the oldest retained message (history is contiguous in seq and ends at lastSeq). */
+/** How long a look at which rooms hold the most history stands (MemoryRoomStore.largestRooms). */
+const LARGEST_ROOMS_TTL_MS = 100;
+
 /** Drops a room's `count` oldest messages and their idempotency records. */
 function dropOldest(room: MemoryRoom, count: number): void {
   for (let i = 0; i < count; i++) {

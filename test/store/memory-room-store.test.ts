@@ -115,8 +115,11 @@ describe('memory store, history across all rooms', () => {
     expect(bAfter.oldestSeq).toBe(2);
     expect(store.retainedBytes).toBeLessThanOrEqual(25_000);
     expect((await store.readMessages(a, 0, 100)).frames).toHaveLength(10);
-    // b is still the largest: its own send is refused, and it keeps what it holds.
+    // b is still the largest: its own send is refused, and it keeps what it holds. The id it gave up is new
+    // again (refused for space, not answered as a duplicate); the next one is still remembered.
     expect((await store.appendMessage(b, { id: 'b-more', from: 'm', body }, policy)).kind).toBe('server_full');
+    expect((await store.appendMessage(b, { id: 'b0', from: 'm', body }, policy)).kind).toBe('server_full');
+    expect(await store.appendMessage(b, { id: 'b1', from: 'm', body }, policy)).toMatchObject({ kind: 'duplicate', seq: 2 });
     expect((await store.readMessages(b, 0, 100)).frames).toHaveLength(appended - 1);
     // A room that ends gives its share back.
     await store.deleteRoom(b);
@@ -148,5 +151,35 @@ describe('memory store, history across all rooms', () => {
     expect((await even.readMessages(big, 0, 10)).frames).toHaveLength(5);
     expect((await even.readMessages(other, 0, 10)).frames).toHaveLength(4);
     await even.close();
+  });
+
+  it('asks the second largest room when the largest cannot give, and looks afresh once a room it knew of has ended', async () => {
+    let now = 1_000_000;
+    const store = new MemoryRoomStore({ now: () => now }, undefined, 20_000);
+    const [single, several, sender, later] = ['s', 'v', 'n', 'l'].map((letter) => letter.repeat(22)) as [string, string, string, string];
+    for (const roomId of [single, several, sender, later]) await store.createRoom({ roomId, capacity: 2, expiresAt: now + 60_000 });
+    const body = 'k'.repeat(1000);
+    // The largest holds one message, which it keeps; the second holds eight smaller ones.
+    expect((await store.appendMessage(single, { id: 'one', from: 'm', body: 'x'.repeat(9_500) }, policy)).kind).toBe('appended');
+    for (let i = 0; i < 8; i++) expect((await store.appendMessage(several, { id: `v${i}`, from: 'm', body }, policy)).kind).toBe('appended');
+    let sent = 0;
+    while (sent < 10 && (await store.appendMessage(sender, { id: `n${sent}`, from: 'm', body }, policy)).kind === 'appended') sent++;
+    // The sender went on past the cap (about two of its messages fit under it) by taking the second room's oldest.
+    expect(sent).toBeGreaterThan(3);
+    expect(sent).toBeLessThan(7);
+    expect((await store.readMessages(single, 0, 10)).frames).toHaveLength(1);
+    expect((await store.readMessages(several, 0, 10)).frames.length).toBeLessThan(8);
+    // Both rooms it knew of end; a room that has grown meanwhile is found within the same 100 ms.
+    await store.deleteRoom(single);
+    await store.deleteRoom(several);
+    for (let i = 0; i < 12; i++) expect((await store.appendMessage(later, { id: `l${i}`, from: 'm', body }, policy)).kind).toBe('appended');
+    now += 10;
+    const before = (await store.readMessages(later, 0, 100)).frames.length;
+    let more = 0;
+    while (more < 10 && (await store.appendMessage(sender, { id: `more${more}`, from: 'm', body }, policy)).kind === 'appended') more++;
+    expect(more).toBeGreaterThan(0);
+    expect((await store.readMessages(later, 0, 100)).frames.length).toBeLessThan(before);
+    expect(store.retainedBytes).toBeLessThanOrEqual(20_000);
+    await store.close();
   });
 });

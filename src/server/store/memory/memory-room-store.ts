@@ -220,28 +220,30 @@ export class MemoryRoomStore implements RoomStore {
     return room;
   }
 
-  /** The room ends: forgotten, and its history's bytes zeroed rather than left for the allocator to hand out. */
   /**
-   * Past MEMORY_MAX_HISTORY_BYTES, the room holding the most history gives up its oldest messages for a
-   * send in a room that holds less: rooms filled to their limit (by one client making and filling many,
-   * say) cannot leave every other room refused until they expire. Only a room that stays larger than
-   * the sending one will be gives, and it keeps its newest message (so its members' replays still see
-   * that they missed some: `resumed: false`). A send in the room holding the most is refused, and so is
-   * one that this room could not make enough space for; either way nothing is dropped.
+   * Past MEMORY_MAX_HISTORY_BYTES, the rooms holding the most history give up their oldest messages for
+   * a send in a room that holds less: rooms filled to their limit (by one client making and filling many,
+   * say) cannot leave every other room refused until they expire. A room gives only while it stays at
+   * least as large as the sending room will be, and it keeps its newest message (so its members' replays
+   * still see that they missed some: `resumed: false`). The two largest rooms (largestRooms) are asked in
+   * turn; a send that neither can make space for — one in the room holding the most, say — is refused,
+   * and nothing is dropped for it.
    */
   private reclaimFromLargest(sending: MemoryRoom, needed: number, sendingBytesAfter: number): boolean {
-    const largest = this.largestRooms().find((room) => room !== sending && this.rooms.get(room.record.roomId) === room);
-    if (!largest) return false;
-    const { history } = largest;
-    let leaving = 0;
-    let freed = 0;
-    while (freed < needed && leaving < history.length - 1 && history.byteLength - freed - history.frameLengthOf(leaving) >= sendingBytesAfter) {
-      freed += history.frameLengthOf(leaving++);
+    for (const room of this.largestRooms()) {
+      if (room === sending) continue;
+      const { history } = room;
+      let leaving = 0;
+      let freed = 0;
+      while (freed < needed && leaving < history.length - 1 && history.byteLength - freed - history.frameLengthOf(leaving) >= sendingBytesAfter) {
+        freed += history.frameLengthOf(leaving++);
+      }
+      if (freed < needed) continue;
+      dropOldest(room, leaving);
+      this.retained -= freed;
+      return true;
     }
-    if (freed < needed) return false;
-    dropOldest(largest, leaving);
-    this.retained -= freed;
-    return true;
+    return false;
   }
 
   /**
@@ -251,7 +253,8 @@ export class MemoryRoomStore implements RoomStore {
    */
   private largestRooms(): MemoryRoom[] {
     const now = this.clock.now();
-    if (now < this.largest.until) return this.largest.rooms;
+    // A clock stepped back would otherwise keep an old look for as long as the step.
+    if (now < this.largest.until && now >= this.largest.until - LARGEST_ROOMS_TTL_MS) return this.largest.rooms;
     let first: MemoryRoom | undefined;
     let second: MemoryRoom | undefined;
     for (const room of this.rooms.values()) {
@@ -263,6 +266,7 @@ export class MemoryRoomStore implements RoomStore {
     return this.largest.rooms;
   }
 
+  /** The room ends: forgotten, and its history's bytes zeroed rather than left for the allocator to hand out. */
   private end(room: MemoryRoom): void {
     clearTimeout(room.timer);
     if (this.rooms.get(room.record.roomId) === room) {
@@ -270,6 +274,8 @@ export class MemoryRoomStore implements RoomStore {
       this.retained -= room.history.byteLength;
     }
     room.history.wipe();
+    // Nothing of an ended room stays referenced: the next look at the largest rooms happens afresh.
+    if (this.largest.rooms.includes(room)) this.largest = { rooms: [], until: 0 };
   }
 }
 
@@ -277,7 +283,6 @@ function presenceOf(room: MemoryRoom): MemberPresence[] {
   return [...room.seats.values()].map((memberId) => ({ memberId, online: room.connections.has(memberId) }));
 }
 
-/** The seq of the oldest retained message (history is contiguous in seq and ends at lastSeq). */
 /** How long a look at which rooms hold the most history stands (MemoryRoomStore.largestRooms). */
 const LARGEST_ROOMS_TTL_MS = 100;
 
@@ -289,6 +294,7 @@ function dropOldest(room: MemoryRoom, count: number): void {
   }
 }
 
+/** The seq of the oldest retained message (history is contiguous in seq and ends at lastSeq). */
 function oldestSeq(room: MemoryRoom): number {
   return room.lastSeq - room.history.length + 1;
 }

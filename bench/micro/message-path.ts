@@ -14,7 +14,7 @@ import { buildServer } from '../../src/server/app.js';
 import { configWith } from '../../src/server/config.js';
 import type { Member } from '../../src/server/room/room-service.js';
 import { MemberSocket, type MemberSocketDeps } from '../../src/server/ws/member-socket.js';
-import { READS_IN_FLIGHT_PER_CLIENT, ReadSlots } from '../../src/server/room/read-slots.js';
+import { ClientReadBudget } from '../../src/server/room/client-read-budget.js';
 
 const rooms = Number(process.argv[2] ?? 500);
 const total = Number(process.argv[3] ?? 300_000);
@@ -47,8 +47,10 @@ const deps: MemberSocketDeps = {
   store: server.engine.store,
   clockNow: () => server.engine.clock.now(),
   rateLimiter: server.engine.createRateLimiter({ keyPrefix: 'bench', points: config.MESSAGE_RATE_LIMIT, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
-  clientReadLimiter: server.engine.createRateLimiter({ keyPrefix: 'bench:read', points: 1_000_000, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
-  readSlots: new ReadSlots(READS_IN_FLIGHT_PER_CLIENT),
+  clientReads: new ClientReadBudget(
+    server.engine.createRateLimiter({ keyPrefix: 'bench:read', points: 1_000_000, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
+    server.metrics,
+  ),
   metrics: server.metrics,
   historyLimit: config.HISTORY_LIMIT,
   rateLimitStrikes: config.RATE_LIMIT_STRIKES,

@@ -20,7 +20,7 @@ import { RoomService } from './room/room-service.js';
 import { createEngine, type Engine } from './store/engine.js';
 import { attachWebSocketGateway, type WebSocketGateway } from './ws/ws-gateway.js';
 import { proxyTrust } from './http/client-address.js';
-import { READS_IN_FLIGHT_PER_CLIENT, ReadSlots } from './room/read-slots.js';
+import { ClientReadBudget } from './room/client-read-budget.js';
 
 /** Frames one socket may have awaiting the store however small MESSAGE_RATE_LIMIT is (a client resending after a reconnect). */
 const MIN_FRAMES_IN_FLIGHT = 32;
@@ -72,14 +72,10 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.MESSAGE_RATE_LIMIT,
     durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
   });
-  // History reads cost the server their size, and seats and rooms are free to take: a client's reads are bounded
-  // in bytes across all of them, besides each member's count of reads.
-  const clientReadLimiter = engine.createRateLimiter({
-    keyPrefix: 'hush:rl:read',
-    points: config.CLIENT_READ_LIMIT_KIB,
-    durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS,
-  });
-  const readSlots = new ReadSlots(READS_IN_FLIGHT_PER_CLIENT);
+  const clientReads = new ClientReadBudget(
+    engine.createRateLimiter({ keyPrefix: 'hush:rl:read', points: config.CLIENT_READ_LIMIT_KIB, durationSeconds: config.MESSAGE_RATE_WINDOW_SECONDS }),
+    metrics,
+  );
   const roomCreateLimiter = engine.createRateLimiter({
     keyPrefix: 'hush:rl:create',
     points: config.ROOM_CREATE_LIMIT,
@@ -111,7 +107,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     }
   });
   registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
-  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReadLimiter, readSlots, roomCreateLimiter });
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReads, roomCreateLimiter });
 
   const gateway = attachWebSocketGateway(
     app,
@@ -123,8 +119,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
       store: engine.store,
       clockNow: () => engine.clock.now(),
       rateLimiter: messageLimiter,
-      clientReadLimiter,
-      readSlots,
+      clientReads,
       metrics,
       historyLimit: config.HISTORY_LIMIT,
       rateLimitStrikes: config.RATE_LIMIT_STRIKES,

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { BODY_MAX_CHARS, type ChatMessage } from '../../src/shared/protocol.js';
 import { HttpClient } from '../support/http-client.js';
 import { connect, eventually, roomWithMembers, sleep, startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
-import { RawWebSocket } from '../support/raw-web-socket.js';
+import { RawWebSocket, upgradeRequest } from '../support/raw-web-socket.js';
 import { TestSocket, UpgradeRefused } from '../support/test-socket.js';
 
 export interface ProtocolTarget {
@@ -1195,9 +1195,6 @@ function rawUpgrade(baseUrl: string, target: string, frame?: Buffer): Promise<st
     });
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
-    socket.write(
-      `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
-    );
+    socket.write(upgradeRequest(target, `${hostname}:${port}`));
   });
 }

@@ -38,6 +38,16 @@ suite('Redis faults', () => {
     return { redis, hush };
   };
 
+  /** A room of two members, each with a socket open, and a first message delivered from one to the other. */
+  const talkingRoom = async (hush: RedisHush) => {
+    const { roomId, members } = await roomWithMembers(hush, 2);
+    const one = await connect(hush, members[0]!, roomId);
+    const two = await connect(hush, members[1]!, roomId);
+    one.socket.send({ type: 'send', id: 'before', body: 'x' });
+    await two.socket.next('message');
+    return { roomId, members, one, two };
+  };
+
   describe('Redis killed, then restarted empty on the same port', () => {
     let redis: RedisServer;
     let hush: RedisHush;
@@ -46,11 +56,7 @@ suite('Redis faults', () => {
     });
 
     it('answers 503 unavailable fast, sends error frames, stays up, and serves again when Redis is back', async () => {
-      const { roomId, members } = await roomWithMembers(hush, 2);
-      const one = await connect(hush, members[0]!, roomId);
-      const two = await connect(hush, members[1]!, roomId);
-      one.socket.send({ type: 'send', id: 'before', body: 'x' });
-      await two.socket.next('message');
+      const { roomId, members, one, two } = await talkingRoom(hush);
 
       await redis.kill();
       const started = Date.now();
@@ -121,11 +127,7 @@ suite('Redis faults', () => {
     });
 
     it('fails what waits on it once nothing came back for the command timeout, stays up, and serves the same room again after', async () => {
-      const { roomId, members } = await roomWithMembers(hush, 2);
-      const one = await connect(hush, members[0]!, roomId);
-      const two = await connect(hush, members[1]!, roomId);
-      one.socket.send({ type: 'send', id: 'before', body: 'x' });
-      await two.socket.next('message');
+      const { one, two } = await talkingRoom(hush);
 
       redis.freeze();
       try {

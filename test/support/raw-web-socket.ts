@@ -27,10 +27,7 @@ export class RawWebSocket {
     const { hostname, port } = new URL(baseUrl);
     const socket = tcpConnect(Number(port), hostname);
     const raw = new RawWebSocket(socket);
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nCookie: ${cookie}\r\n\r\n`,
-    );
+    socket.write(upgradeRequest(path, `${hostname}:${port}`, `Cookie: ${cookie}\r\n`));
     await eventually(() => raw.upgraded, 5000, 'the upgrade');
     return raw;
   }
@@ -79,4 +76,12 @@ export class RawWebSocket {
       else if (opcode === OPCODE.close) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
     }
   }
+}
+
+/** The bytes of a WebSocket upgrade request for `target` (any text: no client library would send some of them). */
+export function upgradeRequest(target: string, host: string, extraHeaders = ''): string {
+  return (
+    `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n${extraHeaders}\r\n`
+  );
 }

@@ -18,8 +18,8 @@ import type { Config } from '../config.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService } from '../room/room-service.js';
-import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
-import type { ReadSlots } from '../room/read-slots.js';
+import type { ClientReadBudget } from '../room/client-read-budget.js';
+import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 import { clientAddressKey } from './client-address.js';
 
@@ -29,10 +29,8 @@ export interface RoomsRouteDeps {
   metrics: RoomMetrics;
   /** Per-member limiter of history reads (sends are budgeted by the store, see RoomService.send). */
   messageLimiter: RateLimiterAbstract;
-  /** Per-client limiter of history bytes read, in KiB (CLIENT_READ_LIMIT_KIB), shared with WebSocket replays. */
-  clientReadLimiter: RateLimiterAbstract;
-  /** Bounds the history reads of one client in flight here, so that their charges to clientReadLimiter hold. */
-  readSlots: ReadSlots;
+  /** Each client address's budget of history bytes read, shared with WebSocket replays. */
+  clientReads: ClientReadBudget;
   /** Per-IP room-creation limiter (shared across instances on Redis). */
   roomCreateLimiter: RateLimiterAbstract;
 }
@@ -59,13 +57,13 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     }
   }
 
-  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create' | 'client_read'): Promise<void> {
+  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
     const retryAfterMs = await spendBudget(limiter, key);
     if (retryAfterMs === undefined) return;
     metrics.rateLimited(kind);
-    if (kind === 'room_create') throw new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs);
-    if (kind === 'client_read') throw new HushError('rate_limited', 'Too much history read from your address in a short time; wait a moment.', retryAfterMs);
-    throw rateLimited(retryAfterMs);
+    throw kind === 'room_create'
+      ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs)
+      : rateLimited(retryAfterMs);
   }
 
   // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.
@@ -95,14 +93,9 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     const query = parse(listMessagesQuerySchema, request.query);
     // Reads have their own budget of the same size as sends: history pages are the costliest answer.
     await consume(deps.messageLimiter, readBudgetKey(member.room.roomId, member.memberId), 'message');
-    const client = clientAddressKey(request.ip);
-    const page = await deps.readSlots.run(client, async () => {
-      await consume(deps.clientReadLimiter, client, 'client_read');
-      const read = await service.listMessages(member, query.after, query.limit);
-      await chargeReadBytes(deps.clientReadLimiter, client, read.framesRead);
-      return read;
-    });
-    return { messages: page.messages };
+    const read = await deps.clientReads.read(clientAddressKey(request.ip), () => service.listMessages(member, query.after, query.limit), (page) => page.framesRead);
+    if ('retryAfterMs' in read) throw new HushError('rate_limited', 'Too much history read from your address in a short time; wait a moment.', read.retryAfterMs);
+    return { messages: read.result.messages };
   });
 
   app.post('/api/rooms/:roomId/messages', async (request: RoomRequest, reply) => {

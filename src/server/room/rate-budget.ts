@@ -24,18 +24,6 @@ export async function spendBudget(limiter: RateLimiterAbstract, key: string): Pr
 }
 
 /**
- * Charges the rest of a history read to a client's byte budget (CLIENT_READ_LIMIT_KIB, counted in KiB): its first
- * KiB was spent by spendBudget before the read, which refuses once the budget is gone. Reads are paid for after the
- * fact because only then is their size known. If the store fails here, the charge is lost, not the read.
- */
-export async function chargeReadBytes(limiter: RateLimiterAbstract, clientKey: string, frames: ReadonlyArray<string | Buffer>): Promise<void> {
-  let bytes = 0;
-  for (const frame of frames) bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
-  const rest = Math.ceil(bytes / 1024) - 1;
-  if (rest > 0) await limiter.penalty(clientKey, rest).catch(() => undefined);
-}
-
-/**
  * The key of a member's read budget in a room, spent by every history page (GET …/messages) and every
  * WebSocket connection, whose replay is a history page too: the two transports share one budget.
  */

@@ -9,16 +9,16 @@ import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CLOSE_CODES, type ErrorCode } from '../../shared/errors.js';
-import type { EndReason, ServerFrame } from '../../shared/protocol.js';
+import type { EndReason, MemberPresence, ServerFrame } from '../../shared/protocol.js';
 import { HushError, rateLimited } from '../room/hush-error.js';
 import type { HubConnection, RoomHub } from '../room/room-hub.js';
 import type { RoomMetrics } from '../room/room-metrics.js';
 import type { Member, RoomService, SendResult } from '../room/room-service.js';
-import { chargeReadBytes, readBudgetKey, spendBudget } from '../room/rate-budget.js';
-import type { ReadSlots } from '../room/read-slots.js';
+import type { ClientReadBudget } from '../room/client-read-budget.js';
+import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ackFrame, destroyedFrame } from '../room/server-frames.js';
 import type { MessageFrame, MessageHeader } from '../store/room-bus.js';
-import type { RoomStore } from '../store/room-store.js';
+import type { HistoryPage, RoomStore } from '../store/room-store.js';
 import { errorFrame, parseClientFrame } from './frames.js';
 import { CountMap } from './count-map.js';
 import { textFrame } from './text-frame.js';
@@ -30,10 +30,8 @@ export interface MemberSocketDeps {
   store: RoomStore;
   clockNow: () => number;
   rateLimiter: RateLimiterAbstract;
-  /** The per-client budget of history bytes read (CLIENT_READ_LIMIT_KIB), which replays share with history pages. */
-  clientReadLimiter: RateLimiterAbstract;
-  /** Bounds the history reads of one client in flight here (replays and pages), so that their charges hold. */
-  readSlots: ReadSlots;
+  /** Each client address's budget of history bytes read, which replays share with history pages. */
+  clientReads: ClientReadBudget;
   metrics: RoomMetrics;
   historyLimit: number;
   rateLimitStrikes: number;
@@ -169,26 +167,24 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       this.turnAway('rate_limited', 'Too many connections in a short time; wait a moment before reconnecting.', 'reconnecting too fast', retryAfterMs);
       return;
     }
-    // The rest ends with the replay, a history read: one of this client's reads in flight here (ReadSlots).
-    await this.deps.readSlots.run(this.clientKey, () => this.admitAndReplay());
+    // Joining ends with the replay, a history read, which the client address's budget of bytes read pays for.
+    const read = await this.deps.clientReads.read(this.clientKey, () => this.join(), (joined) => joined?.page.frames ?? []);
+    if ('retryAfterMs' in read) {
+      this.turnAway('rate_limited', 'Too much history read from your address in a short time; wait a moment before reconnecting.', 'client read budget spent', read.retryAfterMs);
+    } else if (read.result) {
+      this.welcome(read.result.members, read.result.page);
+    }
   }
 
-  /** Checks the client's byte budget of history reads, joins the room, and sends the welcome and the replay. */
-  private async admitAndReplay(): Promise<void> {
+  /** Joins the room and reads the history to replay; undefined if the socket closed, or was turned away or ended, meanwhile. */
+  private async join(): Promise<{ members: MemberPresence[]; page: HistoryPage } | undefined> {
     const { hub, store, historyLimit } = this.deps;
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    const readRetryAfterMs = await spendBudget(this.deps.clientReadLimiter, this.clientKey);
-    if (readRetryAfterMs !== undefined) {
-      this.deps.metrics.rateLimited('client_read');
-      this.turnAway('rate_limited', 'Too much history read from your address in a short time; wait a moment before reconnecting.', 'client read budget spent', readRetryAfterMs);
-      return;
-    }
-    // Closed during that round trip: onClose has run, so attaching now would leave a socket nothing detaches.
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    // Closed during the round trips so far: onClose has run, so attaching now would leave a socket nothing detaches.
+    if (this.ws.readyState !== this.ws.OPEN) return undefined;
     await hub.attach(this.roomId, this.member.room.expiresAt, this);
     if (hub.earlierConnectionsOfMember(this.roomId, this) >= this.deps.maxSocketsPerMember) {
       this.turnAway('too_many_connections', `At most ${this.deps.maxSocketsPerMember} open connections per member; close another tab first.`, 'too many connections');
-      return;
+      return undefined;
     }
     // Set before the call: one that failed may still have counted the connection (here or in Redis).
     this.registered = true;
@@ -198,14 +194,16 @@ export class MemberSocket implements HubConnection, HeartbeatPeer {
       const reason = this.deps.clockNow() >= this.member.room.expiresAt ? 'expired' : 'destroyed';
       hub.detach(this.roomId, this);
       this.endRoom(reason, destroyedFrame(reason));
-      return;
+      return undefined;
     }
     // Only a member's first socket here can turn it online: extra tabs would otherwise send N² presence frames.
     if (hub.isFirstConnectionOfMember(this.roomId, this)) await hub.publishPresence(this.roomId, members);
     // History is read after attaching, so replay and live overlap (deduplicated by seq) and never leave a gap.
-    const page = await store.readMessages(this.roomId, this.after, historyLimit);
-    // Charged before the replay goes out, so that a read that follows it meets the charge (chargeReadBytes never rejects).
-    await chargeReadBytes(this.deps.clientReadLimiter, this.clientKey, page.frames);
+    return { members, page: await store.readMessages(this.roomId, this.after, historyLimit) };
+  }
+
+  /** Sends the welcome and the replay (once the read is paid for), then what arrived meanwhile; frames are handled from then on. */
+  private welcome(members: MemberPresence[], page: HistoryPage): void {
     const { room } = this.member;
     const resumed = page.oldestSeq === 0 || this.after >= page.oldestSeq - 1;
     this.send(

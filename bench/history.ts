@@ -19,8 +19,8 @@ const reports = readFileSync(file, 'utf8')
   .filter((report) => !mode || report.options.mode === mode);
 
 const lines = [
-  '| run (UTC) | commit | CPU | load before | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | common rate msgs/s | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) | Socket.IO: rate / CPU × relay | Socket.IO + Redis: rate / CPU × relay |',
-  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| run (UTC) | commit | CPU | load before | ramp | relay msgs/s | memory × relay | Redis ×1 × relay | Redis ×2 × relay | common rate msgs/s | CPU/msg at common rate, memory × relay | Redis ×1 × relay | p99 at half, memory / Redis ×1 (ms) | Socket.IO: rate / CPU × relay | Socket.IO + Redis: rate / CPU × relay |',
+  '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const report of reports) {
   const rate = (target: TargetName) => rampOf(report, target)?.sustainable?.deliveredRate;
@@ -32,10 +32,16 @@ for (const report of reports) {
   const reference = (target: TargetName) =>
     rate(target) === undefined && cpu(target) === undefined ? '—' : `${fmt(ratio(rate(target), relayRate))} / ${fmt(ratio(cpu(target), relayCpu))}`;
   lines.push(
-    `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${report.machine.cpuModel} | ${fmt(report.load.before, 2)} | ${fmt(relayRate)} | ` +
+    `| ${report.startedAt.slice(0, 16).replace('T', ' ')} | ${report.gitCommit.split(' ')[0]} | ${report.machine.cpuModel} | ${fmt(report.load.before, 2)} | ${rampOrderOf(report)} | ${fmt(relayRate)} | ` +
       `${fmt(ratio(rate('memory'), relayRate))} | ${fmt(ratio(rate('redis1'), relayRate))} | ${fmt(ratio(rate('redis2'), relayRate))} | ` +
       `${report.cpu?.result ? fmt(report.options.commonRate) : '—'} | ${fmt(ratio(cpu('memory'), relayCpu))} | ${fmt(ratio(cpu('redis1'), relayCpu))} | ${fmt(half('memory'))} / ${fmt(half('redis1'))} | ` +
       `${reference('socketio')} | ${reference('socketio-redis')} |`,
   );
 }
+/** How the run's ramps shared the machine; runs from before the option ramped one target after another. */
+function rampOrderOf(report: BenchReport): string {
+  if (report.ramp.length === 0) return '—';
+  return report.options.rampOrder === 'interleaved' ? 'interleaved' : 'sequential';
+}
+
 process.stdout.write(`${lines.join('\n')}\n`);

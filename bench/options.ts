@@ -8,6 +8,8 @@ import { TARGET_NAMES, type TargetName } from './targets.js';
 export const SCENARIO_NAMES = ['ramp', 'cpu', 'idle', 'storm', 'fanout'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export type Mode = 'full' | 'quick' | 'smoke';
+export const RAMP_ORDERS = ['interleaved', 'sequential'] as const;
+export type RampOrder = (typeof RAMP_ORDERS)[number];
 
 export interface BenchOptions {
   mode: Mode;
@@ -34,6 +36,8 @@ export interface BenchOptions {
   lossLimit: number;
   /** Before each ramp step, wait up to this long for other processes to leave the CPUs mostly idle. */
   quietWaitMs: number;
+  /** Ramp every target at once, their steps in turn (interleaved), or one target after another. */
+  rampOrder: RampOrder;
   // idle
   idleConnections: number;
   idleHoldMs: number;
@@ -49,7 +53,7 @@ export interface BenchOptions {
   profileDir: string | undefined;
 }
 
-const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 'out' | 'profileDir'>> = {
+const SIZES: Record<Mode, Omit<BenchOptions, 'mode' | 'scenarios' | 'targets' | 'out' | 'profileDir' | 'rampOrder'>> = {
   full: {
     generators: 2,
     rooms: 500,
@@ -139,6 +143,9 @@ export const USAGE = `npm run bench -- [options]
   --start-rate N  --growth X               ramp: first offered rate (msgs/s) and factor per step
   --step-ms N  --max-steps N               ramp: duration and number of steps
   --retries N                              ramp: times a failed step is measured again (default 1; quick 0)
+  --ramp-order interleaved|sequential      ramp: every target at once, one step of each in turn, so that
+                                           all ramps share the same minutes (default); or one target
+                                           after another, each alone
   --common-rate N  --rounds N              cpu: rate at which CPU per message is compared (default 11000)
                                            and rounds per target (default 3; the median is reported)
   --quiet-wait S                           ramp: before each step, wait up to S seconds for other processes
@@ -167,6 +174,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'step-ms': { type: 'string' },
       'max-steps': { type: 'string' },
       retries: { type: 'string' },
+      'ramp-order': { type: 'string' },
       'common-rate': { type: 'string' },
       'quiet-wait': { type: 'string' },
       rounds: { type: 'string' },
@@ -203,6 +211,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
     return value;
   };
+  const rampOrder = values['ramp-order'] ?? 'interleaved';
+  if (!(RAMP_ORDERS as readonly string[]).includes(rampOrder)) throw new Error(`--ramp-order must be one of ${RAMP_ORDERS.join(', ')}`);
   const rooms = number(values.rooms, sizes.rooms, 1, 50_000, 'rooms');
   const connections = number(values.connections, sizes.idleConnections, 2, 18_000, 'connections');
   return {
@@ -219,6 +229,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     retries: Math.round(number(values.retries, sizes.retries, 0, 3, 'retries')),
     commonRate: number(values['common-rate'], sizes.commonRate, 10, 1_000_000, 'common-rate'),
     commonRounds: Math.round(number(values.rounds, sizes.commonRounds, 1, 9, 'rounds')),
+    rampOrder: rampOrder as RampOrder,
     quietWaitMs: number(values['quiet-wait'], sizes.quietWaitMs / 1000, 0, 600, 'quiet-wait') * 1000,
     idleConnections: Math.round(connections / 2) * 2,
     stormClients: Math.round(number(values['storm-clients'], sizes.stormClients, 2, 10_000, 'storm-clients') / 2) * 2,

@@ -179,7 +179,9 @@ export function toMarkdown(report: BenchReport): string {
   if (report.ramp.length > 0) {
     lines.push(
       `### Ramp — ${int(options.rooms)} rooms × 2 members, 64-character bodies, ${options.generators} generator processes, ` +
-        `${options.stepMs / 1000} s steps`,
+        `${options.stepMs / 1000} s steps, ` +
+        // Runs before the option existed ramped one target after another.
+        (options.rampOrder === 'interleaved' ? 'every target ramped at once, their steps in turn' : 'one target ramped after another'),
     );
     lines.push('');
     lines.push(

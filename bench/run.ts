@@ -17,7 +17,7 @@ import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcom
 import { runCommonRate } from './scenarios/common-rate.js';
 import { runFanout } from './scenarios/fanout.js';
 import { IDLE_PING_INTERVAL_MS, runIdle } from './scenarios/idle.js';
-import { runRamp } from './scenarios/ramp.js';
+import { runRamp, runRamps } from './scenarios/ramp.js';
 import { runStorm } from './scenarios/storm.js';
 import {
   ensureHushBuild,
@@ -120,6 +120,18 @@ async function main(): Promise<void> {
     }
   }
 
+  /** Starts every selected target at once (for scenarios that interleave them); those that cannot start are listed with why. */
+  async function startAll(optionsOf: (name: TargetName) => TargetOptions) {
+    const running: RunningTarget[] = [];
+    const skipped: Array<{ target: TargetName; reason: string }> = [];
+    for (const name of options.targets) {
+      const target = await start(name, optionsOf(name));
+      if (typeof target === 'string') skipped.push({ target: name, reason: target });
+      else running.push(target);
+    }
+    return { running, skipped };
+  }
+
   async function withTarget<T>(name: TargetName, startOptions: TargetOptions, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
     const target = await start(name, startOptions);
     if (typeof target === 'string') return { target: name, skipped: target };
@@ -158,24 +170,36 @@ async function main(): Promise<void> {
   try {
     for (const scenario of options.scenarios) {
       log(`— ${scenario}`);
-      if (scenario === 'ramp') {
+      if (scenario === 'ramp' && options.rampOrder === 'sequential') {
         for (const name of options.targets) report.ramp.push(await withTarget(name, {}, (target) => runRamp(ctx, target)));
-      } else if (scenario === 'cpu') {
-        const running: RunningTarget[] = [];
-        const skipped: Array<{ target: TargetName; reason: string }> = [];
+      } else if (scenario === 'ramp') {
+        const { running, skipped } = await startAll(() => ({}));
         try {
-          // Hush's processes also report their collector (bytes allocated and promoted per message).
-          const collectors = new Map<TargetName, GcTrace>();
+          // Setup shared by every ramp (connecting the rooms) failing fails them all.
+          const outcomes = await runRamps(ctx, running).catch((error: unknown) => running.map((target) => ({ target: target.name, error })));
           for (const name of options.targets) {
-            const collector = REFERENCE_TARGETS.has(name) ? undefined : new GcTrace();
-            const startOptions: TargetOptions = collector ? { nodeArgs: ['--trace-gc-nvp'], onHushLine: (line) => collector.feed(line) } : {};
-            const target = await start(name, startOptions);
-            if (typeof target === 'string') skipped.push({ target: name, reason: target });
-            else {
-              running.push(target);
-              if (collector) collectors.set(name, collector);
-            }
+            const outcome = outcomes.find((one) => one.target === name);
+            if (!outcome) report.ramp.push({ target: name, skipped: skipped.find((one) => one.target === name)!.reason });
+            else if ('error' in outcome) {
+              const reason = `failed: ${messageOf(outcome.error)}`;
+              log(`  ${name}: ${reason}`);
+              report.ramp.push({ target: name, skipped: reason });
+            } else report.ramp.push({ target: name, result: outcome });
           }
+        } finally {
+          await resetPool();
+          await Promise.all(running.map((target) => target.stop()));
+        }
+      } else if (scenario === 'cpu') {
+        // Hush's processes also report their collector (bytes allocated and promoted per message).
+        const collectors = new Map<TargetName, GcTrace>();
+        const { running, skipped } = await startAll((name) => {
+          if (REFERENCE_TARGETS.has(name)) return {};
+          const collector = new GcTrace();
+          collectors.set(name, collector);
+          return { nodeArgs: ['--trace-gc-nvp'], onHushLine: (line) => collector.feed(line) };
+        });
+        try {
           report.cpu = { result: await runCommonRate(ctx, running, collectors), skipped };
         } catch (error) {
           const reason = `failed: ${messageOf(error)}`;

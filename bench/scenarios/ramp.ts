@@ -7,6 +7,12 @@
  * the last good and the first failed rate. Reported: the highest
  * sustainable delivered rate with the server CPU µs per delivered message
  * there, and p50/p99 at half of it. (CPU at a common rate: common-rate.ts.)
+ *
+ * Every target's ramp runs at the same time, its steps taken in turn with the
+ * others' (runRamps): the relay's ceiling and a target's rate then come from
+ * the same minutes, so a slow spell of the shared machine touches them alike
+ * instead of deciding a ratio. `--ramp-order sequential` ramps one target
+ * after another, each alone on the machine, as the benchmark did before.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
@@ -24,22 +30,81 @@ export interface RampResult {
   half: StepFigures | null;
 }
 
-export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise<RampResult> {
-  const { options, pool } = ctx;
+/** A ramp that failed (its target died, its rooms could not be set up): the others go on. */
+export interface RampFailure {
+  target: string;
+  error: unknown;
+}
+
+/** Creates the target's rooms (its sockets connect with the pool's next connectAll). */
+async function prepareRooms(ctx: BenchContext, target: RunningTarget): Promise<void> {
   const [first, second] = target.endpoints;
   // With two instances every room spans both, so every message crosses Redis.
-  const placement = { create: first!, a: first!, b: second ?? first! };
-  const prepared = await pool.addRooms(target.name, options.rooms, placement);
-  const connected = await pool.connectAll();
-  if (prepared.failures + connected.failures > 0) {
-    throw new Error(`setup failed for ${prepared.failures + connected.failures} rooms/members: ${prepared.firstError ?? connected.firstError}`);
-  }
-  await sleep(300);
+  const prepared = await ctx.pool.addRooms(target.name, ctx.options.rooms, { create: first!, a: first!, b: second ?? first! });
+  if (prepared.failures > 0) throw new Error(`setup failed for ${prepared.failures} rooms: ${prepared.firstError}`);
+}
 
+async function connectRooms(ctx: BenchContext): Promise<void> {
+  const connected = await ctx.pool.connectAll();
+  if (connected.failures > 0) throw new Error(`setup failed for ${connected.failures} members: ${connected.firstError}`);
+  await sleep(300);
+}
+
+/** One target's ramp on its own: rooms, then every step, then the half rate. */
+export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise<RampResult> {
+  await prepareRooms(ctx, target);
+  await connectRooms(ctx);
+  const ramp = rampSteps(ctx, target);
+  for (;;) {
+    const next = await ramp.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Every target's ramp at once, one measured step of each in turn (the first target of a round
+ * rotates, so none always follows the same one). Each step still waits for a quiet machine, and
+ * the other targets' processes count as other load there: one still busy after its own step
+ * (a backlog, a collection) is waited for, or marks the step noisy.
+ */
+export async function runRamps(ctx: BenchContext, targets: readonly RunningTarget[]): Promise<Array<RampResult | RampFailure>> {
+  const outcomes: Array<RampResult | RampFailure | undefined> = targets.map(() => undefined);
+  const ramps: Array<{ index: number; steps: AsyncGenerator<void, RampResult> }> = [];
+  for (const [index, target] of targets.entries()) {
+    try {
+      await prepareRooms(ctx, target);
+      ramps.push({ index, steps: rampSteps(ctx, target) });
+    } catch (error) {
+      outcomes[index] = { target: target.name, error };
+    }
+  }
+  await connectRooms(ctx);
+  for (let round = 0; ramps.length > 0; round++) {
+    const turn = ramps.slice(round % ramps.length).concat(ramps.slice(0, round % ramps.length));
+    for (const ramp of turn) {
+      let next: IteratorResult<void, RampResult> | { error: unknown };
+      try {
+        next = await ramp.steps.next();
+      } catch (error) {
+        next = { error };
+      }
+      if ('error' in next) outcomes[ramp.index] = { target: targets[ramp.index]!.name, error: next.error };
+      else if (next.done) outcomes[ramp.index] = next.value;
+      else continue;
+      ramps.splice(ramps.indexOf(ramp), 1);
+    }
+  }
+  return outcomes.map((outcome) => outcome!);
+}
+
+/** The ramp of one target whose rooms are connected, yielding after every measured step. */
+async function* rampSteps(ctx: BenchContext, target: RunningTarget): AsyncGenerator<void, RampResult> {
+  const { options } = ctx;
   const measure = (label: string, rate: number, durationMs: number) => measureStep(ctx, target, { label, rate, durationMs });
 
   // Warm-up (JIT, buffers); not reported.
   await measure('warm-up', options.startRate / 2, Math.min(2000, options.stepMs));
+  yield;
 
   const steps: StepFigures[] = [];
   let rate = options.startRate;
@@ -47,19 +112,21 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
   let failed: StepFigures | null = null;
   // A failed step is measured again before it counts (--retries), and up to twice more while other
   // processes were busy during it: other work on a shared machine can spoil a step.
-  const stepWithRetry = async (label: string, stepRate: number): Promise<StepFigures> => {
+  async function* stepWithRetry(label: string, stepRate: number): AsyncGenerator<void, StepFigures> {
     let step = await measure(label, stepRate, options.stepMs);
     for (let attempt = 1; step.verdict !== 'ok'; attempt++) {
       const noisy = isNoisy(step);
       if (attempt > options.retries + (noisy ? 2 : 0)) break;
       steps.push(step);
+      yield;
       step = await measure(`${label} again`, stepRate, options.stepMs);
     }
     return step;
-  };
+  }
   for (let i = 0; i < options.maxSteps; i++) {
-    const step = await stepWithRetry(`step ${i + 1}`, rate);
+    const step = yield* stepWithRetry(`step ${i + 1}`, rate);
     steps.push(step);
+    yield;
     if (step.verdict !== 'ok') {
       failed = step;
       // The very first rate was already too much: look below it instead.
@@ -76,8 +143,9 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
     let high = failed.offeredRate;
     for (let i = 0; i < options.refineSteps; i++) {
       const mid = (low + high) / 2;
-      const step = await stepWithRetry(`refine ${i + 1}`, mid);
+      const step = yield* stepWithRetry(`refine ${i + 1}`, mid);
       steps.push(step);
+      yield;
       if (step.verdict === 'ok') {
         best = pickBest(best, step);
         low = mid;
@@ -90,14 +158,17 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
 
   // Half the sustainable rate, for latency. The ramp has just overloaded the target, and the garbage
   // that overload promoted is collected in the next seconds; one untimed pass at the half rate lets
-  // that happen first (it stays in `steps`, labelled "settle"). Then the half step, measured again
-  // (at most twice) while other processes were busy during it; the attempt with the least outside
-  // load counts — chosen by the noise, never by the result.
-  if (best) steps.push(await measure('settle', best.deliveredRate / 2, options.measureMs));
+  // that happen first (it stays in `steps`, labelled "settle"), and the half step follows it at once.
+  // The half step is measured again (at most twice) while other processes were busy during it; the
+  // attempt with the least outside load counts — chosen by the noise, never by the result.
   let half: StepFigures | null = null;
-  for (let attempt = 0; best && attempt < 3 && (!half || isNoisy(half)); attempt++) {
-    const figures = await measure(attempt === 0 ? 'half' : 'half again', best.deliveredRate / 2, options.measureMs);
-    if (!half || figures.otherCoresPeak + figures.otherCores < half.otherCoresPeak + half.otherCores) half = figures;
+  if (best) {
+    steps.push(await measure('settle', best.deliveredRate / 2, options.measureMs));
+    for (let attempt = 0; attempt < 3 && (!half || isNoisy(half)); attempt++) {
+      if (attempt > 0) yield;
+      const figures = await measure(attempt === 0 ? 'half' : 'half again', best.deliveredRate / 2, options.measureMs);
+      if (!half || figures.otherCoresPeak + figures.otherCores < half.otherCoresPeak + half.otherCores) half = figures;
+    }
   }
   return {
     target: target.name,
@@ -112,4 +183,3 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
 function pickBest(best: StepFigures | null, step: StepFigures): StepFigures {
   return !best || step.deliveredRate > best.deliveredRate ? step : best;
 }
-

@@ -35,6 +35,11 @@ describe('benchmark smoke (issue 6: npm run bench works)', () => {
       for (const outcome of outcomes) expect(outcome.skipped, `${scenario} ${outcome.target}`).toBeUndefined();
     }
     expect(report.ramp[1].result.sustainable.received).toBeGreaterThan(0);
+    // The ramps ran at once, one step of each in turn: memory's first step came before the relay's second.
+    expect(report.options.rampOrder).toBe('interleaved');
+    const memoryFirstStep = run.stderr.indexOf('memory  step 1 ');
+    expect(memoryFirstStep).toBeGreaterThan(-1);
+    expect(memoryFirstStep).toBeLessThan(run.stderr.indexOf('relay   step 2 '));
     // Its deliveries and acks were read through the generator's Socket.IO dialect.
     expect(report.ramp[2].result.sustainable.received).toBeGreaterThan(0);
     expect(report.cpu.result.targets.map((figures: { target: string }) => figures.target)).toEqual(['relay', 'memory', 'socketio']);

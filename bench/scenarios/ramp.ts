@@ -63,17 +63,19 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
 
 /**
  * Every target's ramp at once, one measured step of each in turn (the first target of a round
- * rotates, so none always follows the same one). Each step still waits for a quiet machine, and
- * the other targets' processes count as other load there: one still busy after its own step
- * (a backlog, a collection) is waited for, or marks the step noisy.
+ * rotates, so none always follows the same one). The other targets' processes are stopped
+ * (SIGSTOP) while a step's traffic runs, so their timers (pings, leases) take nothing from it.
+ * Before it, they count as other load in the wait for a quiet machine: one still busy after its
+ * own step (a backlog, a collection) is waited for, or marks the step noisy.
  */
 export async function runRamps(ctx: BenchContext, targets: readonly RunningTarget[]): Promise<Array<RampResult | RampFailure>> {
   const outcomes: Array<RampResult | RampFailure | undefined> = targets.map(() => undefined);
   const ramps: Array<{ index: number; steps: AsyncGenerator<void, RampResult> }> = [];
   for (const [index, target] of targets.entries()) {
+    const others = targets.filter((other) => other !== target).flatMap((other) => [...other.serverPids, ...other.redisPids]);
     try {
       await prepareRooms(ctx, target);
-      ramps.push({ index, steps: rampSteps(ctx, target) });
+      ramps.push({ index, steps: rampSteps(ctx, target, others) });
     } catch (error) {
       outcomes[index] = { target: target.name, error };
     }
@@ -98,9 +100,9 @@ export async function runRamps(ctx: BenchContext, targets: readonly RunningTarge
 }
 
 /** The ramp of one target whose rooms are connected, yielding after every measured step. */
-async function* rampSteps(ctx: BenchContext, target: RunningTarget): AsyncGenerator<void, RampResult> {
+async function* rampSteps(ctx: BenchContext, target: RunningTarget, paused: readonly number[] = []): AsyncGenerator<void, RampResult> {
   const { options } = ctx;
-  const measure = (label: string, rate: number, durationMs: number) => measureStep(ctx, target, { label, rate, durationMs });
+  const measure = (label: string, rate: number, durationMs: number) => measureStep(ctx, target, { label, rate, durationMs, paused });
 
   // Warm-up (JIT, buffers); not reported.
   await measure('warm-up', options.startRate / 2, Math.min(2000, options.stepMs));

@@ -84,6 +84,12 @@ export interface StepRequest {
   drainMs?: number;
   /** Every process of ours (default: the generators and this target's), to tell other processes' load apart. */
   ours?: readonly number[];
+  /**
+   * Processes stopped (SIGSTOP) while the step's traffic runs and drains, continued after it: the other
+   * targets' when their ramps share the machine's minutes, so that each step has the machine to itself
+   * as in a ramp of one target after another.
+   */
+  paused?: readonly number[];
 }
 
 let nextStep = 0;
@@ -92,7 +98,14 @@ let nextStep = 0;
 export async function measureStep(ctx: BenchContext, target: RunningTarget, request: StepRequest): Promise<StepFigures> {
   const ours = request.ours ?? ourPids(ctx, [target]);
   const waitedForQuietS = await waitForQuiet(ctx, ours);
-  const figures = await runStep(ctx, target, request.label, nextStep++, request.rate, request.durationMs, request.drainMs ?? ctx.options.drainMs, ours);
+  const paused = request.paused ?? [];
+  signalAll(paused, 'SIGSTOP');
+  let figures: StepFigures;
+  try {
+    figures = await runStep(ctx, target, request.label, nextStep++, request.rate, request.durationMs, request.drainMs ?? ctx.options.drainMs, ours);
+  } finally {
+    signalAll(paused, 'SIGCONT');
+  }
   figures.waitedForQuietS = waitedForQuietS;
   ctx.log(
     `  ${target.name.padEnd(7)} ${request.label.padEnd(8)} offered ${Math.round(request.rate)}/s → delivered ${Math.round(figures.deliveredRate)}/s, ` +
@@ -102,6 +115,17 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
   );
   await sleep(300);
   return figures;
+}
+
+/** Sends `signal` to every process of `pids` that still exists. */
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
 }
 
 /** One step: every generator sends its share of `rate` for `durationMs`, then drains for up to `drainMs`. */

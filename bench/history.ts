@@ -11,7 +11,7 @@ import { REPO_ROOT, type TargetName } from './targets.js';
 const args = process.argv.slice(2);
 const modeIndex = args.indexOf('--mode');
 const mode = modeIndex >= 0 ? args[modeIndex + 1] : undefined;
-const file = resolve(REPO_ROOT, args.find((arg, i) => !arg.startsWith('--') && i !== modeIndex + 1) ?? 'bench/results/results.jsonl');
+const file = resolve(REPO_ROOT, args.find((arg, i) => !arg.startsWith('--') && (modeIndex < 0 || i !== modeIndex + 1)) ?? 'bench/results/results.jsonl');
 const reports = readFileSync(file, 'utf8')
   .split('\n')
   .filter(Boolean)

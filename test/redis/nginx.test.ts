@@ -30,11 +30,12 @@ const DEPLOY_CONF = resolve(import.meta.dirname, '../../deploy/nginx.conf');
  * listen port replaced, scratch paths added. Everything else — the location
  * block above all — is the shipped file, so this tests what operators run.
  */
-function nginxConfigFor(listenPort: number, upstreamPorts: number[], scratch: string): string {
+function nginxConfigFor(listenPort: number, upstreamPorts: number[], scratch: string, connectionsPerAddress?: number): string {
   const shipped = readFileSync(DEPLOY_CONF, 'utf8');
   const serverLine = /^(\s*)server 127\.0\.0\.1:\d+( [^;]*)?;\n/gm;
   const lines = [...shipped.matchAll(serverLine)];
-  if (lines.length === 0 || !/\n\s*listen 8080;/.test(shipped) || !/^\s*access_log \/var\/log\/nginx\/hush-access\.log /m.test(shipped)) {
+  const limitConn = /^(\s*limit_conn hush_per_address )\d+;/m;
+  if (lines.length === 0 || !/\n\s*listen 8080;/.test(shipped) || !/^\s*access_log \/var\/log\/nginx\/hush-access\.log /m.test(shipped) || !limitConn.test(shipped)) {
     throw new Error('deploy/nginx.conf changed shape: update nginxConfigFor');
   }
   const indent = lines[0]![1]!;
@@ -49,6 +50,7 @@ function nginxConfigFor(listenPort: number, upstreamPorts: number[], scratch: st
     })
     .replace(/\n(\s*)listen 8080;/, `\n$1listen 127.0.0.1:${listenPort};`)
     .replace(/^worker_processes [^;]+;/m, 'worker_processes 1;')
+    .replace(limitConn, (line, prefix: string) => (connectionsPerAddress === undefined ? line : `${prefix}${connectionsPerAddress};`))
     .replace(/^(\s*access_log )\/var\/log\/nginx\/hush-access\.log /m, `$1${join(scratch, 'access.log')} `)
     .replace(
       /^http \{\n/m,
@@ -64,10 +66,11 @@ class Nginx {
     readonly output: () => string,
   ) {}
 
-  static async start(upstreamPorts: number[]): Promise<Nginx> {
+  /** `connectionsPerAddress`: the shipped limit_conn replaced by this (the shipped one when not given). */
+  static async start(upstreamPorts: number[], connectionsPerAddress?: number): Promise<Nginx> {
     const scratch = mkdtempSync(join(tmpdir(), 'hush-nginx-'));
     const port = await freePort();
-    writeFileSync(join(scratch, 'nginx.conf'), nginxConfigFor(port, upstreamPorts, scratch));
+    writeFileSync(join(scratch, 'nginx.conf'), nginxConfigFor(port, upstreamPorts, scratch, connectionsPerAddress));
     // Its own process group, so the master and its workers can be stopped together.
     const child = spawn(NGINX!, ['-p', scratch, '-c', join(scratch, 'nginx.conf'), '-g', `daemon off; pid ${join(scratch, 'nginx.pid')}; error_log stderr;`], {
       detached: true,
@@ -302,5 +305,35 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
     }
     expect(log).not.toContain(roomId);
     expect(log).not.toContain(roomId.slice(0, 5));
+  });
+  it('nginx bounds the requests one address has in progress (limit_conn): past it an upgrade gets 429, and a closed socket frees its place', async () => {
+    // The shipped limit (1,000) with only its number lowered, on an nginx of its own.
+    const limited = await Nginx.start(instances.filter((instance) => instance.child.exitCode === null).map((instance) => instance.port), 2);
+    try {
+      const client = new HttpClient(limited.baseUrl, limited.baseUrl);
+      const roomId = (await client.createRoom()).body.roomId as string;
+      expect((await client.join(roomId)).status).toBe(200);
+      const url = `${limited.baseUrl.replace(/^http/, 'ws')}/ws?roomId=${roomId}`;
+      const open = async () => {
+        const socket = await TestSocket.open(url, { cookie: client.cookieHeader, origin: limited.baseUrl });
+        await socket.next('welcome');
+        return socket;
+      };
+      const first = await open();
+      const second = await open();
+      await expect(open()).rejects.toMatchObject({ status: 429 });
+      // A plain request from that address is refused alike while both sockets are open.
+      expect((await client.request('GET', `/api/rooms/${roomId}`)).status).toBe(429);
+      first.close();
+      await first.waitClosed(5000);
+      // nginx counts the place free once it has seen the close: the next upgrade gets in.
+      let third: TestSocket | undefined;
+      await eventually(async () => (third = await open().catch(() => undefined)) !== undefined, 5000, 'a place freed');
+      expect(third!.ws.readyState).toBe(third!.ws.OPEN);
+      second.close();
+      third!.close();
+    } finally {
+      await limited.stop();
+    }
   });
 });

@@ -56,7 +56,8 @@ export const HUSH_BENCH_ENV: Readonly<Record<string, string>> = {
   // Every generated client comes from 127.0.0.1 (10,000 of them in the idle scenario).
   MAX_CONNECTIONS_PER_CLIENT: '1000000',
   CLIENT_READ_LIMIT_KIB: '1000000000',
-  ROOM_TTL_SECONDS: '3600',
+  // The longest lifetime: in an interleaved ramp a target's rooms live through every target's steps.
+  ROOM_TTL_SECONDS: '86400',
   SHUTDOWN_TIMEOUT_MS: '1000',
 };
 

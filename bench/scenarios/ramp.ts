@@ -62,11 +62,13 @@ export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise
 }
 
 /**
- * Every target's ramp at once, one measured step of each in turn (the first target of a round
- * rotates, so none always follows the same one). The other targets' processes are stopped
- * (SIGSTOP) while a step's traffic runs, so their timers (pings, leases) take nothing from it.
- * Before it, they count as other load in the wait for a quiet machine: one still busy after its
- * own step (a backlog, a collection) is waited for, or marks the step noisy.
+ * Every target's ramp at once, one measured turn of each in a fixed order, round after round (a
+ * turn is one step, or the settle pass with the half-rate step after it), so the steps of a target
+ * are evenly spaced while others go on. The other targets' processes are stopped (SIGSTOP) while a
+ * step's traffic runs, so their timers (pings, leases) take nothing from it; before it, the wait for
+ * a quiet machine counts them as other load, so leftover work of theirs (a backlog, a collection)
+ * is waited for. A failed step's retry comes in the target's next turn. Rooms are connected target
+ * by target, so one target that cannot be set up fails only its own ramp.
  */
 export async function runRamps(ctx: BenchContext, targets: readonly RunningTarget[]): Promise<Array<RampResult | RampFailure>> {
   const outcomes: Array<RampResult | RampFailure | undefined> = targets.map(() => undefined);
@@ -75,15 +77,14 @@ export async function runRamps(ctx: BenchContext, targets: readonly RunningTarge
     const others = targets.filter((other) => other !== target).flatMap((other) => [...other.serverPids, ...other.redisPids]);
     try {
       await prepareRooms(ctx, target);
+      await connectRooms(ctx);
       ramps.push({ index, steps: rampSteps(ctx, target, others) });
     } catch (error) {
       outcomes[index] = { target: target.name, error };
     }
   }
-  await connectRooms(ctx);
-  for (let round = 0; ramps.length > 0; round++) {
-    const turn = ramps.slice(round % ramps.length).concat(ramps.slice(0, round % ramps.length));
-    for (const ramp of turn) {
+  while (ramps.length > 0) {
+    for (const ramp of [...ramps]) {
       let next: IteratorResult<void, RampResult> | { error: unknown };
       try {
         next = await ramp.steps.next();
@@ -99,7 +100,7 @@ export async function runRamps(ctx: BenchContext, targets: readonly RunningTarge
   return outcomes.map((outcome) => outcome!);
 }
 
-/** The ramp of one target whose rooms are connected, yielding after every measured step. */
+/** The ramp of one target whose rooms are connected, yielding after each turn: a step, or the settle pass and the half-rate step. */
 async function* rampSteps(ctx: BenchContext, target: RunningTarget, paused: readonly number[] = []): AsyncGenerator<void, RampResult> {
   const { options } = ctx;
   const measure = (label: string, rate: number, durationMs: number) => measureStep(ctx, target, { label, rate, durationMs, paused });

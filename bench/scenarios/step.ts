@@ -5,6 +5,7 @@
  * the generators (counts, latency) and from /proc (CPU of the target's
  * processes, of the generators, and of everything else on the machine).
  */
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
 import { round } from '../context.js';
@@ -99,12 +100,12 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
   const ours = request.ours ?? ourPids(ctx, [target]);
   const waitedForQuietS = await waitForQuiet(ctx, ours);
   const paused = request.paused ?? [];
-  signalAll(paused, 'SIGSTOP');
   let figures: StepFigures;
   try {
+    signalChildren(paused, 'SIGSTOP');
     figures = await runStep(ctx, target, request.label, nextStep++, request.rate, request.durationMs, request.drainMs ?? ctx.options.drainMs, ours);
   } finally {
-    signalAll(paused, 'SIGCONT');
+    signalChildren(paused, 'SIGCONT');
   }
   figures.waitedForQuietS = waitedForQuietS;
   ctx.log(
@@ -117,14 +118,29 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
   return figures;
 }
 
-/** Sends `signal` to every process of `pids` that still exists. */
-function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+/**
+ * Sends `signal` to each process of `pids` that is still a child of this one: a target that died
+ * has been reaped, and its pid may since belong to some other process on the machine.
+ */
+function signalChildren(pids: readonly number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
+    if (parentOf(pid) !== process.pid) continue;
     try {
       process.kill(pid, signal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
+  }
+}
+
+/** The parent pid of a process (from /proc/<pid>/stat), or undefined if it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command, which sits in parentheses and may itself hold spaces: state, ppid, …
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
 }
 

@@ -322,8 +322,12 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
       const first = await open();
       const second = await open();
       await expect(open()).rejects.toMatchObject({ status: 429 });
-      // A plain request from that address is refused alike while both sockets are open.
-      expect((await client.request('GET', `/api/rooms/${roomId}`)).status).toBe(429);
+      // A plain request from that address is refused alike while both sockets are open, in Hush's own error shape.
+      const refused = await client.request('GET', `/api/rooms/${roomId}`);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(refused.body.error.code).toBe('too_many_connections');
+      expect(refused.headers.get('retry-after')).toBe('10');
       first.close();
       await first.waitClosed(5000);
       // nginx counts the place free once it has seen the close: the next upgrade gets in.

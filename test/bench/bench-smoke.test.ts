@@ -54,4 +54,18 @@ describe('benchmark smoke (issue 6: npm run bench works)', () => {
     expect(markdown).toMatch(/\| Hush, memory \| Socket\.IO chat \(reference\) \| \d/);
     expect(run.stdout).toContain('### Ramp');
   }, 180_000);
+  it('ramps one target after another with --ramp-order sequential', () => {
+    const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--smoke', '--scenario', 'ramp', '--targets', 'relay,memory', '--ramp-order', 'sequential', '--no-save'], {
+      encoding: 'utf8',
+      timeout: 90_000,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    expect(run.status, `bench exited with ${run.status}:\n${run.stderr.slice(-3000)}`).toBe(0);
+    expect(run.stdout).toContain('one target ramped after another');
+    expect(run.stdout).toContain('| Hush, memory |');
+    // The relay's whole ramp, its half-rate step included, came before memory's first step.
+    const relayHalf = run.stderr.indexOf('relay   half ');
+    expect(relayHalf).toBeGreaterThan(-1);
+    expect(relayHalf).toBeLessThan(run.stderr.indexOf('memory  step 1 '));
+  }, 120_000);
 });

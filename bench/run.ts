@@ -17,7 +17,7 @@ import { evaluateChecks, toMarkdown, type BenchReport, type Machine, type Outcom
 import { runCommonRate } from './scenarios/common-rate.js';
 import { runFanout } from './scenarios/fanout.js';
 import { IDLE_PING_INTERVAL_MS, runIdle } from './scenarios/idle.js';
-import { runRamp, runRamps } from './scenarios/ramp.js';
+import { runRamp, runRamps, type RampResult } from './scenarios/ramp.js';
 import { runStorm } from './scenarios/storm.js';
 import {
   ensureHushBuild,
@@ -120,16 +120,34 @@ async function main(): Promise<void> {
     }
   }
 
-  /** Starts every selected target at once (for scenarios that interleave them); those that cannot start are listed with why. */
-  async function startAll(optionsOf: (name: TargetName) => TargetOptions) {
+  /** Logs why a target's (or a scenario's) run failed and returns that reason, as the report gives it. */
+  function failure(name: string, error: unknown): string {
+    const reason = `failed: ${messageOf(error)}`;
+    log(`  ${name}: ${reason}`);
+    return reason;
+  }
+
+  /**
+   * Starts every selected target at once (for scenarios that interleave them), runs `scenario` on those
+   * that started (with those that did not, and why), then clears the generators and stops them all.
+   */
+  async function withAllTargets<T>(
+    optionsOf: (name: TargetName) => TargetOptions,
+    scenario: (running: RunningTarget[], skipped: Array<{ target: TargetName; reason: string }>) => Promise<T>,
+  ): Promise<T> {
     const running: RunningTarget[] = [];
     const skipped: Array<{ target: TargetName; reason: string }> = [];
-    for (const name of options.targets) {
-      const target = await start(name, optionsOf(name));
-      if (typeof target === 'string') skipped.push({ target: name, reason: target });
-      else running.push(target);
+    try {
+      for (const name of options.targets) {
+        const target = await start(name, optionsOf(name));
+        if (typeof target === 'string') skipped.push({ target: name, reason: target });
+        else running.push(target);
+      }
+      return await scenario(running, skipped);
+    } finally {
+      await resetPool();
+      await Promise.all(running.map((target) => target.stop()));
     }
-    return { running, skipped };
   }
 
   async function withTarget<T>(name: TargetName, startOptions: TargetOptions, scenario: (target: RunningTarget) => Promise<T>): Promise<Outcome<T>> {
@@ -138,9 +156,7 @@ async function main(): Promise<void> {
     try {
       return { target: name, result: await scenario(target) };
     } catch (error) {
-      const reason = `failed: ${messageOf(error)}`;
-      log(`  ${name}: ${reason}`);
-      return { target: name, skipped: reason };
+      return { target: name, skipped: failure(name, error) };
     } finally {
       await resetPool();
       await target.stop();
@@ -173,42 +189,34 @@ async function main(): Promise<void> {
       if (scenario === 'ramp' && options.rampOrder === 'sequential') {
         for (const name of options.targets) report.ramp.push(await withTarget(name, {}, (target) => runRamp(ctx, target)));
       } else if (scenario === 'ramp') {
-        const { running, skipped } = await startAll(() => ({}));
-        try {
-          // Setup shared by every ramp (connecting the rooms) failing fails them all.
-          const outcomes = await runRamps(ctx, running).catch((error: unknown) => running.map((target) => ({ target: target.name, error })));
-          for (const name of options.targets) {
-            const outcome = outcomes.find((one) => one.target === name);
-            if (!outcome) report.ramp.push({ target: name, skipped: skipped.find((one) => one.target === name)!.reason });
-            else if ('error' in outcome) {
-              const reason = `failed: ${messageOf(outcome.error)}`;
-              log(`  ${name}: ${reason}`);
-              report.ramp.push({ target: name, skipped: reason });
-            } else report.ramp.push({ target: name, result: outcome });
-          }
-        } finally {
-          await resetPool();
-          await Promise.all(running.map((target) => target.stop()));
-        }
+        report.ramp = await withAllTargets(
+          () => ({}),
+          async (running, skipped) => {
+            const outcomes = await runRamps(ctx, running);
+            return options.targets.map((name): Outcome<RampResult> => {
+              const outcome = outcomes.find((one) => one.target === name);
+              if (!outcome) return { target: name, skipped: skipped.find((one) => one.target === name)!.reason };
+              return 'error' in outcome ? { target: name, skipped: failure(name, outcome.error) } : { target: name, result: outcome };
+            });
+          },
+        );
       } else if (scenario === 'cpu') {
         // Hush's processes also report their collector (bytes allocated and promoted per message).
         const collectors = new Map<TargetName, GcTrace>();
-        const { running, skipped } = await startAll((name) => {
+        const collectorOf = (name: TargetName): TargetOptions => {
           if (REFERENCE_TARGETS.has(name)) return {};
           const collector = new GcTrace();
           collectors.set(name, collector);
           return { nodeArgs: ['--trace-gc-nvp'], onHushLine: (line) => collector.feed(line) };
+        };
+        report.cpu = await withAllTargets(collectorOf, async (running, skipped) => {
+          try {
+            return { result: await runCommonRate(ctx, running, collectors), skipped };
+          } catch (error) {
+            const reason = failure('cpu', error);
+            return { skipped: [...skipped, ...running.map((target) => ({ target: target.name, reason }))] };
+          }
         });
-        try {
-          report.cpu = { result: await runCommonRate(ctx, running, collectors), skipped };
-        } catch (error) {
-          const reason = `failed: ${messageOf(error)}`;
-          log(`  cpu: ${reason}`);
-          report.cpu = { skipped: [...skipped, ...running.map((target) => ({ target: target.name, reason }))] };
-        } finally {
-          await resetPool();
-          await Promise.all(running.map((target) => target.stop()));
-        }
       } else if (scenario === 'idle') {
         // One instance holds every connection; redis2 would only halve it.
         for (const name of options.targets.filter(holdsConnections)) {

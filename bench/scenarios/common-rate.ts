@@ -7,11 +7,10 @@
  * comparison the benchmark has. A target above its sustainable rate builds a
  * backlog, so each round waits (bounded) for it to drain before the next.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
 import { bytesPerMessage, type GcTrace } from '../gc-trace.js';
 import type { RunningTarget, TargetName } from '../targets.js';
-import { measureStep, ourPids, type StepFigures } from './step.js';
+import { addTargetRooms, connectRooms, measureStep, ourPids, type StepFigures } from './step.js';
 
 export interface CommonRateFigures {
   target: TargetName;
@@ -47,15 +46,9 @@ export async function runCommonRate(
   targets: readonly RunningTarget[],
   collectors: ReadonlyMap<TargetName, GcTrace> = new Map(),
 ): Promise<CommonRateResult> {
-  const { options, pool } = ctx;
-  for (const target of targets) {
-    const [first, second] = target.endpoints;
-    const prepared = await pool.addRooms(target.name, options.rooms, { create: first!, a: first!, b: second ?? first! });
-    if (prepared.failures > 0) throw new Error(`${target.name}: setup failed for ${prepared.failures} rooms: ${prepared.firstError}`);
-  }
-  const connected = await pool.connectAll();
-  if (connected.failures > 0) throw new Error(`setup failed for ${connected.failures} members: ${connected.firstError}`);
-  await sleep(300);
+  const { options } = ctx;
+  for (const target of targets) await addTargetRooms(ctx, target);
+  await connectRooms(ctx);
 
   const ours = ourPids(ctx, targets);
   const samples = new Map<TargetName, StepFigures[]>(targets.map((target) => [target.name, []]));

@@ -14,10 +14,9 @@
  * instead of deciding a ratio. `--ramp-order sequential` ramps one target
  * after another, each alone on the machine, as the benchmark did before.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
 import type { RunningTarget } from '../targets.js';
-import { isNoisy, measureStep, type StepFigures, type StepVerdict } from './step.js';
+import { addTargetRooms, connectRooms, isNoisy, measureStep, targetPids, type StepFigures, type StepVerdict } from './step.js';
 
 export interface RampResult {
   target: string;
@@ -36,23 +35,9 @@ export interface RampFailure {
   error: unknown;
 }
 
-/** Creates the target's rooms (its sockets connect with the pool's next connectAll). */
-async function prepareRooms(ctx: BenchContext, target: RunningTarget): Promise<void> {
-  const [first, second] = target.endpoints;
-  // With two instances every room spans both, so every message crosses Redis.
-  const prepared = await ctx.pool.addRooms(target.name, ctx.options.rooms, { create: first!, a: first!, b: second ?? first! });
-  if (prepared.failures > 0) throw new Error(`setup failed for ${prepared.failures} rooms: ${prepared.firstError}`);
-}
-
-async function connectRooms(ctx: BenchContext): Promise<void> {
-  const connected = await ctx.pool.connectAll();
-  if (connected.failures > 0) throw new Error(`setup failed for ${connected.failures} members: ${connected.firstError}`);
-  await sleep(300);
-}
-
 /** One target's ramp on its own: rooms, then every step, then the half rate. */
 export async function runRamp(ctx: BenchContext, target: RunningTarget): Promise<RampResult> {
-  await prepareRooms(ctx, target);
+  await addTargetRooms(ctx, target);
   await connectRooms(ctx);
   const ramp = rampSteps(ctx, target);
   for (;;) {
@@ -74,9 +59,9 @@ export async function runRamps(ctx: BenchContext, targets: readonly RunningTarge
   const outcomes: Array<RampResult | RampFailure | undefined> = targets.map(() => undefined);
   const ramps: Array<{ index: number; steps: AsyncGenerator<void, RampResult> }> = [];
   for (const [index, target] of targets.entries()) {
-    const others = targets.filter((other) => other !== target).flatMap((other) => [...other.serverPids, ...other.redisPids]);
+    const others = targetPids(targets.filter((other) => other !== target));
     try {
-      await prepareRooms(ctx, target);
+      await addTargetRooms(ctx, target);
       await connectRooms(ctx);
       ramps.push({ index, steps: rampSteps(ctx, target, others) });
     } catch (error) {

@@ -61,9 +61,29 @@ export function isNoisy(step: Pick<StepFigures, 'otherCores' | 'otherCoresPeak'>
 
 /** Our own processes: the parent, the generators, and every running target's servers and redis-server. */
 export function ourPids(ctx: BenchContext, targets: readonly RunningTarget[]): number[] {
-  const pids = [process.pid, ...ctx.pool.pids];
-  for (const target of targets) pids.push(...target.serverPids, ...target.redisPids);
-  return pids;
+  return [process.pid, ...ctx.pool.pids, ...targetPids(targets)];
+}
+
+/** The targets' processes: their servers and redis-servers. */
+export function targetPids(targets: readonly RunningTarget[]): number[] {
+  return targets.flatMap((target) => [...target.serverPids, ...target.redisPids]);
+}
+
+/**
+ * Creates `target`'s rooms of two members for the message scenarios (ramp, cpu); their sockets connect
+ * with connectRooms. With two instances every room spans both, so every message crosses Redis.
+ */
+export async function addTargetRooms(ctx: BenchContext, target: RunningTarget): Promise<void> {
+  const [first, second] = target.endpoints;
+  const prepared = await ctx.pool.addRooms(target.name, ctx.options.rooms, { create: first!, a: first!, b: second ?? first! });
+  if (prepared.failures > 0) throw new Error(`${target.name}: setup failed for ${prepared.failures} rooms: ${prepared.firstError}`);
+}
+
+/** Connects every member of the rooms added since the last connect, then lets the joins settle. */
+export async function connectRooms(ctx: BenchContext): Promise<void> {
+  const connected = await ctx.pool.connectAll();
+  if (connected.failures > 0) throw new Error(`setup failed for ${connected.failures} members: ${connected.firstError}`);
+  await sleep(300);
 }
 
 /** Waits (in 1 s looks, at most --quiet-wait seconds) until other processes leave the CPUs mostly idle; returns seconds waited. */

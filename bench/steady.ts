@@ -25,6 +25,9 @@
  * prints how long the server's main thread, redis-server and the load generators waited for a core once runnable: the
  * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
  * machine's; one it spends running is its own.
+ * --hiccups runs a hiccup meter on every CPU (bench/hiccups.ts) and prints, for each step, how late its 1 ms sleeps
+ * woke at worst and how much of that the guest's scheduler did not count as waiting for a core: a server's stall that
+ * the meters did not see was the server's own work, not the machine stopping. The meters count among "others".
  * --gc-bytes runs every Hush process with --trace-gc-nvp and prints, for each step, the bytes its collector saw
  * allocated and promoted per delivered message, and its scavenges and mark-compacts (bench/gc-trace.ts).
  * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
@@ -39,6 +42,7 @@ import { parseArgs } from 'node:util';
 import type { BenchContext } from './context.js';
 import { round } from './context.js';
 import { GeneratorPool } from './generator-pool.js';
+import { HiccupMeters, type CpuHiccups } from './hiccups.js';
 import { connectInspector, type Inspector } from './inspector.js';
 import { freePort } from '../test/support/free-port.js';
 import { parseOptions } from './options.js';
@@ -65,6 +69,7 @@ const { values } = parseArgs({
     pauses: { type: 'boolean', default: false },
     'gc-bytes': { type: 'boolean', default: false },
     sched: { type: 'boolean', default: false },
+    hiccups: { type: 'boolean', default: false },
   },
 });
 
@@ -159,6 +164,17 @@ async function commandCounts(port: number): Promise<Map<string, number>> {
   return new Map([...text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((match) => [match[1]!, Number(match[2])]));
 }
 
+/** "cpu0 woke up to 12 ms late (2.1 ms of it unaccounted; 5 ms in all), cpu1 …" */
+function describeHiccups(cpus: CpuHiccups[]): string {
+  return cpus
+    .map((cpu) =>
+      cpu.windows === 0
+        ? `cpu${cpu.cpu} not heard from`
+        : `cpu${cpu.cpu} woke up to ${round(cpu.longestOversleepMs)} ms late (${round(cpu.longestUnexplainedMs)} ms of it unaccounted; ${round(cpu.unexplainedMs)} ms in all)`,
+    )
+    .join(', ');
+}
+
 function quartiles(values: number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]!;
@@ -171,6 +187,7 @@ async function main(): Promise<void> {
   const pool = GeneratorPool.start(options.generators);
   const ctx: BenchContext = { options, pool, log };
   const targets: RunningTarget[] = [];
+  let meters: HiccupMeters | undefined;
   try {
     // With --compare REV, every Hush target also runs as built from REV, in the same steps (A/B).
     const baselineEntry = values.compare ? buildHushRevision(values.compare, log) : undefined;
@@ -217,6 +234,7 @@ async function main(): Promise<void> {
       log(`${label}: pids ${[...target.serverPids, ...target.redisPids].join(' ')}`);
     }
     await pool.connectAll();
+    meters = values.hiccups ? await HiccupMeters.start() : undefined;
     const ours = ourPids(ctx, targets);
     for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: rate / 2, durationMs: 1000, ours });
     const ratios = new Map<string, number[]>(targets.map((target) => [target.name, []]));
@@ -247,7 +265,10 @@ async function main(): Promise<void> {
         const pausesBefore = values.pauses ? await Promise.all(target.endpoints.map((endpoint) => readPauses(endpoint.http))) : undefined;
         const gcTrace = gcTraces.get(target.name);
         gcTrace?.take(); // what came before this step
+        const stepStart = Date.now();
         const figures = await measureStep(ctx, target, { label: `step ${step}`, rate, durationMs: stepMs, ours });
+        if (meters) log(`          machine: ${describeHiccups(await meters.between(stepStart, Date.now()))}`);
+        meters?.forget(stepStart);
         if (gcTrace) {
           const gc = gcTrace.take();
           const perMessage = bytesPerMessage(gc, figures.received);
@@ -312,7 +333,7 @@ async function main(): Promise<void> {
     }
   } finally {
     pool.close();
-    await Promise.all(targets.map((target) => target.stop()));
+    await Promise.all([...targets.map((target) => target.stop()), meters?.stop()]);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * The machine's hiccups while the bench runs: one bench/hiccup-meter.ts process per CPU, pinned to
+ * The machine's hiccups while bench/steady.ts runs: one bench/hiccup-meter.ts process per CPU, pinned to
  * it with `taskset` (unpinned where taskset is missing), each reporting every 100 ms how late its
  * 1 ms sleeps woke and how much of that the guest's scheduler cannot account for. Read between two
  * times, they say whether a server's stall in those seconds was the machine's (a meter saw it too) or
- * the server's own. The meters cost about 1–2 % of a core each (a thousand wake-ups a second).
+ * the server's own. Two meters took 0.057 core in all over 10 s on the benchmark machine (a thousand
+ * wake-ups a second each), so they are for steady.ts, not for the figures of a full run.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -26,8 +26,9 @@
  * longest wait, and the time spent waiting in all per second. A stall the server spends waiting is the
  * machine's; one it spends running is its own.
  * --hiccups runs a hiccup meter on every CPU (bench/hiccups.ts) and prints, for each step, how late its 1 ms sleeps
- * woke at worst and how much of that the guest's scheduler did not count as waiting for a core: a server's stall that
- * the meters did not see was the server's own work, not the machine stopping. The meters count among "others".
+ * woke at worst and how much lateness the guest's scheduler did not count as waiting for a core ("unaccounted"): a
+ * server's stall that the meters did not see was the server's own work, not the machine stopping. The meters count
+ * among "others".
  * --gc-bytes runs every Hush process with --trace-gc-nvp and prints, for each step, the bytes its collector saw
  * allocated and promoted per delivered message, and its scavenges and mark-compacts (bench/gc-trace.ts).
  * --perf-record DIR samples the first server process of each target during step 1 (or --profile-step), all but
@@ -164,15 +165,22 @@ async function commandCounts(port: number): Promise<Map<string, number>> {
   return new Map([...text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((match) => [match[1]!, Number(match[2])]));
 }
 
-/** "cpu0 woke up to 12 ms late (2.1 ms of it unaccounted; 5 ms in all), cpu1 …" */
+/**
+ * "cpu0: latest wake-up 12 ms late, longest unaccounted 2.1 ms, 5 ms unaccounted in all; cpu1: …" — the
+ * longest lateness and the longest unaccounted part may come from different wake-ups.
+ */
 function describeHiccups(cpus: CpuHiccups[]): string {
   return cpus
-    .map((cpu) =>
-      cpu.windows === 0
-        ? `cpu${cpu.cpu} not heard from`
-        : `cpu${cpu.cpu} woke up to ${round(cpu.longestOversleepMs)} ms late (${round(cpu.longestUnexplainedMs)} ms of it unaccounted; ${round(cpu.unexplainedMs)} ms in all)`,
-    )
-    .join(', ');
+    .map((cpu) => {
+      const name = cpu.pinned ? `cpu${cpu.cpu}` : `meter ${cpu.cpu} (unpinned)`;
+      if (cpu.windows === 0) return `${name}: not heard from`;
+      const caveats = [...(cpu.schedstat ? [] : ['no schedstat: all lateness unaccounted']), ...(cpu.complete ? [] : ['its last report still due'])];
+      return (
+        `${name}: latest wake-up ${round(cpu.longestLateMs)} ms late, longest unaccounted ${round(cpu.longestUnaccountedMs)} ms, ` +
+        `${round(cpu.unaccountedMs)} ms unaccounted in all${caveats.length > 0 ? ` (${caveats.join('; ')})` : ''}`
+      );
+    })
+    .join('; ');
 }
 
 function quartiles(values: number[]): number[] {
@@ -234,7 +242,7 @@ async function main(): Promise<void> {
       log(`${label}: pids ${[...target.serverPids, ...target.redisPids].join(' ')}`);
     }
     await pool.connectAll();
-    meters = values.hiccups ? await HiccupMeters.start() : undefined;
+    meters = values.hiccups ? await HiccupMeters.start(Number.POSITIVE_INFINITY, log) : undefined;
     const ours = ourPids(ctx, targets);
     for (const target of targets) await measureStep(ctx, target, { label: 'warm-up', rate: rate / 2, durationMs: 1000, ours });
     const ratios = new Map<string, number[]>(targets.map((target) => [target.name, []]));

@@ -18,9 +18,8 @@
  * the symbols with the most CPU time in the last file.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { dropSupersededEntries } from './jit-map.js';
+import { cleanJitMaps, COLLECTOR_SYMBOL } from './perf-data.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,7 +44,7 @@ const CATEGORIES: Array<[string, (sample: Sample) => boolean]> = [
   ['JavaScript: ws', ({ symbol }) => /JS:.*node_modules\/ws\//.test(symbol)],
   ['JavaScript: other packages', ({ symbol }) => /JS:.*node_modules\//.test(symbol)],
   ['JavaScript: Node.js', ({ symbol }) => /JS:.*node:/.test(symbol)],
-  ['V8: collector', ({ symbol }) => /Scaveng|Marking|Sweep|Evacuat|Compact|RememberedSet|MemoryChunk|Marker|GCTracer|v8::internal::Heap/.test(symbol)],
+  ['V8: collector', ({ symbol }) => COLLECTOR_SYMBOL.test(symbol)],
   ['V8: builtins (inline caches, Map lookups, calls)', ({ symbol }) => symbol.startsWith('Builtins_')],
   ['V8: runtime (JSON, property lookups, strings)', ({ symbol }) => symbol.includes('v8::')],
   ['libuv', ({ symbol }) => /\buv_|\buv__/.test(symbol)],
@@ -53,22 +52,6 @@ const CATEGORIES: Array<[string, (sample: Sample) => boolean]> = [
   ['libc (system call stubs, malloc, memcpy)', ({ dso }) => dso.startsWith('libc')],
   ['other', () => true],
 ];
-
-/**
- * Cleans the JIT symbol maps of the processes in `file` (see jit-map.ts) so that perf names JavaScript by the
- * code that was there last. Right for a recording of the process's last busy seconds: steady.ts records one
- * step, after which the server compiles little more.
- */
-function cleanJitMaps(file: string): void {
-  const text = execFileSync('perf', ['report', '-i', file, '--sort', 'pid', '--stdio', '-g', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  for (const [, id] of text.matchAll(/^\s+[\d.]+%\s+(?:[\d.]+%\s+)?(\d+):/gm)) {
-    const map = `/tmp/perf-${id}.map`;
-    if (existsSync(map)) {
-      const dropped = dropSupersededEntries(map);
-      if (dropped > 0) process.stderr.write(`${map}: dropped ${dropped} symbols that later code replaced\n`);
-    }
-  }
-}
 
 function readSamples(file: string): Sample[] {
   cleanJitMaps(file);

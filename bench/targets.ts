@@ -53,6 +53,7 @@ export const HUSH_BENCH_ENV: Readonly<Record<string, string>> = {
   MESSAGE_RATE_LIMIT: '1000000',
   MESSAGE_RATE_WINDOW_SECONDS: '1',
   ROOM_CREATE_LIMIT: '1000000',
+  API_REQUEST_LIMIT: '1000000',
   // Every generated client comes from 127.0.0.1 (10,000 of them in the idle scenario).
   MAX_CONNECTIONS_PER_CLIENT: '1000000',
   CLIENT_READ_LIMIT_KIB: '1000000000',

@@ -81,6 +81,11 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.ROOM_CREATE_LIMIT,
     durationSeconds: config.ROOM_CREATE_WINDOW_SECONDS,
   });
+  const apiRequestLimiter = engine.createRateLimiter({
+    keyPrefix: 'hush:rl:api',
+    points: config.API_REQUEST_LIMIT,
+    durationSeconds: config.API_REQUEST_WINDOW_SECONDS,
+  });
   const originPolicy = createOriginPolicy(config.allowedOrigins);
 
   // The API reads JSON only: a text/plain body gets 415, as any other type (Fastify would take it and fail it
@@ -107,7 +112,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     }
   });
   registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
-  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReads, roomCreateLimiter });
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReads, roomCreateLimiter, apiRequestLimiter });
 
   const gateway = attachWebSocketGateway(
     app,

@@ -68,6 +68,12 @@ export const SETTINGS = {
   ALLOWED_ORIGINS: { schema: optionalText, help: "Comma-separated origins allowed to change state, each `scheme://host[:port]` (default: the server's own origin)." },
   ROOM_CREATE_LIMIT: { schema: int(1, 1_000_000), default: '30', help: 'Rooms one client (an IPv4 address, or an IPv6 /64) may create per ROOM_CREATE_WINDOW_SECONDS.' },
   ROOM_CREATE_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the room-creation rate limit.' },
+  API_REQUEST_LIMIT: {
+    schema: int(1, 1_000_000),
+    default: '600',
+    help: 'Requests to /api/ one client (an IPv4 address, or an IPv6 /64) may make per API_REQUEST_WINDOW_SECONDS, whatever the route; WebSocket frames have their own budgets.',
+  },
+  API_REQUEST_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60', help: 'Window of the per-client API request limit.' },
   MESSAGE_RATE_LIMIT: { schema: int(1, 1_000_000), default: '20', help: 'Frames (send or typing) one member may send per MESSAGE_RATE_WINDOW_SECONDS; also its budget of history reads and connections per window, and (at least 32) the frames one socket may have awaiting the store.' },
   MESSAGE_RATE_WINDOW_SECONDS: { schema: int(1, 3600), default: '5', help: 'Window of the per-member message rate limit.' },
   CLIENT_READ_LIMIT_KIB: {

@@ -25,7 +25,7 @@ export interface ProtocolTarget {
   roomTraces(hush: RunningHush, roomId: string): Promise<number>;
 }
 
-const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000 };
+const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000, API_REQUEST_LIMIT: 100_000 };
 
 const uniqueId = () => randomBytes(6).toString('base64url');
 
@@ -1034,6 +1034,29 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(await createFrom('::ffff:192.0.2.1')).toBe(201); // the same IPv4 address, mapped
         expect(await createFrom('192.0.2.1')).toBe(429);
         expect(await createFrom('192.0.2.2')).toBe(201);
+      });
+
+      it('every API request spends its client address budget: past API_REQUEST_LIMIT any route answers 429 rate_limited, an encoded path too', async () => {
+        const limited = await start({ API_REQUEST_LIMIT: 4, API_REQUEST_WINDOW_SECONDS: 60, TRUST_PROXY: 1 });
+        const client = limited.newClient();
+        const from = (address: string) => ({ 'x-forwarded-for': address });
+        const spender = '198.51.100.7';
+        // Four requests of four kinds, a refused one among them: each spends a point.
+        expect((await client.request('GET', '/api/limits', undefined, from(spender))).status).toBe(200);
+        const created = await client.request('POST', '/api/rooms', {}, from(spender));
+        expect(created.status).toBe(201);
+        expect((await client.request('POST', `/api/rooms/${created.body.roomId}/join`, undefined, from(spender))).status).toBe(200);
+        expect((await client.request('GET', `/api/rooms/${'x'.repeat(22)}`, undefined, from(spender))).status).toBe(404);
+        const refused = await client.request('GET', `/api/rooms/${created.body.roomId}`, undefined, from(spender));
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('rate_limited');
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+        // The router decodes the path; the budget goes by the route it reached.
+        expect((await client.request('GET', '/%61pi/limits', undefined, from(spender))).status).toBe(429);
+        // Health checks are not API requests, and another address has its own budget.
+        expect((await client.request('GET', '/healthz', undefined, from(spender))).status).toBe(200);
+        expect((await client.request('GET', '/api/limits', undefined, from('198.51.100.8'))).status).toBe(200);
       });
 
       it('history read is bounded in bytes per client address, whatever rooms and seats it uses: pages and replays alike', async () => {

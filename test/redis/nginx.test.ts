@@ -196,7 +196,7 @@ suite('deployment: nginx in front of two instances and one Redis', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url, TRUST_PROXY: 'true', ROOM_TTL_MIN_SECONDS: '1', MESSAGE_RATE_LIMIT: '100000', ROOM_CREATE_LIMIT: '100000', LOG_LEVEL: 'warn' };
+    const env = { REDIS_URL: redis.url, TRUST_PROXY: 'true', ROOM_TTL_MIN_SECONDS: '1', MESSAGE_RATE_LIMIT: '100000', ROOM_CREATE_LIMIT: '100000', API_REQUEST_LIMIT: '100000', LOG_LEVEL: 'warn' };
     instances = await Promise.all([startHushProcess(env, 30_000), startHushProcess(env, 30_000)]);
     nginx = await Nginx.start(instances.map((instance) => instance.port));
   }, 60_000);

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../../src/server/store/redis/redis-engine.js';
 import { startHush, type RunningHush, type Settings } from '../support/hush-instance.js';
 
-export const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000 };
+export const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000, API_REQUEST_LIMIT: 100_000 };
 
 export interface RedisHush extends RunningHush {
   engine: RedisEngine;

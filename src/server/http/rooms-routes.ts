@@ -33,6 +33,8 @@ export interface RoomsRouteDeps {
   clientReads: ClientReadBudget;
   /** Per-IP room-creation limiter (shared across instances on Redis). */
   roomCreateLimiter: RateLimiterAbstract;
+  /** Per-IP limiter of every request to an /api/ route (shared across instances on Redis). */
+  apiRequestLimiter: RateLimiterAbstract;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -57,14 +59,24 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
     }
   }
 
-  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create'): Promise<void> {
+  async function consume(limiter: RateLimiterAbstract, key: string, kind: 'message' | 'room_create' | 'api_request'): Promise<void> {
     const retryAfterMs = await spendBudget(limiter, key);
     if (retryAfterMs === undefined) return;
     metrics.rateLimited(kind);
-    throw kind === 'room_create'
-      ? new HushError('rate_limited', 'Too many rooms created from your address; wait a minute.', retryAfterMs)
-      : rateLimited(retryAfterMs);
+    if (kind === 'message') throw rateLimited(retryAfterMs);
+    throw new HushError(
+      'rate_limited',
+      kind === 'room_create' ? 'Too many rooms created from your address; wait a minute.' : 'Too many requests from your address; wait a moment.',
+      retryAfterMs,
+    );
   }
+
+  // Every API request spends a point of its client address's budget, before any route work (joins and
+  // reads included, which have no other per-address bound). Matched by the route, not the raw URL, so
+  // an encoded path cannot slip past; the web client's files, health checks and metrics are not counted.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url?.startsWith('/api/')) await consume(deps.apiRequestLimiter, clientAddressKey(request.ip), 'api_request');
+  });
 
   // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.
   app.get('/api/limits', async (): Promise<RoomLimits> => service.roomLimits);

@@ -13,7 +13,7 @@ export interface RoomMetrics {
   messagesDelivered(count: number): void;
   /** Milliseconds from the message's acceptance to its last delivery on this instance. */
   fanOutLatency(ms: number): void;
-  rateLimited(kind: 'message' | 'room_create' | 'client_read'): void;
+  rateLimited(kind: 'message' | 'room_create' | 'client_read' | 'api_request'): void;
   connectionOpened(): void;
   connectionClosed(): void;
   localRooms(delta: number): void;

@@ -1037,12 +1037,19 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       });
 
       it('every API request spends its client address budget: past API_REQUEST_LIMIT any route answers 429 rate_limited, an encoded path too', async () => {
-        const limited = await start({ API_REQUEST_LIMIT: 4, API_REQUEST_WINDOW_SECONDS: 60, TRUST_PROXY: 1 });
+        const limited = await start({ API_REQUEST_LIMIT: 5, API_REQUEST_WINDOW_SECONDS: 60, TRUST_PROXY: 1 });
         const client = limited.newClient();
         const from = (address: string) => ({ 'x-forwarded-for': address });
         const spender = '198.51.100.7';
-        // Four requests of four kinds, a refused one among them: each spends a point.
-        expect((await client.request('GET', '/api/limits', undefined, from(spender))).status).toBe(200);
+        // Another site's page (an <img>, a no-cors fetch: no Origin) is refused before it can spend anyone's budget.
+        for (let i = 0; i < 3; i++) {
+          const foreign = await client.request('GET', '/api/limits', undefined, { ...from(spender), 'sec-fetch-site': 'cross-site' });
+          expect(foreign.status).toBe(403);
+          expect(foreign.body.error.code).toBe('forbidden_origin');
+        }
+        // Five requests of five kinds, a refused one among them: each spends a point.
+        expect((await client.request('GET', '/api/limits', undefined, { ...from(spender), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+        expect((await client.request('HEAD', '/api/limits', undefined, from(spender))).status).toBe(200);
         const created = await client.request('POST', '/api/rooms', {}, from(spender));
         expect(created.status).toBe(201);
         expect((await client.request('POST', `/api/rooms/${created.body.roomId}/join`, undefined, from(spender))).status).toBe(200);

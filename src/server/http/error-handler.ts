@@ -1,7 +1,7 @@
 /**
  * Maps every failure to the API's error shape `{"error":{"code","message"}}`:
  * domain errors keep their code, Fastify's own errors (bad JSON, body too large,
- * rate limit, a malformed URL) and the static files' (a Range or If-Match that
+ * a malformed URL) and the static files' (a Range or If-Match that
  * cannot be met) get a code from the catalogue, anything else is a 500 that is
  * logged without the request body. A store outage arrives here as
  * HushError('unavailable') (503), raised by the engine that saw it.
@@ -33,8 +33,6 @@ function codeForFastifyError(error: FastifyError, url: string): ErrorCode | unde
       return 'unsupported_media_type';
     case 416:
       return 'range_not_satisfiable';
-    case 429:
-      return 'rate_limited';
     case 503:
       return 'unavailable';
     default:

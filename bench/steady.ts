@@ -219,7 +219,8 @@ async function main(): Promise<void> {
       const { NODE_ARGS: extraNodeArgs, ...settings } = env ?? {};
       const traceGc = values['gc-bytes'] && !REFERENCE_TARGETS.has(name);
       const nodeArgs = [
-        ...(values['perf-record'] ? ['--perf-basic-prof'] : []),
+        // --perf-basic-prof also turns on V8's log, which would land in the repository as isolate-*-v8.log.
+        ...(values['perf-record'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${tmpdir()}/hush-v8-%p.log`] : []),
         ...(traceGc ? ['--trace-gc-nvp'] : []),
         ...(extraNodeArgs ? extraNodeArgs.split(' ') : []),
       ];

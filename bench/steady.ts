@@ -3,8 +3,10 @@
  * relay and the named targets, gives each the same rooms, and runs the same
  * offered rate on them in turn, step after step, printing each step's figures
  * (and, with --perf, the syscalls each server process made per delivered
- * message, counted by `perf stat`). A developer's tool, not a report: use
- * `npm run bench` for figures that go in docs/.
+ * message, counted by `perf stat`). A developer's tool, not a report: it prints
+ * on stderr and saves nothing; use `npm run bench` for figures that go in docs/.
+ * A step's "others" is the CPU every other process on the machine used in it
+ * (mean, and the busiest quarter second).
  *
  *   npx tsx bench/steady.ts --targets memory,redis1 --rate 11000 --steps 3 --step-ms 5000 [--perf] [--perf-record DIR]
  *
@@ -36,7 +38,7 @@
  * with bench/perf-summary.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -71,8 +73,15 @@ const { values } = parseArgs({
     'gc-bytes': { type: 'boolean', default: false },
     sched: { type: 'boolean', default: false },
     hiccups: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  // The usage is this file's opening comment, so it cannot drift from a copy.
+  const opening = /^\/\*\*\n([\s\S]*?)\n \*\//.exec(readFileSync(new URL(import.meta.url), 'utf8'))?.[1] ?? '';
+  process.stdout.write(`${opening.replace(/^ \* ?/gm, '')}\n`);
+  process.exit(0);
+}
 
 const names = ['relay', ...values.targets.split(',').filter((name) => name !== 'relay')] as TargetName[];
 for (const name of names) if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown target ${name}`);

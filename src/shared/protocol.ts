@@ -43,6 +43,9 @@ export const createRoomRequestSchema = z
   .strict();
 export type CreateRoomRequest = z.infer<typeof createRoomRequestSchema>;
 
+/** Join and destroy take no body; one sent anyway may hold no field (an empty object, or no body at all). */
+export const noBodySchema = z.object({}).strict();
+
 export const sendMessageRequestSchema = z.object({ id: messageIdSchema, body: messageBodySchema }).strict();
 export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
 

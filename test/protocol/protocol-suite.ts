@@ -458,6 +458,21 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         socket.close();
       });
 
+      it('join and destroy take no body: one with a field is refused 400 invalid_request and changes nothing', async () => {
+        const roomId = (await hush.newClient().createRoom()).body.roomId as string;
+        const member = hush.newClient();
+        const withField = await member.request('POST', `/api/rooms/${roomId}/join`, { capacity: 16 });
+        expect(withField.status).toBe(400);
+        expect(withField.body.error.code).toBe('invalid_request');
+        expect((await member.request('GET', `/api/rooms/${roomId}`)).status).toBe(403); // no seat was taken
+        expect((await member.request('POST', `/api/rooms/${roomId}/join`, {})).status).toBe(200);
+        expect((await member.request('POST', `/api/rooms/${roomId}/join`)).status).toBe(200);
+        const destroyWithField = await member.request('DELETE', `/api/rooms/${roomId}`, { now: true });
+        expect(destroyWithField.status).toBe(400);
+        expect((await member.request('GET', `/api/rooms/${roomId}`)).status).toBe(200); // still there
+        expect((await member.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
+      });
+
       it('a history page holds at most 1000 messages, even where HISTORY_LIMIT keeps more', async () => {
         const deep = await start({ HISTORY_LIMIT: 1100 });
         const { roomId, members } = await roomWithMembers(deep, 2);

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import {
   createRoomRequestSchema,
   listMessagesQuerySchema,
+  noBodySchema,
   sendMessageRequestSchema,
   type ListMessagesResponse,
   type RoomLimits,
@@ -89,6 +90,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   });
 
   app.post('/api/rooms/:roomId/join', async (request: RoomRequest, reply) => {
+    parse(noBodySchema, request.body);
     const token = ensureMemberToken(request, reply, config.ROOM_TTL_MAX_SECONDS);
     return reply.send(await service.join(request.params.roomId, token));
   });
@@ -96,6 +98,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   app.get('/api/rooms/:roomId', async (request: RoomRequest) => service.view(await requireMember(request)));
 
   app.delete('/api/rooms/:roomId', async (request: RoomRequest, reply) => {
+    parse(noBodySchema, request.body);
     await service.destroy(await requireMember(request));
     return reply.code(204).send();
   });

@@ -19,11 +19,25 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU time the process has used so far, in µs (resolution one clock tick, usually 10 ms). */
-export function cpuMicros(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name: state, ppid, … (fields 3 onwards, from index 0). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may contain spaces; fields after it are counted from its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The parent of a process, or undefined if it is gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    return Number(statFields(pid)[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU time the process has used so far, in µs (resolution one clock tick, usually 10 ms). */
+export function cpuMicros(pid: number): number {
+  const fields = statFields(pid);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1_000_000) / clockTicks();

@@ -5,12 +5,11 @@
  * the generators (counts, latency) and from /proc (CPU of the target's
  * processes, of the generators, and of everything else on the machine).
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context.js';
 import { round } from '../context.js';
 import { Histogram } from '../histogram.js';
-import { CpuMeter, OtherLoadMeter } from '../proc-stats.js';
+import { CpuMeter, OtherLoadMeter, parentPid } from '../proc-stats.js';
 import type { RunningTarget } from '../targets.js';
 
 export type StepVerdict = 'ok' | 'latency' | 'loss' | 'errors' | 'generator';
@@ -144,23 +143,12 @@ export async function measureStep(ctx: BenchContext, target: RunningTarget, requ
  */
 function signalChildren(pids: readonly number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
-    if (parentOf(pid) !== process.pid) continue;
+    if (parentPid(pid) !== process.pid) continue;
     try {
       process.kill(pid, signal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
-  }
-}
-
-/** The parent pid of a process (from /proc/<pid>/stat), or undefined if it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command, which sits in parentheses and may itself hold spaces: state, ppid, …
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
   }
 }
 

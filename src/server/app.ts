@@ -106,24 +106,13 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     }
   });
   app.addHook('onRequest', async (request, reply) => {
-    const { origin, host } = request.headers;
-    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') {
-      // Reads change nothing, but each spends its client address's API budget: another site's page (an <img>,
-      // a no-cors fetch, which send no Origin) must not spend the budget of everyone behind that address.
-      // Browsers say where a request comes from; clients that do not (curl, bots) are not turned away.
-      const site = request.headers['sec-fetch-site'];
-      const fromAnotherSite = site === 'cross-site' || site === 'same-site';
-      if (fromAnotherSite && request.routeOptions.url?.startsWith('/api/') && !(origin !== undefined && originPolicy.isAllowed(origin, host))) {
-        return sendError(reply, 'forbidden_origin', 'Requests from another site are not allowed.');
-      }
-      return;
-    }
-    if (!originPolicy.isAllowed(origin, host)) {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+    if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
       return sendError(reply, 'forbidden_origin', 'Requests from this origin are not allowed to change state.');
     }
   });
   registerOpsRoutes(app, engine, metrics.registry, config.METRICS_TOKEN, Boolean(config.TRUST_PROXY));
-  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReads, roomCreateLimiter, apiRequestLimiter });
+  registerRoomsRoutes(app, { config, service, metrics, messageLimiter, clientReads, roomCreateLimiter, apiRequestLimiter, originPolicy });
 
   const gateway = attachWebSocketGateway(
     app,

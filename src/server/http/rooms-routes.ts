@@ -23,6 +23,7 @@ import type { ClientReadBudget } from '../room/client-read-budget.js';
 import { readBudgetKey, spendBudget } from '../room/rate-budget.js';
 import { ensureMemberToken, readMemberToken } from './member-cookie.js';
 import { clientAddressKey } from './client-address.js';
+import type { OriginPolicy } from './origin-policy.js';
 
 export interface RoomsRouteDeps {
   config: Config;
@@ -36,6 +37,8 @@ export interface RoomsRouteDeps {
   roomCreateLimiter: RateLimiterAbstract;
   /** Per-IP limiter of every request to an /api/ route (shared across instances on Redis). */
   apiRequestLimiter: RateLimiterAbstract;
+  /** The origins allowed to call the API from a browser (app.ts checks state-changing requests against it too). */
+  originPolicy: OriginPolicy;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -75,8 +78,17 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   // Every API request spends a point of its client address's budget, before any route work (joins and
   // reads included, which have no other per-address bound). Matched by the route, not the raw URL, so
   // an encoded path cannot slip past; the web client's files, health checks and metrics are not counted.
+  // A read that a browser says another site's page made (an <img>, a no-cors fetch: no Origin) is refused
+  // first, so it cannot spend the budget of everyone behind its visitor's address; clients that say
+  // nothing (curl, bots) are not turned away. (app.ts has already checked the origin of state changes.)
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url?.startsWith('/api/')) await consume(deps.apiRequestLimiter, clientAddressKey(request.ip), 'api_request');
+    if (!request.routeOptions.url?.startsWith('/api/')) return;
+    const site = request.headers['sec-fetch-site'];
+    const { origin, host } = request.headers;
+    if ((site === 'cross-site' || site === 'same-site') && !(origin !== undefined && deps.originPolicy.isAllowed(origin, host))) {
+      throw new HushError('forbidden_origin', 'Requests from another site are not allowed.');
+    }
+    await consume(deps.apiRequestLimiter, clientAddressKey(request.ip), 'api_request');
   });
 
   // What a creator may choose here, so the lobby offers only lifetimes and sizes this server accepts.

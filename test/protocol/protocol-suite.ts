@@ -486,9 +486,12 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(rest.body.messages.map((m: ChatMessage) => m.seq)).toEqual([1001, 1002, 1003, 1004, 1005]);
       }, 60_000);
 
-      it('a history page stops near 1 MiB of bodies; the rest comes by paging with after', async () => {
+      // 15,000 bytes either way; the second as 5,000 three-byte characters, which a count of UTF-16 units would take for a third of that.
+      it.each([
+        ['ASCII', 'b'.repeat(15_000)],
+        ['three-byte characters', '€'.repeat(5_000)],
+      ])('a history page stops near 1 MiB of bodies (UTF-8 bytes, %s); the rest comes by paging with after', async (_kind, body) => {
         const { roomId, members } = await roomWithMembers(hush, 2);
-        const body = 'b'.repeat(15_000);
         for (let i = 1; i <= 80; i++) {
           const sent = await members[0]!.client.request('POST', `/api/rooms/${roomId}/messages`, { id: `big${i}`, body });
           expect(sent.status).toBe(201);

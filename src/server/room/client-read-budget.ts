@@ -8,7 +8,7 @@
  * (ReadSlots), so that reads in flight together cannot outrun each other's charges by more than that.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { MessageFrame } from '../store/room-bus.js';
+import { frameByteLength, type MessageFrame } from '../store/room-bus.js';
 import { spendBudget } from './rate-budget.js';
 import { READS_IN_FLIGHT_PER_CLIENT, ReadSlots } from './read-slots.js';
 import type { RoomMetrics } from './room-metrics.js';
@@ -45,7 +45,7 @@ export class ClientReadBudget {
   /** The rest of a read, past the KiB paid up front. If the store fails here, the charge is lost, not the read. */
   private async charge(clientKey: string, frames: readonly MessageFrame[]): Promise<void> {
     let bytes = 0;
-    for (const frame of frames) bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    for (const frame of frames) bytes += frameByteLength(frame);
     const rest = Math.ceil(bytes / 1024) - 1;
     if (rest > 0) await this.limiter.penalty(clientKey, rest).catch(() => undefined);
   }

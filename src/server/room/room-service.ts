@@ -5,7 +5,7 @@
  */
 import { PAGE_MAX_MESSAGES, ROOM_ID_PATTERN, type ChatMessage, type CreateRoomRequest, type CreateRoomResponse, type JoinRoomResponse, type RoomLimits, type RoomView } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
-import type { MessageFrame, RoomBus } from '../store/room-bus.js';
+import { frameByteLength, type MessageFrame, type RoomBus } from '../store/room-bus.js';
 import type { AppendPolicy, AppendResult, Clock, RoomRecord, RoomStore } from '../store/room-store.js';
 import { HushError, notAMember, rateLimited, roomNotFound } from './hush-error.js';
 import { parseMessageFrame } from './server-frames.js';
@@ -160,7 +160,7 @@ export class RoomService {
     let bytes = 0;
     const messages: ChatMessage[] = [];
     for (const frame of page.frames) {
-      bytes += frame.length;
+      bytes += frameByteLength(frame);
       if (messages.length > 0 && bytes > PAGE_MAX_BYTES) break;
       messages.push(parseMessageFrame(frame));
     }

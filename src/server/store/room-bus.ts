@@ -14,6 +14,11 @@ export type MessageHeader = Pick<ChatMessage, 'seq' | 'id' | 'from' | 'sentAt'>;
 /** A message's `message` frame: text, or the bytes a Redis push carried (sent on without decoding or copying). */
 export type MessageFrame = string | Buffer;
 
+/** A frame's size in UTF-8 bytes, what goes on the wire (a string's length counts UTF-16 units). */
+export function frameByteLength(frame: MessageFrame): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+}
+
 export type RoomEvent =
   /** `frame` is the message's `message` frame as stored, sent to every local socket as is. */
   | { type: 'message'; message: MessageHeader; frame: MessageFrame }

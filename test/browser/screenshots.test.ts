@@ -103,6 +103,14 @@ describe('themes and screenshots', () => {
     expect(linkBox!.height).toBeLessThan(40);
     expect(await phone.page.getByTestId('room-link').textContent()).toBe(link);
     await shoot(phone.page, 'room-phone-dark');
+    // On a narrower phone the header wraps to two lines: the room still fits the window, composer included.
+    await phone.page.setViewportSize({ width: 375, height: 740 });
+    await phone.page.waitForFunction(() => document.querySelector('header')!.getBoundingClientRect().height > 60, undefined, { timeout: WAIT_MS });
+    for (const testId of ['message-input', 'send']) {
+      const box = await phone.page.getByTestId(testId).boundingBox();
+      expect(box!.y + box!.height).toBeLessThanOrEqual(740);
+    }
+    expect(await phone.page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(740);
   });
 
   it('keeps small text on coloured fills readable: at least 4.5:1 (WCAG AA) on own messages and primary buttons, light and dark', async () => {

@@ -35,19 +35,33 @@ export function App() {
   return (
     <NavigationProvider>
       <IdentityProvider>
-        <a
-          href="#main-content"
-          onClick={skipToContent}
-          className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-zinc-900"
-        >
-          Skip to content
-        </a>
-        <AppHeader />
-        <div id="main-content" tabIndex={-1} className="outline-none">
-          <CurrentPage />
-        </div>
+        <Shell />
       </IdentityProvider>
     </NavigationProvider>
+  );
+}
+
+/**
+ * A column as tall as the window: a room takes exactly the height the header leaves (its timeline
+ * scrolls, its composer stays on screen however many lines the header wraps to on a phone); other
+ * pages grow past the window and the document scrolls.
+ */
+function Shell() {
+  const { route } = useNavigation();
+  return (
+    <div className={`flex flex-col ${route.page === 'room' ? 'h-dvh' : 'min-h-dvh'}`}>
+      <a
+        href="#main-content"
+        onClick={skipToContent}
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-zinc-900"
+      >
+        Skip to content
+      </a>
+      <AppHeader />
+      <div id="main-content" tabIndex={-1} className="flex min-h-0 flex-1 flex-col outline-none">
+        <CurrentPage />
+      </div>
+    </div>
   );
 }
 

@@ -57,7 +57,7 @@ export function RoomScreen({ roomId, roomKey, room }: { roomId: string; roomKey:
   }, [state.expiresAt, state.clockOffset, leave]);
 
   return (
-    <main className="mx-auto flex h-[calc(100dvh-3.25rem)] max-w-5xl flex-col px-2 sm:px-4" data-testid="room" data-status={state.status} data-member-id={state.memberId || undefined}>
+    <main className="mx-auto flex min-h-0 w-full max-w-5xl flex-1 flex-col px-2 sm:px-4" data-testid="room" data-status={state.status} data-member-id={state.memberId || undefined}>
       <RoomHeader roomId={roomId} keyText={roomKey.text} state={state} onDestroying={() => (destroyedHere.current = true)} />
       <div className="flex min-h-0 flex-1 gap-4">
         <section className="flex min-h-0 min-w-0 flex-1 flex-col" aria-label="Conversation">

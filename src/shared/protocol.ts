@@ -52,18 +52,30 @@ export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
 /** Most messages one history page holds (`GET …/messages`), whatever HISTORY_LIMIT keeps: the rest comes by paging. */
 export const PAGE_MAX_MESSAGES = 1000;
 
+/**
+ * A query parameter holding a decimal integer in [min, max]: digits only, so that `0x10`, `1e3`, ` 7`
+ * and an empty value are refused rather than read as numbers the way Number() would.
+ */
+function decimalParameter(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,16}$/, 'must be a decimal integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 /** Query strings arrive as text; seq and limit are decimal integers. */
 export const listMessagesQuerySchema = z
   .object({
-    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-    limit: z.coerce.number().int().min(1).max(PAGE_MAX_MESSAGES).optional(),
+    after: decimalParameter(0, Number.MAX_SAFE_INTEGER).default(0),
+    limit: decimalParameter(1, PAGE_MAX_MESSAGES).optional(),
   })
   .strict();
 
 export const wsQuerySchema = z
   .object({
     roomId: z.string(),
-    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    after: decimalParameter(0, Number.MAX_SAFE_INTEGER).default(0),
   })
   .strict();
 

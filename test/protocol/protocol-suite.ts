@@ -296,11 +296,13 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         }
       });
 
-      it('a malformed resume point is refused with invalid_request and close 4400', async () => {
+      it('a malformed resume point (not decimal digits) is refused with invalid_request and close 4400', async () => {
         const { roomId, members } = await roomWithMembers(hush, 1);
-        const socket = await TestSocket.open(`${hush.wsUrl(roomId)}&after=abc`, { cookie: members[0]!.client.cookieHeader });
-        expect((await socket.next('error')).code).toBe('invalid_request');
-        expect((await socket.waitClosed()).code).toBe(4400);
+        for (const bad of ['abc', '0x1', '1e2', '', '%201']) {
+          const socket = await TestSocket.open(`${hush.wsUrl(roomId)}&after=${bad}`, { cookie: members[0]!.client.cookieHeader });
+          expect((await socket.next('error')).code, bad).toBe('invalid_request');
+          expect((await socket.waitClosed()).code).toBe(4400);
+        }
       });
     });
 
@@ -445,7 +447,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const page = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?after=2&limit=2`);
         expect(page.body.messages.map((m: ChatMessage) => m.seq)).toEqual([3, 4]);
         expect(page.body.messages[0]).toEqual({ seq: 3, id: 'h3', from: members[0]!.memberId, body: 'body3', sentAt: expect.any(Number) });
-        for (const bad of ['after=-1', 'limit=0', 'after=x', 'limit=5000', 'foo=1']) {
+        for (const bad of ['after=-1', 'limit=0', 'after=x', 'limit=5000', 'foo=1', 'after=0x1', 'after=', 'after=1.0', 'limit=1e2', 'limit=%202']) {
           const result = await members[1]!.client.request('GET', `/api/rooms/${roomId}/messages?${bad}`);
           expect(result.status, bad).toBe(400);
           expect(result.body.error.code).toBe('invalid_request');

@@ -1178,6 +1178,36 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         },
       );
 
+      it('a plain request that also asks to upgrade to h2c (curl --http2) is served as plain HTTP, then the connection closes', async () => {
+        const { hostname, port } = new URL(hush.baseUrl);
+        const h2c = (method: string, target: string) =>
+          `${method} ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`;
+        const health = await rawRequest(hush.baseUrl, h2c('GET', '/healthz'));
+        expect(health).toMatch(/^HTTP\/1\.1 200 /);
+        expect(health.toLowerCase()).toContain('connection: close');
+        const limits = await rawRequest(hush.baseUrl, h2c('GET', '/api/limits'));
+        expect(limits).toMatch(/^HTTP\/1\.1 200 /);
+        expect(JSON.parse(limits.slice(limits.indexOf('\r\n\r\n') + 4)).ttlSeconds).toBeDefined();
+        // A body after a detached parser would go unread: other methods are refused in the API's shape.
+        const post = await rawRequest(hush.baseUrl, h2c('POST', '/api/rooms'));
+        expect(post).toMatch(/^HTTP\/1\.1 400 /);
+        expect(post).toContain('"code":"invalid_request"');
+      });
+
+      it.each([
+        ['an unknown Sec-WebSocket-Version', (target: string, host: string) => upgradeRequest(target, host).replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 12')],
+        ['no Sec-WebSocket-Key', (target: string, host: string) => upgradeRequest(target, host).replace(/Sec-WebSocket-Key: [^\r]*\r\n/, '')],
+        ['a POST', (target: string, host: string) => upgradeRequest(target, host).replace(/^GET/, 'POST')],
+      ])('a WebSocket handshake with %s gets 400 invalid_request in JSON', async (_, request) => {
+        const { roomId, members } = await roomWithMembers(hush, 1);
+        const { hostname, port } = new URL(hush.baseUrl);
+        const cookie = `Cookie: ${members[0]!.client.cookieHeader}\r\n`;
+        const reply = await rawRequest(hush.baseUrl, request(`/ws?roomId=${roomId}`, `${hostname}:${port}`).replace(/\r\n\r\n$/, `\r\n${cookie}\r\n`));
+        expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+        expect(reply).toContain('application/json');
+        expect(reply).toContain('"code":"invalid_request"');
+      });
+
       it.each([
         ['a room that does not exist', `/ws?roomId=${'A'.repeat(22)}`],
         ['a malformed query', '/ws?roomId=bad!'],
@@ -1235,16 +1265,22 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
  */
 function rawUpgrade(baseUrl: string, target: string, frame?: Buffer): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
+  return rawRequest(baseUrl, upgradeRequest(target, `${hostname}:${port}`), frame);
+}
+
+/** Sends `request` as it is over a raw TCP connection, then `frame` once the server has answered; returns the whole reply. */
+function rawRequest(baseUrl: string, request: string, frame?: Buffer): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(port), hostname);
     const chunks: Buffer[] = [];
-    socket.setTimeout(5000, () => socket.destroy(new Error(`no reply to an upgrade of ${target}`)));
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no reply to ${request.split('\r\n')[0]}`)));
     socket.on('data', (chunk) => {
       if (frame && chunks.length === 0) socket.write(frame);
       chunks.push(chunk);
     });
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
-    socket.write(upgradeRequest(target, `${hostname}:${port}`));
+    socket.write(request);
   });
 }

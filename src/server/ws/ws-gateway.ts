@@ -3,7 +3,8 @@
  * upgrade, resolves the member from the cookie, then hands the socket to a
  * MemberSocket. Owns the heartbeat and closes every socket on shutdown.
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
@@ -41,6 +42,8 @@ export function attachWebSocketGateway(
     perMessageDeflate: false,
     clientTracking: false,
   });
+  // A handshake ws itself refuses (method, Sec-WebSocket-Key or -Version) is answered in the API's shape too, not in ws's text/html.
+  wss.on('wsClientError', (error: Error, socket: Duplex) => refuseUpgrade(socket, 'invalid_request', `${error.message}.`));
   const sockets = new Set<MemberSocket>();
   let nextConnection = 0;
   let closing = false;
@@ -108,6 +111,7 @@ export function attachWebSocketGateway(
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     // Node calls this listener outside any try: a throw here would end the process.
+    if (!isWebSocketUpgrade(request)) return serveWithoutUpgrade(app, request, socket);
     const url = requestTarget(request.url);
     if (!url) return refuseUpgrade(socket, 'invalid_request', 'Malformed request target.');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 'not_found', 'No WebSocket endpoint here; use /ws.');
@@ -157,6 +161,31 @@ function requestTarget(target: string | undefined): URL | undefined {
 }
 
 const TARGET_BASE = 'http://localhost';
+
+function isWebSocketUpgrade(request: IncomingMessage): boolean {
+  return request.headers.upgrade?.trim().toLowerCase() === 'websocket';
+}
+
+/**
+ * Serves a request that asked to upgrade to something other than WebSocket (`Upgrade: h2c`, which
+ * `curl --http2` adds to plain-HTTP requests) as the plain HTTP request it also is, then closes the
+ * connection. Node 20 hands every request with an Upgrade header to the 'upgrade' listener once one
+ * exists, with its parser detached, so the response is bound to the socket here. Only GET and HEAD:
+ * another method's body would be left unread on the detached socket.
+ */
+function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, socket: Duplex): void {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return refuseUpgrade(socket, 'invalid_request', 'Only WebSocket upgrades are supported; send the request without Upgrade.');
+  }
+  const response = new ServerResponse(request);
+  response.shouldKeepAlive = false;
+  response.assignSocket(socket as Socket);
+  response.once('finish', () => {
+    response.detachSocket(socket as Socket);
+    socket.end();
+  });
+  app.server.emit('request', request, response);
+}
 
 /** Answers the upgrade request with a plain HTTP error in the API's JSON shape. */
 function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {

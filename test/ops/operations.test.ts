@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,21 @@ describe('health, readiness and metrics', () => {
     const { metrics } = hush.server;
     await expect.poll(async () => metricValue(await metrics.registry.metrics(), 'hush_connections_open')).toBe(0);
     await expect.poll(async () => metricValue(await metrics.registry.metrics(), 'hush_rooms_active')).toBe(0);
+  });
+
+  it('without METRICS_TOKEN, /metrics answers only requests addressed to a loopback name: a rebinding page on this machine names its own host', async () => {
+    const { port } = new URL(hush.baseUrl);
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path: '/metrics', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'app.localhost', 'localhost']) expect(await statusFor(host), host).toBe(200);
+    for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `localhost.attacker.example:${port}`]) expect(await statusFor(host), host).toBe(403);
   });
 
   it('counts ended rooms by reason', async () => {

@@ -3,7 +3,7 @@
  * readiness (a real round trip to the store) and metrics. Metrics say when and
  * how much a server's rooms talk, which is worth hiding on a private chat
  * server: behind METRICS_TOKEN if it is set; else only to requests from this
- * machine that carry no forwarding header, and to none at all when TRUST_PROXY
+ * machine, addressed to a loopback name, that carry no forwarding header, and to none at all when TRUST_PROXY
  * says a proxy is in front (a proxy on this machine that adds no such header
  * would make every request look local).
  */
@@ -40,9 +40,25 @@ export function registerOpsRoutes(app: FastifyInstance, engine: Engine, registry
   });
 }
 
-/** Made on this machine and straight to us: the peer is a loopback address and no proxy says it forwarded the request. */
+/**
+ * Made on this machine and straight to us: the peer is a loopback address, no proxy says it forwarded
+ * the request, and it was addressed to a loopback name. The last defeats DNS rebinding: a page of
+ * another site whose name it has pointed at 127.0.0.1 reaches us from a local browser with its own
+ * name in Host.
+ */
 function isLocalAndDirect(request: FastifyRequest): boolean {
-  return isLoopback(request.socket.remoteAddress ?? '') && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
+  return (
+    isLoopback(request.socket.remoteAddress ?? '') &&
+    isLoopbackHost(request.headers.host) &&
+    request.headers['x-forwarded-for'] === undefined &&
+    request.headers.forwarded === undefined
+  );
+}
+
+/** `localhost` (or a name under it, which browsers keep on this machine), a loopback address, with or without a port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  const name = (host ?? '').toLowerCase().replace(/:\d*$/, '').replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name.endsWith('.localhost') || isLoopback(name);
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, lifetimeChoices, lifetimeLabel, sizeChoices } from '../../src/client/lobby/room-choices.js';
 
 describe('the lobby’s room choices', () => {
-  it('offers the usual ladder within the server’s range, with its default and its maximum among them', () => {
-    const limits = { ttlSeconds: { default: 900, min: 120, max: 5000 }, capacity: { default: 11, min: 2, max: 13 } };
-    expect(lifetimeChoices(limits)).toEqual([300, 600, 900, 1800, 3600, 5000]);
-    expect(sizeChoices(limits)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+  it('offers the usual ladder within the server’s range, with its minimum, default and maximum among them', () => {
+    const limits = { ttlSeconds: { default: 900, min: 120, max: 5000 }, capacity: { default: 11, min: 3, max: 13 } };
+    expect(lifetimeChoices(limits)).toEqual([120, 300, 600, 900, 1800, 3600, 5000]);
+    expect(sizeChoices(limits)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    const short = { ttlSeconds: { default: 600, min: 15, max: 600 }, capacity: { default: 2, min: 2, max: 2 } };
+    expect(lifetimeChoices(short)).toEqual([15, 60, 300, 600]);
+    expect(sizeChoices(short)).toEqual([2]);
   });
 
   it('without the server’s answer, offers what a server with default settings accepts', () => {

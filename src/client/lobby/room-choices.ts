@@ -1,7 +1,7 @@
 /**
  * The lifetimes and sizes the lobby offers: a fixed ladder of familiar values,
  * cut to the range this server accepts (GET /api/limits), with the server's
- * default and its maximum always among them.
+ * minimum, default and maximum always among them.
  */
 import type { RoomLimits } from '../../shared/protocol.js';
 
@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: RoomLimits = {
 
 function within(ladder: readonly number[], range: ChoiceRange): number[] {
   const picked = ladder.filter((value) => value >= range.min && value <= range.max);
-  return [...new Set([...picked, range.default, range.max])].sort((a, b) => a - b);
+  return [...new Set([range.min, ...picked, range.default, range.max])].sort((a, b) => a - b);
 }
 
 export const lifetimeChoices = (limits: RoomLimits): number[] => within(LIFETIME_LADDER, limits.ttlSeconds);

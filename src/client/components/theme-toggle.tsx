@@ -5,7 +5,7 @@ import { applyTheme, loadThemeChoice, saveThemeChoice, type ThemeChoice } from '
 import { MoonIcon, SunIcon, SystemThemeIcon } from './icons.js';
 
 const NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
-const LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
+const NAME: Record<ThemeChoice, string> = { system: 'as the system', light: 'light', dark: 'dark' };
 const ICON: Record<ThemeChoice, ReactNode> = { system: <SystemThemeIcon />, light: <SunIcon />, dark: <MoonIcon /> };
 
 export function ThemeToggle() {
@@ -26,8 +26,10 @@ export function ThemeToggle() {
     setChoice(next);
   };
 
+  // Says what a click does as well as what is on: one click in the cycle changes nothing visible (to or from "system").
+  const label = `Theme: ${NAME[choice]}. Click for ${NAME[NEXT[choice]]}.`;
   return (
-    <button type="button" onClick={cycle} className="btn-ghost" data-testid="theme-toggle" data-theme-choice={choice} aria-label={`${LABEL[choice]} (change)`} title={LABEL[choice]}>
+    <button type="button" onClick={cycle} className="btn-ghost" data-testid="theme-toggle" data-theme-choice={choice} aria-label={label} title={label}>
       {ICON[choice]}
     </button>
   );

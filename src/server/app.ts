@@ -86,7 +86,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.API_REQUEST_LIMIT,
     durationSeconds: config.API_REQUEST_WINDOW_SECONDS,
   });
-  const originPolicy = createOriginPolicy(config.allowedOrigins);
+  const originPolicy = createOriginPolicy(config.allowedOrigins, proxyTrust(config.TRUST_PROXY));
 
   // The API reads JSON only: a text/plain body gets 415, as any other type (Fastify would take it and fail it
   // with a schema error); an empty one, which `fetch(url, {method: 'POST', body: ''})` labels so, is no body.
@@ -107,7 +107,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   });
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
-    if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
+    if (!originPolicy.isAllowed(request.raw)) {
       return sendError(reply, 'forbidden_origin', 'Requests from this origin are not allowed to change state.');
     }
   });

@@ -232,6 +232,14 @@ describe('TLS', () => {
     ws.close();
   });
 
+  it('over HTTPS only the https origin of this host may change state: a page served over plain http is not the site', async () => {
+    const host = new URL(hush.baseUrl).host;
+    expect((await tlsRequest('POST', '/api/rooms', { origin: `https://${host}` })).status).toBe(201);
+    const plain = await tlsRequest('POST', '/api/rooms', { origin: `http://${host}` });
+    expect(plain.status).toBe(403);
+    expect(JSON.parse(plain.body).error.code).toBe('forbidden_origin');
+  });
+
   it('over HTTPS a token planted as an unprefixed hush_token cookie is not adopted: it holds no seat and joins get a token of their own', async () => {
     const { roomId } = JSON.parse((await tlsRequest('POST', '/api/rooms')).body) as { roomId: string };
     // What a sibling subdomain could set for the whole domain: a token the planter knows.
@@ -260,6 +268,45 @@ describe('TRUST_PROXY', () => {
       expect(joined.headers.getSetCookie()[0]).toMatch(/^__Host-hush_token=.*; Secure/i);
     } finally {
       await proxied.stop();
+    }
+  });
+
+  it('behind a trusted proxy, the scheme it names is the only one whose origin may act; without TRUST_PROXY either is taken', async () => {
+    const proxied = await startHush({ TRUST_PROXY: true });
+    const direct = await startHush({});
+    try {
+      const host = new URL(proxied.baseUrl).host;
+      const client = new HttpClient(proxied.baseUrl, null);
+      const overHttps = { 'x-forwarded-proto': 'https' };
+      expect((await client.request('POST', '/api/rooms', {}, { ...overHttps, origin: `https://${host}` })).status).toBe(201);
+      const plain = await client.request('POST', '/api/rooms', {}, { ...overHttps, origin: `http://${host}` });
+      expect(plain.status).toBe(403);
+      expect(plain.body.error.code).toBe('forbidden_origin');
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-proto': 'http', origin: `https://${host}` })).status).toBe(403);
+      // The WebSocket upgrade is checked the same way.
+      const room = await client.request('POST', '/api/rooms', {}, overHttps);
+      const wsUrl = `${proxied.baseUrl.replace(/^http/, 'ws')}/ws?roomId=${room.body.roomId}`;
+      const upgradeStatus = (origin: string) =>
+        new Promise<number>((resolve, reject) => {
+          const ws = new WebSocket(wsUrl, { headers: { ...overHttps, origin } });
+          ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+          ws.once('open', () => {
+            ws.close();
+            resolve(101);
+          });
+          ws.once('error', reject);
+        });
+      expect(await upgradeStatus(`http://${host}`)).toBe(403);
+      expect(await upgradeStatus(`https://${host}`)).toBe(101);
+      // Unnamed proxies' headers mean nothing: a browser's https origin may reach us over http.
+      const directHost = new URL(direct.baseUrl).host;
+      const directClient = new HttpClient(direct.baseUrl, null);
+      for (const origin of [`https://${directHost}`, `http://${directHost}`]) {
+        expect((await directClient.request('POST', '/api/rooms', {}, { ...overHttps, origin })).status, origin).toBe(201);
+      }
+    } finally {
+      await proxied.stop();
+      await direct.stop();
     }
   });
 

@@ -3,21 +3,42 @@
  * Browsers always send `Origin` on those; a request without one comes from a
  * non-browser client (curl, a bot), which carries no ambient cookie to abuse.
  */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+
 export interface OriginPolicy {
-  isAllowed(origin: string | undefined, host: string | undefined): boolean;
+  /** Whether the request's `Origin` (if any) may act here; `request` is Node's (Fastify's `request.raw`, or an upgrade's). */
+  isAllowed(request: IncomingMessage): boolean;
 }
 
-export function createOriginPolicy(allowedOrigins: readonly string[] | undefined): OriginPolicy {
+/** `trust`: which peers' X-Forwarded-* to believe (client-address.ts proxyTrust). */
+export function createOriginPolicy(allowedOrigins: readonly string[] | undefined, trust: (address: string, hop: number) => boolean): OriginPolicy {
   if (allowedOrigins) {
     const allowed = new Set(allowedOrigins);
-    return { isAllowed: (origin) => origin === undefined || allowed.has(origin) };
+    return { isAllowed: ({ headers }) => headers.origin === undefined || allowed.has(headers.origin) };
   }
   return {
-    isAllowed(origin, host) {
+    isAllowed(request) {
+      const { origin, host } = request.headers;
       if (origin === undefined) return true;
       if (!host) return false;
-      // Either scheme: a TLS-terminating proxy makes the browser's https origin reach us over http.
-      return origin === `https://${host}` || origin === `http://${host}`;
+      // Either scheme while the one the browser used is unknown: a TLS-terminating proxy that TRUST_PROXY does not
+      // name makes the browser's https origin reach us over http. Once known, only that one: on an HTTPS site, a
+      // page served over plain http (anyone on the path can write one) is not the site.
+      const scheme = knownScheme(request, trust);
+      return (scheme !== 'http' && origin === `https://${host}`) || (scheme !== 'https' && origin === `http://${host}`);
     },
   };
+}
+
+/**
+ * The scheme the browser used, when this process can tell: https on a TLS socket, or what a trusted proxy says in
+ * X-Forwarded-Proto (its first value, as Fastify's request.protocol reads it); else undefined.
+ */
+function knownScheme(request: IncomingMessage, trust: (address: string, hop: number) => boolean): 'http' | 'https' | undefined {
+  if ((request.socket as TLSSocket).encrypted) return 'https';
+  const forwarded = request.headers['x-forwarded-proto'];
+  if (typeof forwarded !== 'string' || !trust(request.socket.remoteAddress ?? '', 0)) return undefined;
+  const proto = forwarded.split(',')[0]!.trim().toLowerCase();
+  return proto === 'https' || proto === 'http' ? proto : undefined;
 }

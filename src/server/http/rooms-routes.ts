@@ -84,8 +84,7 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   app.addHook('onRequest', async (request) => {
     if (!request.routeOptions.url?.startsWith('/api/')) return;
     const site = request.headers['sec-fetch-site'];
-    const { origin, host } = request.headers;
-    if ((site === 'cross-site' || site === 'same-site') && !(origin !== undefined && deps.originPolicy.isAllowed(origin, host))) {
+    if ((site === 'cross-site' || site === 'same-site') && !(request.headers.origin !== undefined && deps.originPolicy.isAllowed(request.raw))) {
       throw new HushError('forbidden_origin', 'Requests from another site are not allowed.');
     }
     await consume(deps.apiRequestLimiter, clientAddressKey(request.ip), 'api_request');

@@ -116,7 +116,7 @@ export function attachWebSocketGateway(
     if (!url) return refuseUpgrade(socket, 'invalid_request', 'Malformed request target.');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 'not_found', 'No WebSocket endpoint here; use /ws.');
     if (closing) return refuseUpgrade(socket, 'unavailable', 'The server is shutting down.');
-    if (!originPolicy.isAllowed(request.headers.origin, request.headers.host)) {
+    if (!originPolicy.isAllowed(request)) {
       return refuseUpgrade(socket, 'forbidden_origin', 'WebSocket connections from this origin are not allowed.');
     }
     const client = clientKeyOf(request, trust);

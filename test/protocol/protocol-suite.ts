@@ -466,6 +466,9 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const withField = await member.request('POST', `/api/rooms/${roomId}/join`, { capacity: 16 });
         expect(withField.status).toBe(400);
         expect(withField.body.error.code).toBe('invalid_request');
+        // JSON null is a body, and not an object: refused like creation's (no body at all is the empty one).
+        expect((await member.request('POST', `/api/rooms/${roomId}/join`, 'null')).status).toBe(400);
+        expect((await member.request('POST', '/api/rooms', 'null')).body.error.code).toBe('invalid_request');
         expect((await member.request('GET', `/api/rooms/${roomId}`)).status).toBe(403); // no seat was taken
         expect((await member.request('POST', `/api/rooms/${roomId}/join`, {})).status).toBe(200);
         expect((await member.request('POST', `/api/rooms/${roomId}/join`)).status).toBe(200);

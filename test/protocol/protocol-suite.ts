@@ -474,6 +474,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect((await member.request('POST', `/api/rooms/${roomId}/join`)).status).toBe(200);
         const destroyWithField = await member.request('DELETE', `/api/rooms/${roomId}`, { now: true });
         expect(destroyWithField.status).toBe(400);
+        expect((await member.request('DELETE', `/api/rooms/${roomId}`, 'null')).status).toBe(400);
         expect((await member.request('GET', `/api/rooms/${roomId}`)).status).toBe(200); // still there
         expect((await member.request('DELETE', `/api/rooms/${roomId}`)).status).toBe(204);
       });
@@ -1188,6 +1189,9 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const health = await rawRequest(hush.baseUrl, h2c('GET', '/healthz'));
         expect(health).toMatch(/^HTTP\/1\.1 200 /);
         expect(health.toLowerCase()).toContain('connection: close');
+        const head = await rawRequest(hush.baseUrl, h2c('HEAD', '/healthz'));
+        expect(head).toMatch(/^HTTP\/1\.1 200 /);
+        expect(head.endsWith('\r\n\r\n')).toBe(true); // no body
         const limits = await rawRequest(hush.baseUrl, h2c('GET', '/api/limits'));
         expect(limits).toMatch(/^HTTP\/1\.1 200 /);
         expect(JSON.parse(limits.slice(limits.indexOf('\r\n\r\n') + 4)).ttlSeconds).toBeDefined();
@@ -1195,6 +1199,26 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const post = await rawRequest(hush.baseUrl, h2c('POST', '/api/rooms'));
         expect(post).toMatch(/^HTTP\/1\.1 400 /);
         expect(post).toContain('"code":"invalid_request"');
+      });
+
+      it.each([
+        ['a refused upgrade', (host: string) => upgradeRequest('/nowhere', host), 404],
+        ['a plain GET that asked for h2c', (host: string) => `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`, 200],
+      ])('%s is closed by the server once answered, even when the client never closes its side', async (_, request, status) => {
+        const connections = () => new Promise<number>((resolve, reject) => hush.server.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+        const before = await connections();
+        const { hostname, port } = new URL(hush.baseUrl);
+        // Half-open allowed: this client never ends its side, so only the server can end the connection.
+        const socket = tcpConnect({ port: Number(port), host: hostname, allowHalfOpen: true });
+        const answered = new Promise<string>((resolve) => {
+          let reply = '';
+          socket.on('data', (chunk) => (reply += chunk.toString()));
+          socket.on('end', () => resolve(reply));
+        });
+        socket.write(request(`${hostname}:${port}`));
+        expect(await answered).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        await eventually(async () => (await connections()) === before, 3000, "the server closing the refused connection");
+        socket.destroy();
       });
 
       it.each([

@@ -45,6 +45,8 @@ export function attachWebSocketGateway(
   // A handshake ws itself refuses (method, Sec-WebSocket-Key or -Version) is answered in the API's shape too, not in ws's text/html.
   wss.on('wsClientError', (error: Error, socket: Duplex) => refuseUpgrade(socket, 'invalid_request', `${error.message}.`));
   const sockets = new Set<MemberSocket>();
+  /** Connections serving a plain request that came as a non-WebSocket upgrade: Node's server no longer tracks them. */
+  const plainRequests = new Set<Duplex>();
   let nextConnection = 0;
   let closing = false;
 
@@ -111,7 +113,11 @@ export function attachWebSocketGateway(
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     // Node calls this listener outside any try: a throw here would end the process.
-    if (!isWebSocketUpgrade(request)) return serveWithoutUpgrade(app, request, socket);
+    if (!isWebSocketUpgrade(request)) {
+      plainRequests.add(socket);
+      socket.once('close', () => plainRequests.delete(socket));
+      return serveWithoutUpgrade(app, request, socket as Socket, app.initialConfig.connectionTimeout ?? 30_000);
+    }
     const url = requestTarget(request.url);
     if (!url) return refuseUpgrade(socket, 'invalid_request', 'Malformed request target.');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 'not_found', 'No WebSocket endpoint here; use /ws.');
@@ -143,6 +149,7 @@ export function attachWebSocketGateway(
       const deadline = Date.now() + timeoutMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       for (const socket of sockets) socket.terminate();
+      for (const socket of plainRequests) socket.destroy();
       wss.close();
     },
   };
@@ -169,28 +176,35 @@ function isWebSocketUpgrade(request: IncomingMessage): boolean {
 /**
  * Serves a request that asked to upgrade to something other than WebSocket (`Upgrade: h2c`, which
  * `curl --http2` adds to plain-HTTP requests) as the plain HTTP request it also is, then closes the
- * connection. Node 20 hands every request with an Upgrade header to the 'upgrade' listener once one
- * exists, with its parser detached, so the response is bound to the socket here. Only GET and HEAD:
- * another method's body would be left unread on the detached socket.
+ * connection. Node 20 hands every request with `Connection: upgrade` and an Upgrade header to the
+ * 'upgrade' listener once one exists, with its parser and its idle timeout detached, so the response
+ * is bound to the socket here and the timeout set again (`idleTimeoutMs`, the server's own): a client
+ * that stops reading cannot hold the response. Only GET and HEAD: another method's body would be left
+ * unread on the detached socket.
  */
-function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, socket: Duplex): void {
+function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, socket: Socket, idleTimeoutMs: number): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return refuseUpgrade(socket, 'invalid_request', 'Only WebSocket upgrades are supported; send the request without Upgrade.');
   }
+  socket.setTimeout(idleTimeoutMs, () => socket.destroy());
   const response = new ServerResponse(request);
   response.shouldKeepAlive = false;
-  response.assignSocket(socket as Socket);
+  response.assignSocket(socket);
   response.once('finish', () => {
-    response.detachSocket(socket as Socket);
-    socket.end();
+    response.detachSocket(socket);
+    socket.destroySoon();
   });
   app.server.emit('request', request, response);
 }
 
-/** Answers the upgrade request with a plain HTTP error in the API's JSON shape. */
+/**
+ * Answers the upgrade request with a plain HTTP error in the API's JSON shape, then closes the
+ * connection once it is written, whether or not the client closes its side (as ws's own refusals do).
+ */
 function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
   const status = ERROR_CODES[code];
   const body = JSON.stringify({ error: { code, message } });
+  socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -101,7 +101,7 @@ export const SETTINGS = {
   },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', help: 'json, pretty, or auto: pretty on a terminal unless NODE_ENV=production.' },
-  METRICS_TOKEN: { schema: optionalText, secret: true, help: 'If set, GET /metrics requires "Authorization: Bearer <token>"; if unset, it answers only local requests to a loopback name (localhost, 127.0.0.1, [::1]) with no forwarding header, and none when TRUST_PROXY is set.' },
+  METRICS_TOKEN: { schema: optionalText, secret: true, help: 'If set, GET /metrics requires "Authorization: Bearer <token>"; if unset, it answers only local requests to a loopback name (localhost or a name under it, a loopback address) with no forwarding header, and none when TRUST_PROXY is set.' },
   TLS_CERT_FILE: { schema: optionalText, help: 'PEM certificate (chain) to serve HTTPS/WSS directly; needs TLS_KEY_FILE.' },
   TLS_KEY_FILE: { schema: optionalText, help: 'PEM private key for TLS_CERT_FILE.' },
 } satisfies Record<string, Setting>;

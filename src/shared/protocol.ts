@@ -59,7 +59,7 @@ export const PAGE_MAX_MESSAGES = 1000;
 function decimalParameter(min: number, max: number) {
   return z
     .string()
-    .regex(/^[0-9]{1,16}$/, 'must be a decimal integer')
+    .regex(/^[0-9]{1,20}$/, 'must be a decimal integer')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 }

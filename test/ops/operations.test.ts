@@ -283,6 +283,9 @@ describe('TRUST_PROXY', () => {
       expect(plain.status).toBe(403);
       expect(plain.body.error.code).toBe('forbidden_origin');
       expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-proto': 'http', origin: `https://${host}` })).status).toBe(403);
+      // Of several values the last is the nearest proxy's, as for the cookies' Secure flag (Fastify's request.protocol).
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-proto': 'http, https', origin: `https://${host}` })).status).toBe(201);
+      expect((await client.request('POST', '/api/rooms', {}, { 'x-forwarded-proto': 'https, http', origin: `https://${host}` })).status).toBe(403);
       // The WebSocket upgrade is checked the same way.
       const room = await client.request('POST', '/api/rooms', {}, overHttps);
       const wsUrl = `${proxied.baseUrl.replace(/^http/, 'ws')}/ws?roomId=${room.body.roomId}`;

@@ -32,13 +32,15 @@ export function createOriginPolicy(allowedOrigins: readonly string[] | undefined
 }
 
 /**
- * The scheme the browser used, when this process can tell: https on a TLS socket, or what a trusted proxy says in
- * X-Forwarded-Proto (its first value, as Fastify's request.protocol reads it); else undefined.
+ * The scheme the browser used, when this process can tell, read as Fastify's request.protocol reads it (and so
+ * as the cookies' Secure flag and HSTS follow it): what a trusted proxy says in X-Forwarded-Proto (its last
+ * value: the nearest proxy's, if it appends), else https on a TLS socket; else undefined.
  */
 function knownScheme(request: IncomingMessage, trust: (address: string, hop: number) => boolean): 'http' | 'https' | undefined {
-  if ((request.socket as TLSSocket).encrypted) return 'https';
   const forwarded = request.headers['x-forwarded-proto'];
-  if (typeof forwarded !== 'string' || !trust(request.socket.remoteAddress ?? '', 0)) return undefined;
-  const proto = forwarded.split(',')[0]!.trim().toLowerCase();
-  return proto === 'https' || proto === 'http' ? proto : undefined;
+  if (typeof forwarded === 'string' && trust(request.socket.remoteAddress ?? '', 0)) {
+    const proto = forwarded.slice(forwarded.lastIndexOf(',') + 1).trim().toLowerCase();
+    if (proto === 'https' || proto === 'http') return proto;
+  }
+  return (request.socket as TLSSocket).encrypted ? 'https' : undefined;
 }

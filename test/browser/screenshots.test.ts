@@ -127,6 +127,8 @@ describe('themes and screenshots', () => {
       await person.page.getByRole('link', { name: 'Hush' }).click();
       await person.page.getByTestId('saved-room').waitFor({ timeout: WAIT_MS });
     }
+    // Pages are items of the app's column: each still spans its max width, not just its content.
+    expect((await light.page.getByTestId('lobby').boundingBox())!.width).toBe(Math.min(1024, light.page.viewportSize()!.width));
     await shoot(light.page, 'lobby-light');
     await shoot(dark.page, 'lobby-dark');
   });

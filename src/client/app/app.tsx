@@ -14,7 +14,7 @@ function CurrentPage() {
   return (
     <>
       {banner && (
-        <div className="mx-auto max-w-5xl px-4 pt-4">
+        <div className="mx-auto w-full max-w-5xl px-4 pt-4">
           <Banner banner={banner} onDismiss={dismissBanner} />
         </div>
       )}

@@ -30,7 +30,7 @@ export class PageErrorBoundary extends Component<Props, { failed: boolean }> {
   override render(): ReactNode {
     if (!this.state.failed) return this.props.children;
     return (
-      <main className="mx-auto max-w-xl px-4 py-12" data-testid="page-failed">
+      <main className="mx-auto w-full max-w-xl px-4 py-12" data-testid="page-failed">
         <div className="card space-y-4">
           <h1 className="text-xl font-semibold">This page could not be shown</h1>
           <p className="text-sm text-zinc-700 dark:text-zinc-300">Something it received was not what it expected. Reloading may help.</p>

@@ -8,7 +8,7 @@ import { SavedRoomsList } from './saved-rooms-list.js';
 export function LobbyPage() {
   const secure = hasWebCrypto();
   return (
-    <main className="mx-auto max-w-5xl space-y-6 px-4 py-8" data-testid="lobby">
+    <main className="mx-auto w-full max-w-5xl space-y-6 px-4 py-8" data-testid="lobby">
       <div className="space-y-2">
         <h1 className="text-2xl font-semibold tracking-tight sm:text-3xl">Private rooms that disappear.</h1>
         <p className="max-w-2xl text-sm text-zinc-600 dark:text-zinc-400">

@@ -8,7 +8,7 @@ export function JoinGate({ joining, onJoin }: { joining: boolean; onJoin(): void
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => button.current?.focus(), []);
   return (
-    <main className="mx-auto max-w-xl px-4 py-12" data-testid="join-gate">
+    <main className="mx-auto w-full max-w-xl px-4 py-12" data-testid="join-gate">
       <div className="card space-y-4">
         <h1 className="text-xl font-semibold">You were invited to a private room</h1>
         <p className="text-sm text-zinc-700 dark:text-zinc-300">

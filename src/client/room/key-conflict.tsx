@@ -11,7 +11,7 @@ export function KeyConflict({ onKeepSaved, onUseLink }: { onKeepSaved(): void; o
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => keep.current?.focus(), []);
   return (
-    <main className="mx-auto max-w-xl px-4 py-12" data-testid="key-conflict">
+    <main className="mx-auto w-full max-w-xl px-4 py-12" data-testid="key-conflict">
       <div className="card space-y-4">
         <h1 className="text-xl font-semibold">This link carries a different key for this room</h1>
         <div className="space-y-3 text-sm text-zinc-700 dark:text-zinc-300">

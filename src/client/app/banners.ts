@@ -22,7 +22,7 @@ export interface Banner {
 
 const BANNER_TEXT: Record<BannerKind, string> = {
   room_not_found: 'That room does not exist: it may have expired or been destroyed, or the server that held it may have restarted.',
-  room_full: 'That room is full: every seat is taken.',
+  room_full: 'That room is full: every seat is taken, and a seat stays taken for the room’s whole life. Ask whoever shared the link for a new room with more seats.',
   not_a_member: 'This browser no longer holds a seat in that room.',
   destroyed_by_you: 'You destroyed the room. Its messages are gone for everyone.',
   destroyed: 'The room was destroyed by a member. Its messages are gone.',

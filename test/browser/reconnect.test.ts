@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFrame } from '../../src/server/room/server-frames.js';
 import { launchBrowser, newPerson, type Person } from './support/browser.js';
 import { startServer, type TestServer } from './support/hush-server.js';
-import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForMessages, waitInRoom, WAIT_MS } from './support/room-actions.js';
+import { createRoom, joinByLink, memberToken, roomIdOf, sendMessage, waitForBanner, waitForMessages, waitInRoom, WAIT_MS } from './support/room-actions.js';
 
 let hush: TestServer;
 let browser: Browser;
@@ -95,6 +95,22 @@ describe('network drop', () => {
     await waitForMessages(bob.page, ['before the drop', 'written while offline']);
     await alice.page.locator('[data-testid="message"][data-status="pending"]').waitFor({ state: 'detached', timeout: WAIT_MS });
     expect(alice.problems).toEqual([]);
+  });
+
+  it('a room that ended while a message was still unsent: the lobby banner says the message was not sent', async () => {
+    const { alice, bob } = await chattingPair('before the end');
+    await alice.context.setOffline(true);
+    await alice.page.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    await sendMessage(alice.page, 'never stored');
+    await alice.page.locator('[data-testid="message"][data-status="pending"]', { hasText: 'never stored' }).waitFor({ timeout: WAIT_MS });
+
+    await bob.page.getByTestId('destroy').click();
+    await bob.page.getByTestId('confirm-destroy').click();
+    expect(await waitForBanner(bob.page, 'destroyed_by_you')).not.toMatch(/not sent/);
+
+    await alice.context.setOffline(false);
+    const text = await waitForBanner(alice.page, 'room_not_found');
+    expect(text).toContain('The message you were sending had not reached the server: it was not sent.');
   });
 
   it('a send whose ack does not come on a socket that still looks open makes the page reconnect and send it again', async () => {

@@ -16,7 +16,7 @@ export type BannerKind =
 
 export interface Banner {
   kind: BannerKind;
-  /** Extra detail for `failure`. */
+  /** Said after the kind's text: what failed, or what was lost (unsent messages when a room ended). */
   detail?: string;
 }
 

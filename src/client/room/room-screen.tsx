@@ -29,17 +29,25 @@ function bannerForEnd(end: RoomEnd, destroyedHere: boolean, pastExpiry: boolean)
   return end;
 }
 
+function unsentDetail(count: number): string | undefined {
+  if (count === 0) return undefined;
+  return count === 1 ? 'The message you were sending had not reached the server: it was not sent.' : `The ${count} messages you were sending had not reached the server: they were not sent.`;
+}
+
 export function RoomScreen({ roomId, roomKey, room }: { roomId: string; roomKey: RoomKey; room: InitialRoom }) {
   const { displayName } = useIdentity();
   const { navigate } = useNavigation();
   const { state, send, retry, typing } = useRoomConnection(roomId, roomKey, room, displayName);
   const destroyedHere = useRef(false);
   useUnreadAlerts(state.receivedCount);
+  /** Own messages not stored yet: when the room ends they are lost, and the banner says so. */
+  const unsent = useRef(0);
+  unsent.current = state.outbox.length;
 
   const leave = useCallback(
     (kind: BannerKind) => {
       forgetRoom(roomId);
-      navigate('/', { banner: { kind }, replace: true });
+      navigate('/', { banner: { kind, detail: unsentDetail(unsent.current) }, replace: true });
     },
     [roomId, navigate],
   );

@@ -5,14 +5,31 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { sourcesChanged } from './build-freshness.mjs';
 
+function canImport(specifier) {
+  try {
+    import.meta.resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function run(script) {
   const result = spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
 const serverEntry = 'dist/server/main.js';
+const serverSources = ['src/server', 'src/shared'];
 
-if (sourcesChanged(serverEntry, ['src/server', 'src/shared'])) run('build:server');
+// `--help` needs no build: with tsx installed (a dev dependency, there after `npm install`), it is read
+// from the sources in a second, where a build would first take several.
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h') && sourcesChanged(serverEntry, serverSources) && canImport('tsx')) {
+  const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--help'], { stdio: 'inherit' });
+  process.exit(help.status ?? 1);
+}
+
+if (sourcesChanged(serverEntry, serverSources)) run('build:server');
 if (existsSync('vite.config.ts') && sourcesChanged('dist/client/index.html', ['src/client', 'src/shared', 'vite.config.ts', 'package-lock.json'])) run('build:client');
 
 // The server handles SIGTERM/SIGINT itself (graceful shutdown); pass them on and exit with its code.

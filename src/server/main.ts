@@ -12,7 +12,7 @@ import { ConfigError, describeSettings, loadConfig, type Config } from './config
 
 const USAGE = `Hush — self-destructing, end-to-end encrypted chat rooms.
 
-Usage: npm start [-- --help]      (builds first if the sources changed)
+Usage: npm start [-- --help]      (builds first if the sources changed; --help alone does not)
        node dist/server/main.js [--help]   (a process manager's command, after npm run build)
 
 Settings are read from the environment and from a .env file in the working directory:

@@ -3,8 +3,8 @@
  * ids, TLS with Secure cookies and HSTS, TRUST_PROXY, start-up configuration
  * errors, --help, and graceful shutdown on SIGTERM.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
@@ -432,6 +432,26 @@ describe('start-up configuration', () => {
       const line = hush.output().split('\n').find((l) => l.trim().startsWith(`${name} `));
       expect(line, name).toBeDefined();
       if ('default' in setting) expect(line).toContain(setting.default);
+    }
+  });
+});
+
+describe('npm start -- --help', () => {
+  it('prints the settings from the sources, without building, when the build is missing', async () => {
+    // A checkout with no dist/: scripts/ and package.json copied, the sources and node_modules linked.
+    const dir = mkdtempSync(join(tmpdir(), 'hush-help-'));
+    try {
+      mkdirSync(join(dir, 'scripts'));
+      for (const file of ['start.mjs', 'build-freshness.mjs']) writeFileSync(join(dir, 'scripts', file), readFileSync(join(REPO, 'scripts', file)));
+      writeFileSync(join(dir, 'package.json'), readFileSync(join(REPO, 'package.json')));
+      symlinkSync(join(REPO, 'src'), join(dir, 'src'));
+      symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+      const help = spawnSync(process.execPath, [join(dir, 'scripts/start.mjs'), '--help'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+      expect(help.status).toBe(0);
+      for (const name of Object.keys(SETTINGS)) expect(help.stdout, name).toContain(name);
+      expect(existsSync(join(dir, 'dist'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

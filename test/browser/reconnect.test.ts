@@ -32,6 +32,15 @@ async function chattingPair(first: string): Promise<{ alice: Person; bob: Person
   return { alice, bob };
 }
 
+/** Takes `person` offline, sees the page say so, and writes `text`, which stays pending. */
+async function writeWhileOffline(person: Person, text: string): Promise<void> {
+  // Chromium's offline mode fires `offline` but leaves an open WebSocket open, as a dropped Wi-Fi does for a while.
+  await person.context.setOffline(true);
+  await person.page.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor({ timeout: WAIT_MS });
+  await sendMessage(person.page, text);
+  await person.page.locator('[data-testid="message"][data-status="pending"]', { hasText: text }).waitFor({ timeout: WAIT_MS });
+}
+
 describe('network drop', () => {
   it('loses nothing and shows nothing twice: messages sent on both sides while one side is cut off all appear once, in seq order', async () => {
     const alice = await newPerson(browser);
@@ -84,11 +93,7 @@ describe('network drop', () => {
   it('going offline shows "reconnecting" at once, though the socket still looked open; back online, what was written meanwhile goes out', async () => {
     const { alice, bob } = await chattingPair('before the drop');
 
-    // Chromium's offline mode fires `offline` but leaves an open WebSocket open, as a dropped Wi-Fi does for a while.
-    await alice.context.setOffline(true);
-    await alice.page.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor({ timeout: WAIT_MS });
-    await sendMessage(alice.page, 'written while offline');
-    await alice.page.locator('[data-testid="message"][data-status="pending"]', { hasText: 'written while offline' }).waitFor({ timeout: WAIT_MS });
+    await writeWhileOffline(alice, 'written while offline');
 
     await alice.context.setOffline(false);
     await alice.page.locator('[data-testid="connection-status"][data-status="open"]').waitFor({ timeout: 15_000 });
@@ -99,10 +104,7 @@ describe('network drop', () => {
 
   it('a room that ended while a message was still unsent: the lobby banner says the message was not sent', async () => {
     const { alice, bob } = await chattingPair('before the end');
-    await alice.context.setOffline(true);
-    await alice.page.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor({ timeout: WAIT_MS });
-    await sendMessage(alice.page, 'never stored');
-    await alice.page.locator('[data-testid="message"][data-status="pending"]', { hasText: 'never stored' }).waitFor({ timeout: WAIT_MS });
+    await writeWhileOffline(alice, 'never stored');
 
     await bob.page.getByTestId('destroy').click();
     await bob.page.getByTestId('confirm-destroy').click();

@@ -20,6 +20,8 @@ Settings are read from the environment and from a .env file in the working direc
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    // A reader that stops early (`| head`) closes the pipe: that is the end of the help, not a crash.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
     process.stdout.write(`${USAGE}\n${describeSettings()}\n`);
     return;
   }

@@ -437,6 +437,13 @@ describe('start-up configuration', () => {
 });
 
 describe('npm start -- --help', () => {
+  it('--help into a pipe closed early (| head) ends quietly with exit code 0', async () => {
+    const hush = spawnHush({}, ['--help']);
+    hush.child.stdout!.destroy();
+    expect(await hush.exited).toBe(0);
+    expect(hush.output()).not.toContain('EPIPE');
+  });
+
   it('prints the settings from the sources, without building, when the build is missing', async () => {
     // A checkout with no dist/: scripts/ and package.json copied, the sources and node_modules linked.
     const dir = mkdtempSync(join(tmpdir(), 'hush-help-'));

@@ -148,8 +148,11 @@ describe('end-to-end encryption', () => {
     const page = alice.page;
     const before = await page.getByTestId('message').count();
     const undecryptableBefore = await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count();
-    const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number }[] };
+    const { messages } = JSON.parse(await rawMessages(page, roomIdOf(link))) as { messages: { seq: number; id: string }[] };
     const lastSeq = messages.at(-1)!.seq;
+    // Relabelled, a hello does not open either, and shows as its (forged) sender joining with another key.
+    const hellos = messages.filter((message) => message.id.startsWith('hello-')).length;
+    expect(hellos).toBeGreaterThan(0);
     // Every message frame also arrives replayed under a new seq, and once more with another sender
     // in `from` (a different one each time, so none is a duplicate).
     await actAsHostileServer(page, (frame, send) => {
@@ -161,8 +164,9 @@ describe('end-to-end encryption', () => {
     await page.locator(`[data-testid="message"][data-seq="${lastSeq + 20_000}"]`).waitFor({ timeout: WAIT_MS });
     expect(await page.getByTestId('message-text').filter({ hasText: canary }).count()).toBe(1);
     expect(await page.locator('[data-testid="message"][data-seq^="1000"]').count()).toBe(0);
-    expect(await page.getByTestId('message').count()).toBe(before + messages.length);
-    expect(await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count()).toBe(undecryptableBefore + messages.length);
+    expect(await page.getByTestId('message').count()).toBe(before + messages.length - hellos);
+    expect(await page.getByTestId('message-text').filter({ hasText: 'this message could not be decrypted' }).count()).toBe(undecryptableBefore + messages.length - hellos);
+    expect(await page.locator('[data-testid="unreadable-hello"][data-member-id^="forged-member-"]').count()).toBe(hellos);
     await page.unrouteAll();
   });
 
@@ -268,6 +272,12 @@ describe('end-to-end encryption', () => {
     const aliceId = await alice.page.getByTestId('room').getAttribute('data-member-id');
     expect(await notice.textContent()).toContain(`#${aliceId!.slice(0, 4)}`);
     expect(await notice.textContent()).toMatch(/different links/);
+    // Alice's hello, which this key cannot open either, shows as her joining with another key, not as a message.
+    // Bob's own earlier hello is not shown: the notice names others only.
+    const hello = bob.page.getByTestId('unreadable-hello');
+    expect(await hello.count()).toBe(1);
+    expect(await hello.getAttribute('data-member-id')).toBe(aliceId);
+    expect(await hello.textContent()).toMatch(/joined with a key this page cannot use/);
   });
 
   it('refuses a javascript: "link" in the join form with a message, and follows an http(s) link only as parsed', async () => {

@@ -76,6 +76,17 @@ describe('roomReducer: sequenced messages', () => {
     expect(state.messages).toEqual([]);
     expect(state.names[BOB]).toBe('Bob');
   });
+
+  it('keeps a hello it could not open as a line marked unreadableHello, which is no received message, and names its sender in the notice', () => {
+    const state = run([{ type: 'message', seq: 1, id: 'hello-1', from: BOB, time: 1, name: null, text: null, hello: true }], welcomed());
+    expect(state.messages).toHaveLength(1);
+    expect(state.messages[0]).toMatchObject({ from: BOB, text: null, unreadableHello: true });
+    expect(state.receivedCount).toBe(0);
+    expect(unreadableSenders(state.messages)).toEqual([BOB]);
+    // An unreadable text is an ordinary line; our own hello, unreadable (written with another key earlier), shows nothing.
+    expect(run([message(2, 'x', BOB, null)], welcomed()).messages[0]!.unreadableHello).toBeUndefined();
+    expect(run([{ type: 'message', seq: 3, id: 'hello-2', from: ME, time: 3, name: null, text: null, hello: true }], welcomed()).messages).toEqual([]);
+  });
 });
 
 describe('roomReducer: own messages', () => {

@@ -71,6 +71,13 @@ function newMessageId(): string {
   return crypto.randomUUID();
 }
 
+/**
+ * A `hello`'s id says what it is, so that a page that cannot open it (another key) shows it as a
+ * member joining with another key rather than as a message. The server learns nothing new: a hello is
+ * always a member's first send after taking a seat.
+ */
+export const HELLO_ID_PREFIX = 'hello-';
+
 export class RoomConnection {
   private readonly socket: ReconnectingWebSocket;
   private readonly seqs = new SeqTracker();
@@ -287,7 +294,7 @@ export class RoomConnection {
         }
         this.sendWaiting();
         if (this.options.needsHello() && ![...this.outbox.values()].some((message) => message.envelope.kind === 'hello')) {
-          await this.enqueue(newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
+          await this.enqueue(HELLO_ID_PREFIX + newMessageId(), { v: ENVELOPE_VERSION, name: this.options.displayName(), text: '', kind: 'hello', ts: Date.now() });
         }
         return;
       }
@@ -304,7 +311,8 @@ export class RoomConnection {
           time: frame.sentAt,
           name: envelope?.name ?? null,
           text: envelope ? envelope.text : null,
-          hello: envelope?.kind === 'hello',
+          // Unreadable: the id says whether it was a hello (a sender could mislabel a text so, for readers who cannot read it anyway).
+          hello: envelope ? envelope.kind === 'hello' : frame.id.startsWith(HELLO_ID_PREFIX),
         });
         return;
       }

@@ -28,6 +28,8 @@ export interface ChatLine {
   /** Server time for sequenced messages, local time for pending ones. */
   time: number;
   status: DeliveryStatus;
+  /** A `hello` this page could not open: shown as its sender joining with another key, not as a message. */
+  unreadableHello?: true;
 }
 
 export interface PresenceLine {
@@ -184,8 +186,9 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     case 'message': {
       const names = action.name ? { ...state.names, [action.from]: action.name } : state.names;
       const { [action.from]: _wasTyping, ...typingUntil } = state.typingUntil;
-      if (action.hello) return { ...state, names, typingUntil };
       const own = action.from === state.memberId;
+      // A hello only names its sender; another member's that this page cannot open still shows, as a sign of another key.
+      if (action.hello && (action.text !== null || own)) return { ...state, names, typingUntil };
       const pending = own ? state.outbox.find((line) => line.id === action.id) : undefined;
       const line: ChatLine = {
         kind: 'message',
@@ -197,6 +200,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
         text: action.text,
         time: action.time,
         status: own ? 'sent' : 'received',
+        ...(action.hello ? { unreadableHello: true as const } : {}),
       };
       const messages = insertBySeq(state.messages, line);
       if (messages === state.messages) return state;
@@ -207,7 +211,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
         messages,
         // Our own message replayed after a reconnect settles the pending copy.
         outbox: pending ? state.outbox.filter((entry) => entry !== pending) : state.outbox,
-        receivedCount: own ? state.receivedCount : state.receivedCount + 1,
+        receivedCount: own || line.unreadableHello ? state.receivedCount : state.receivedCount + 1,
       };
     }
     case 'outgoing':

@@ -1,7 +1,7 @@
 /** The conversation: messages in seq order with join/leave lines, auto-scrolling politely. */
 import { useMemo } from 'react';
 import { MessageItem } from './message-item.js';
-import { displayNameOf, timelineOf, type PresenceLine, type RoomState } from './room-state.js';
+import { displayNameOf, timelineOf, type ChatLine, type PresenceLine, type RoomState } from './room-state.js';
 import { useStickToBottom } from './use-stick-to-bottom.js';
 
 function PresenceItem({ line, name }: { line: PresenceLine; name: string }) {
@@ -9,6 +9,15 @@ function PresenceItem({ line, name }: { line: PresenceLine; name: string }) {
     <li data-testid="presence-line" data-change={line.change} className="text-center text-xs text-zinc-500 dark:text-zinc-400">
       {/* bdi: a right-to-left name must not reorder the words around it */}
       <bdi>{name}</bdi> {line.change === 'joined' ? 'joined' : 'left'}
+    </li>
+  );
+}
+
+/** A member's `hello` that this page's key cannot open: they entered with another key (UnreadableNotice says what to do). */
+function UnreadableHelloItem({ line, name }: { line: ChatLine; name: string }) {
+  return (
+    <li data-testid="unreadable-hello" data-member-id={line.from} className="text-center text-xs text-amber-800 dark:text-amber-300">
+      <bdi>{name}</bdi> joined with a key this page cannot use
     </li>
   );
 }
@@ -30,7 +39,9 @@ export function Timeline({ state, onRetry }: { state: RoomState; onRetry(id: str
         ) : (
           <ol className="space-y-2 px-1" aria-live="polite" aria-relevant="additions">
             {items.map((item) =>
-              item.kind === 'message' ? (
+              item.kind === 'message' && item.unreadableHello ? (
+                <UnreadableHelloItem key={`${item.from}:${item.id}`} line={item} name={displayNameOf(state, item.from)} />
+              ) : item.kind === 'message' ? (
                 <MessageItem key={item.own ? `own:${item.id}` : `${item.from}:${item.id}`} line={item} senderName={item.name || displayNameOf(state, item.from) /* '': a name with nothing visible left */} onRetry={onRetry} />
               ) : (
                 <PresenceItem key={`p:${item.key}`} line={item} name={displayNameOf(state, item.memberId)} />

@@ -47,11 +47,14 @@ export interface HushServer {
 
 export async function buildServer(config: Config, options: BuildOptions = {}): Promise<HushServer> {
   const https = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : null;
+  // Which proxies' X-Forwarded-* to believe, compiled once: Fastify's request.ip and request.protocol, the origin check's
+  // scheme, and the WebSocket gateway's client addresses all read TRUST_PROXY the same way.
+  const trust = proxyTrust(config.TRUST_PROXY);
   const app = Fastify({
     ...(https ? { https } : {}),
     logger: options.logger ?? loggerOptions(config),
-    // The same reading of TRUST_PROXY as the WebSocket gateway's (Fastify alone would refuse a hop count).
-    trustProxy: config.TRUST_PROXY === false ? false : proxyTrust(config.TRUST_PROXY),
+    // Ours, not Fastify's reading of TRUST_PROXY: Fastify alone would refuse a hop count.
+    trustProxy: config.TRUST_PROXY === false ? false : trust,
     bodyLimit: config.MESSAGE_MAX_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // An HTTP connection idle this long is closed, so a client that stops reading a response
@@ -86,7 +89,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     points: config.API_REQUEST_LIMIT,
     durationSeconds: config.API_REQUEST_WINDOW_SECONDS,
   });
-  const originPolicy = createOriginPolicy(config.allowedOrigins, proxyTrust(config.TRUST_PROXY));
+  const originPolicy = createOriginPolicy(config.allowedOrigins, trust);
 
   // The API reads JSON only: a text/plain body gets 415, as any other type (Fastify would take it and fail it
   // with a schema error); an empty one, which `fetch(url, {method: 'POST', body: ''})` labels so, is no body.
@@ -118,6 +121,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
     app,
     config,
     originPolicy,
+    trust,
     {
       service,
       hub,

@@ -13,7 +13,7 @@ import { wsQuerySchema } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
 import { memberTokenOfCookies } from '../http/member-cookie.js';
-import { clientKeyOf, proxyTrust } from '../http/client-address.js';
+import { clientKeyOf } from '../http/client-address.js';
 import { HushError, storeUnavailable } from '../room/hush-error.js';
 import type { Member } from '../room/room-service.js';
 import { CountMap } from './count-map.js';
@@ -33,6 +33,8 @@ export function attachWebSocketGateway(
   app: FastifyInstance,
   config: Config,
   originPolicy: OriginPolicy,
+  /** Which proxies' X-Forwarded-For to believe for a client's address (client-address.ts proxyTrust, as app.ts compiled it). */
+  trust: (address: string, hop: number) => boolean,
   deps: MemberSocketDeps,
   nodeId: string,
 ): WebSocketGateway {
@@ -57,7 +59,6 @@ export function attachWebSocketGateway(
    * descriptors and memory with thousands of sockets.
    */
   const perClient = new CountMap<string>();
-  const trust = proxyTrust(config.TRUST_PROXY);
 
   async function authenticate(request: IncomingMessage, url: URL): Promise<Authentication> {
     const query = wsQuerySchema.safeParse(Object.fromEntries(url.searchParams));
@@ -116,7 +117,7 @@ export function attachWebSocketGateway(
     if (!isWebSocketUpgrade(request)) {
       plainRequests.add(socket);
       socket.once('close', () => plainRequests.delete(socket));
-      return serveWithoutUpgrade(app, request, socket as Socket, app.initialConfig.connectionTimeout ?? 30_000);
+      return serveWithoutUpgrade(app, request, socket as Socket);
     }
     const url = requestTarget(request.url);
     if (!url) return refuseUpgrade(socket, 'invalid_request', 'Malformed request target.');
@@ -178,15 +179,15 @@ function isWebSocketUpgrade(request: IncomingMessage): boolean {
  * `curl --http2` adds to plain-HTTP requests) as the plain HTTP request it also is, then closes the
  * connection. Node 20 hands every request with `Connection: upgrade` and an Upgrade header to the
  * 'upgrade' listener once one exists, with its parser and its idle timeout detached, so the response
- * is bound to the socket here and the timeout set again (`idleTimeoutMs`, the server's own): a client
- * that stops reading cannot hold the response. Only GET and HEAD: another method's body would be left
- * unread on the detached socket.
+ * is bound to the socket here and the server's own idle timeout (its connectionTimeout) set again: a
+ * client that stops reading cannot hold the response. Only GET and HEAD: another method's body would
+ * be left unread on the detached socket.
  */
-function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, socket: Socket, idleTimeoutMs: number): void {
+function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, socket: Socket): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return refuseUpgrade(socket, 'invalid_request', 'Only WebSocket upgrades are supported; send the request without Upgrade.');
   }
-  socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+  socket.setTimeout(app.initialConfig.connectionTimeout ?? 0, () => socket.destroy());
   const response = new ServerResponse(request);
   response.shouldKeepAlive = false;
   response.assignSocket(socket);

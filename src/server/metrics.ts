@@ -48,7 +48,7 @@ export function createPrometheusMetrics(engineStats: () => EngineStats | undefin
 
   // Known label values start at 0 so dashboards and rate() see them before the first event.
   for (const reason of ['expired', 'destroyed']) ended.inc({ reason }, 0);
-  for (const reason of ['room_not_found', 'room_full', 'not_a_member']) rejected.inc({ reason }, 0);
+  for (const reason of ['room_not_found', 'room_full', 'wrong_key', 'not_a_member']) rejected.inc({ reason }, 0);
   for (const kind of ['message', 'room_create', 'client_read', 'api_request']) limited.inc({ kind }, 0);
 
   return {

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   forbidden: 403,
   forbidden_origin: 403,
   not_a_member: 403,
+  wrong_key: 403,
   room_not_found: 404,
   not_found: 404,
   room_full: 409,

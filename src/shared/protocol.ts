@@ -35,15 +35,30 @@ export const messageBodySchema = z.string().min(1).max(BODY_MAX_CHARS);
 
 // ---------------------------------------------------------------- HTTP bodies
 
+/**
+ * A room's key check: 16 bytes in base64url (22 characters, the last holding 2 bits and 4 zero bits), derived from the room key by the
+ * creator's browser (the web client's keyCheckOf) and kept with the room. A join that brings a
+ * different one is refused before it takes a seat, so a link whose key changed on the way (a
+ * mangled fragment) cannot fill the room with a member who can read nothing. It reveals nothing
+ * usable of a random 256-bit key, and the server never sees the key itself.
+ */
+export const KEY_CHECK_PATTERN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+const keyCheckSchema = z.string().regex(KEY_CHECK_PATTERN, 'must be 16 bytes in base64url (22 characters)');
+
 export const createRoomRequestSchema = z
   .object({
     ttlSeconds: z.number().int().positive().optional(),
     capacity: z.number().int().positive().optional(),
+    keyCheck: keyCheckSchema.optional(),
   })
   .strict();
 export type CreateRoomRequest = z.infer<typeof createRoomRequestSchema>;
 
-/** Join and destroy take no body; one sent anyway may hold no field (an empty object, or no body at all). */
+/** A join may bring the joiner's key check; without one (a client that keeps no key) it is not checked. */
+export const joinRoomRequestSchema = z.object({ keyCheck: keyCheckSchema.optional() }).strict();
+export type JoinRoomRequest = z.infer<typeof joinRoomRequestSchema>;
+
+/** Destroy takes no body; one sent anyway may hold no field (an empty object, or no body at all). */
 export const noBodySchema = z.object({}).strict();
 
 export const sendMessageRequestSchema = z.object({ id: messageIdSchema, body: messageBodySchema }).strict();

@@ -1,6 +1,7 @@
 /**
  * Issue 3, "Done means": two browser contexts create, join, chat both ways
- * and see each other's names; a third gets room_full; reloading keeps the
+ * and see each other's names; a third gets room_full (and a changed link's key,
+ * wrong_key, before it can take the seat); reloading keeps the
  * seat and the history; destroy sends both to the lobby with a banner.
  * Also the lobby rule that opening a share link never takes a seat.
  * The tests share one room and run in order, like one conversation.
@@ -50,6 +51,19 @@ describe('a conversation between two browsers', () => {
     await bob.page.goto(link);
     await bob.page.getByTestId('join-room').waitFor({ timeout: WAIT_MS });
     expect(await seatsTaken()).toBe(1);
+  });
+
+  it('refuses a link whose key was changed on the way at Join, with a banner, and keeps the seat free', async () => {
+    const [address, keyText] = link.split('#') as [string, string];
+    // Another well-formed key: it imports, so only the room's key check can tell it is not the room's.
+    const changedKey = (keyText[0] === 'A' ? 'B' : 'A') + keyText.slice(1);
+    const stranger = await newPerson(browser);
+    await stranger.page.goto(`${address}#${changedKey}`);
+    await stranger.page.getByTestId('join-room').click();
+    const text = await waitForBanner(stranger.page, 'wrong_key');
+    expect(text).toMatch(/key/i);
+    expect(await seatsTaken()).toBe(1);
+    await stranger.context.close();
   });
 
   it('joins with the Join button, and both sides see the other come online', async () => {

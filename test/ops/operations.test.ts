@@ -76,6 +76,7 @@ describe('health, readiness and metrics', () => {
     expect(metricValue(text, 'hush_messages_accepted_total')).toBe(3);
     expect(metricValue(text, 'hush_messages_delivered_total')).toBe(6); // 3 messages × (1 message + 1 ack)
     expect(metricValue(text, 'hush_joins_rejected_total', '{reason="room_full"}')).toBe(1);
+    expect(metricValue(text, 'hush_joins_rejected_total', '{reason="wrong_key"}')).toBe(0); // known before the first
     expect(metricValue(text, 'hush_rate_limited_total', '{kind="message"}')).toBe(1);
     expect(metricValue(text, 'hush_fanout_latency_seconds_count')).toBe(3);
     expect(text).toContain('hush_nodejs_eventloop_lag_seconds');

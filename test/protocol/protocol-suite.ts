@@ -28,6 +28,8 @@ export interface ProtocolTarget {
 const RELAXED: Settings = { ROOM_TTL_MIN_SECONDS: 1, MESSAGE_RATE_LIMIT: 100_000, ROOM_CREATE_LIMIT: 100_000, API_REQUEST_LIMIT: 100_000 };
 
 const uniqueId = () => randomBytes(6).toString('base64url');
+/** A well-formed key check of no particular key (the server only compares them). */
+const keyCheckLike = () => randomBytes(16).toString('base64url');
 
 export function registerProtocolSuite(target: ProtocolTarget): void {
   const suite = target.skipReason ? describe.skip : describe;
@@ -197,6 +199,49 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         const winner = contenders[results.findIndex((r) => r.status === 200)]!;
         expect((await winner.join(roomId)).status).toBe(200);
         expect((await hush.newClient().join(roomId)).status).toBe(409);
+      });
+
+      it('a room made with a key check refuses a join bringing another with 403 wrong_key, before it takes a seat', async () => {
+        const keyCheck = keyCheckLike();
+        const created = await hush.newClient().createRoom({ capacity: 2, keyCheck });
+        expect(created.status).toBe(201);
+        expect(created.body).not.toHaveProperty('keyCheck'); // the room's check is never handed out
+        const roomId = created.body.roomId as string;
+        expect((await hush.newClient().join(roomId, keyCheck)).status).toBe(200);
+        // Two joins with a changed key would have filled this two-seat room; neither takes the seat.
+        for (const client of [hush.newClient(), hush.newClient()]) {
+          const wrong = await client.join(roomId, keyCheckLike());
+          expect(wrong.status).toBe(403);
+          expect(wrong.body.error.code).toBe('wrong_key');
+          // Refused, the browser still gets its identity (as after 404 or 409), which holds no seat here.
+          expect(wrong.headers.getSetCookie()[0]).toMatch(/^hush_token=/);
+          expect((await client.request('GET', `/api/rooms/${roomId}`)).status).toBe(403);
+        }
+        const second = hush.newClient();
+        const joined = await second.join(roomId, keyCheck);
+        expect(joined.status).toBe(200);
+        expect(joined.body).not.toHaveProperty('keyCheck');
+        expect(joined.body.members).toHaveLength(2);
+        // A client that keeps no key (curl, a bot) brings no check and is not checked: here it finds the room full.
+        expect((await hush.newClient().join(roomId)).body.error.code).toBe('room_full');
+        // A room made without a check takes any.
+        const open = (await hush.newClient().createRoom()).body.roomId as string;
+        expect((await hush.newClient().join(open, keyCheck)).status).toBe(200);
+      });
+
+      it('a key check must be 16 bytes in base64url, at creation and at a join', async () => {
+        const client = hush.newClient();
+        // The last of 22 characters holds 2 bits: one with its spare bits set is not a spelling any client makes.
+        for (const keyCheck of ['', 'short', 'x'.repeat(23), '+'.repeat(22), `${'A'.repeat(21)}B`, 7]) {
+          const created = await client.createRoom({ keyCheck });
+          expect(created.status, JSON.stringify(keyCheck)).toBe(400);
+          expect(created.body.error.code).toBe('invalid_request');
+        }
+        const roomId = (await client.createRoom()).body.roomId as string;
+        const refused = await client.join(roomId, 'x'.repeat(21));
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.code).toBe('invalid_request');
+        expect((await client.request('GET', `/api/rooms/${roomId}`)).status).toBe(403); // no seat was taken
       });
 
       it('GET /api/rooms/:id is for members: 403 not_a_member without a seat', async () => {
@@ -460,7 +505,7 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         socket.close();
       });
 
-      it('join and destroy take no body: one with a field is refused 400 invalid_request and changes nothing', async () => {
+      it('join takes no field but keyCheck, destroy none: one with another is refused 400 invalid_request and changes nothing', async () => {
         const roomId = (await hush.newClient().createRoom()).body.roomId as string;
         const member = hush.newClient();
         const withField = await member.request('POST', `/api/rooms/${roomId}/join`, { capacity: 16 });
@@ -1222,10 +1267,11 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
       });
 
       it.each([
-        ['an unknown Sec-WebSocket-Version', (target: string, host: string) => upgradeRequest(target, host).replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 12')],
-        ['no Sec-WebSocket-Key', (target: string, host: string) => upgradeRequest(target, host).replace(/Sec-WebSocket-Key: [^\r]*\r\n/, '')],
-        ['a POST', (target: string, host: string) => upgradeRequest(target, host).replace(/^GET/, 'POST')],
-      ])('a WebSocket handshake with %s gets 400 invalid_request in JSON', async (_, request) => {
+        // RFC 6455 §4.2.2: a version the server does not speak is answered with the versions it does.
+        ['an unknown Sec-WebSocket-Version', (target: string, host: string) => upgradeRequest(target, host).replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 12'), '13, 8'],
+        ['no Sec-WebSocket-Key', (target: string, host: string) => upgradeRequest(target, host).replace(/Sec-WebSocket-Key: [^\r]*\r\n/, ''), undefined],
+        ['a POST', (target: string, host: string) => upgradeRequest(target, host).replace(/^GET/, 'POST'), undefined],
+      ])('a WebSocket handshake with %s gets 400 invalid_request in JSON', async (_, request, versionsNamed) => {
         const { roomId, members } = await roomWithMembers(hush, 1);
         const { hostname, port } = new URL(hush.baseUrl);
         const cookie = `Cookie: ${members[0]!.client.cookieHeader}\r\n`;
@@ -1233,6 +1279,8 @@ export function registerProtocolSuite(target: ProtocolTarget): void {
         expect(reply).toMatch(/^HTTP\/1\.1 400 /);
         expect(reply).toContain('application/json');
         expect(reply).toContain('"code":"invalid_request"');
+        const head = `${reply.split('\r\n\r\n')[0]!}\r\n`;
+        expect(/\r\nSec-WebSocket-Version: ([^\r]*)\r\n/i.exec(head)?.[1]).toBe(versionsNamed);
       });
 
       it.each([

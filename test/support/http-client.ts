@@ -46,7 +46,8 @@ export class HttpClient {
     return this.request('POST', '/api/rooms', body);
   }
 
-  join(roomId: string) {
-    return this.request('POST', `/api/rooms/${roomId}/join`);
+  /** Joins as a client that keeps no key (no body), or, given `keyCheck`, as the web client does. */
+  join(roomId: string, keyCheck?: string) {
+    return this.request('POST', `/api/rooms/${roomId}/join`, keyCheck === undefined ? undefined : { keyCheck });
   }
 }

@@ -4,7 +4,7 @@
  * Request and response shapes come from the shared protocol module.
  */
 import { z } from 'zod';
-import { createRoomResponseSchema, joinRoomResponseSchema, roomLimitsSchema, roomViewSchema, type CreateRoomRequest } from '../../shared/protocol.js';
+import { createRoomResponseSchema, joinRoomResponseSchema, roomLimitsSchema, roomViewSchema, type CreateRoomRequest, type JoinRoomRequest } from '../../shared/protocol.js';
 import { ApiError, apiErrorFrom } from './api-error.js';
 
 /** Makes the call; a successful answer is parsed with `answer` (the shared schema), so a malformed one is an error, never page state. */
@@ -34,8 +34,8 @@ export const roomsApi = {
   /** The lifetimes and sizes this server lets a creator choose. */
   limits: () => call('GET', '/api/limits', undefined, roomLimitsSchema),
   create: (request: CreateRoomRequest) => call('POST', '/api/rooms', request, createRoomResponseSchema),
-  /** Takes a seat, or returns the seat this browser already holds. */
-  join: (roomId: string) => call('POST', `${roomPath(roomId)}/join`, undefined, joinRoomResponseSchema),
+  /** Takes a seat, or returns the seat this browser already holds; refused (`wrong_key`) when `keyCheck` is not the room's. */
+  join: (roomId: string, keyCheck: string) => call('POST', `${roomPath(roomId)}/join`, { keyCheck } satisfies JoinRoomRequest, joinRoomResponseSchema),
   /** Succeeds only for a member: a way to ask "do I hold a seat?" without taking one. */
   view: (roomId: string) => call('GET', roomPath(roomId), undefined, roomViewSchema),
   destroy: (roomId: string) => call('DELETE', roomPath(roomId), undefined, NO_CONTENT),

@@ -32,6 +32,22 @@ export async function importRoomKey(text: string): Promise<RoomKey> {
   return { text, cryptoKey };
 }
 
+/** What keyCheckOf signs: names its purpose, so the check can never equal any other use of the key. */
+const KEY_CHECK_LABEL = new TextEncoder().encode('hush room key check v1');
+
+/**
+ * The room's key check (KEY_CHECK_PATTERN in the shared protocol): the first 16 bytes of
+ * HMAC-SHA-256 over a fixed label, keyed with the room key's bytes, in base64url. The creator
+ * sends it with the room; a joiner sends its own, and the server refuses one that differs before
+ * it takes a seat. One-way, so it tells the server nothing of the key.
+ */
+export async function keyCheckOf(text: string): Promise<string> {
+  if (!isWellFormedKeyText(text)) throw new Error('malformed room key');
+  const hmacKey = await crypto.subtle.importKey('raw', fromBase64Url(text), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', hmacKey, KEY_CHECK_LABEL));
+  return toBase64Url(mac.subarray(0, 16));
+}
+
 /** Whether two link forms hold the same key: compared as bytes, since the last character of 43 carries two unused bits. */
 export function sameKeyText(a: string, b: string): boolean {
   if (!isWellFormedKeyText(a) || !isWellFormedKeyText(b)) return false;

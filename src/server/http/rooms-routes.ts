@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import {
   createRoomRequestSchema,
   listMessagesQuerySchema,
+  joinRoomRequestSchema,
   noBodySchema,
   sendMessageRequestSchema,
   type ListMessagesResponse,
@@ -102,9 +103,9 @@ export function registerRoomsRoutes(app: FastifyInstance, deps: RoomsRouteDeps):
   });
 
   app.post('/api/rooms/:roomId/join', async (request: RoomRequest, reply) => {
-    parse(noBodySchema, request.body);
+    const body = parse(joinRoomRequestSchema, request.body);
     const token = ensureMemberToken(request, reply, config.ROOM_TTL_MAX_SECONDS);
-    return reply.send(await service.join(request.params.roomId, token));
+    return reply.send(await service.join(request.params.roomId, token, body.keyCheck));
   });
 
   app.get('/api/rooms/:roomId', async (request: RoomRequest) => service.view(await requireMember(request)));

@@ -8,7 +8,7 @@ import type { EndReason } from '../../shared/protocol.js';
 export interface RoomMetrics {
   roomCreated(): void;
   roomEnded(reason: EndReason): void;
-  joinRejected(reason: 'room_not_found' | 'room_full' | 'not_a_member' | 'too_many_connections'): void;
+  joinRejected(reason: 'room_not_found' | 'room_full' | 'wrong_key' | 'not_a_member' | 'too_many_connections'): void;
   messageAccepted(): void;
   messagesDelivered(count: number): void;
   /** Milliseconds from the message's acceptance to its last delivery on this instance. */

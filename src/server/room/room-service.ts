@@ -71,20 +71,24 @@ export class RoomService {
       const { min, max } = limits[field];
       if (value < min || value > max) throw new HushError('invalid_request', `${field} must be between ${min} and ${max}.`);
     }
-    const room: RoomRecord = { roomId: newRoomId(), capacity, expiresAt: this.clock.now() + ttlSeconds * 1000 };
+    const room: RoomRecord = { roomId: newRoomId(), capacity, expiresAt: this.clock.now() + ttlSeconds * 1000, keyCheck: request.keyCheck };
     await this.store.createRoom(room);
     this.metrics.roomCreated();
     return { roomId: room.roomId, expiresAt: room.expiresAt, capacity: room.capacity };
   }
 
-  /** Takes a seat for the browser holding `token`, or gives back the seat it already holds. */
-  async join(roomId: string, token: string): Promise<JoinRoomResponse> {
+  /**
+   * Takes a seat for the browser holding `token`, or gives back the seat it already holds. A join whose
+   * `keyCheck` is not the room's holds the wrong key: it is refused before it can take a seat.
+   */
+  async join(roomId: string, token: string, keyCheck?: string): Promise<JoinRoomResponse> {
     if (!ROOM_ID_PATTERN.test(roomId)) throw this.rejectJoin('room_not_found');
+    const room = await this.store.getRoom(roomId);
+    if (!room) throw this.rejectJoin('room_not_found');
+    if (keyCheck !== undefined && room.keyCheck !== undefined && keyCheck !== room.keyCheck) throw this.rejectJoin('wrong_key');
     const seat = await this.store.claimSeat(roomId, hashMemberToken(roomId, token), newMemberId());
     if (seat.kind === 'not_found') throw this.rejectJoin('room_not_found');
     if (seat.kind === 'full') throw this.rejectJoin('room_full');
-    const room = await this.store.getRoom(roomId);
-    if (!room) throw this.rejectJoin('room_not_found');
     const members = await this.store.listMembers(roomId);
     if (seat.isNew) await this.bus.publish(roomId, { type: 'presence', members });
     return { roomId, memberId: seat.memberId, expiresAt: room.expiresAt, capacity: room.capacity, members };
@@ -179,8 +183,10 @@ export class RoomService {
     await this.bus.publish(roomId, { type: 'destroyed', reason: 'destroyed' });
   }
 
-  private rejectJoin(code: 'room_not_found' | 'room_full'): HushError {
+  private rejectJoin(code: 'room_not_found' | 'room_full' | 'wrong_key'): HushError {
     this.metrics.joinRejected(code);
-    return code === 'room_full' ? new HushError('room_full', 'Every seat in this room is taken.') : roomNotFound();
+    if (code === 'room_full') return new HushError('room_full', 'Every seat in this room is taken.');
+    if (code === 'wrong_key') return new HushError('wrong_key', "This join brings another key than the room's; it was refused.");
+    return roomNotFound();
   }
 }

@@ -16,6 +16,8 @@ export interface RoomRecord {
   capacity: number;
   /** Epoch ms, by the store's clock. Every trace of the room is gone after it. */
   expiresAt: number;
+  /** The creator's key check (KEY_CHECK_PATTERN), which joins must match; absent when the creator sent none. */
+  keyCheck?: string;
 }
 
 export type SeatResult =

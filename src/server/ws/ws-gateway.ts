@@ -44,8 +44,13 @@ export function attachWebSocketGateway(
     perMessageDeflate: false,
     clientTracking: false,
   });
-  // A handshake ws itself refuses (method, Sec-WebSocket-Key or -Version) is answered in the API's shape too, not in ws's text/html.
-  wss.on('wsClientError', (error: Error, socket: Duplex) => refuseUpgrade(socket, 'invalid_request', `${error.message}.`));
+  // A handshake ws itself refuses (method, Sec-WebSocket-Key or -Version) is answered in the API's shape too, not in ws's text/html;
+  // one asking for a version ws does not speak is also told which it does (RFC 6455 §4.2.2).
+  wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+    const version = Number(request.headers['sec-websocket-version']); // read as ws reads it
+    const versionHint: Record<string, string> = version === 13 || version === 8 ? {} : { 'Sec-WebSocket-Version': '13, 8' };
+    refuseUpgrade(socket, 'invalid_request', `${error.message}.`, versionHint);
+  });
   const sockets = new Set<MemberSocket>();
   /** Connections serving a plain request that came as a non-WebSocket upgrade: Node's server no longer tracks them. */
   const plainRequests = new Set<Duplex>();
@@ -202,12 +207,13 @@ function serveWithoutUpgrade(app: FastifyInstance, request: IncomingMessage, soc
  * Answers the upgrade request with a plain HTTP error in the API's JSON shape, then closes the
  * connection once it is written, whether or not the client closes its side (as ws's own refusals do).
  */
-function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
+function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
   const status = ERROR_CODES[code];
   const body = JSON.stringify({ error: { code, message } });
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -10,7 +10,7 @@ export const KEY_PREFIX = 'hush:';
 
 const base = (roomId: string) => `${KEY_PREFIX}{${roomId}}:`;
 
-/** HASH v (the data format), capacity, expiresAt, seq (the last sequence number handed out), bytes (of history), each sender's budget. */
+/** HASH v (the data format), capacity, expiresAt, keyCheck (when the creator sent one), seq (the last sequence number handed out), bytes (of history), each sender's budget. */
 export const metaKey = (roomId: string) => `${base(roomId)}meta`;
 /** Meta field: the budget window (floor(now / windowMs)) a member last sent in… */
 export const windowField = (memberId: string) => `bw:${memberId}`;

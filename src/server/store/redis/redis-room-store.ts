@@ -84,14 +84,14 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async createRoom(room: RoomRecord): Promise<void> {
-    await this.run('createRoom', () => this.redis.hushCreateRoom(metaKey(room.roomId), room.capacity, room.expiresAt));
+    await this.run('createRoom', () => this.redis.hushCreateRoom(metaKey(room.roomId), room.capacity, room.expiresAt, room.keyCheck ?? ''));
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | null> {
-    const [capacity, expiresAt, format] = await this.run('getRoom', () => this.redis.hmget(metaKey(roomId), 'capacity', 'expiresAt', 'v'));
+    const [capacity, expiresAt, format, keyCheck] = await this.run('getRoom', () => this.redis.hmget(metaKey(roomId), 'capacity', 'expiresAt', 'v', 'keyCheck'));
     // A room of an earlier data format is one this version cannot serve: as good as gone.
     if (capacity == null || expiresAt == null || format !== FORMAT) return null;
-    return { roomId, capacity: Number(capacity), expiresAt: Number(expiresAt) };
+    return { roomId, capacity: Number(capacity), expiresAt: Number(expiresAt), ...(keyCheck == null ? {} : { keyCheck }) };
   }
 
   async claimSeat(roomId: string, tokenHash: string, candidateMemberId: string): Promise<SeatResult> {

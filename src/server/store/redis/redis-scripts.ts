@@ -90,12 +90,13 @@ end
 `;
 
 /**
- * KEYS: meta. ARGV: capacity, expiresAt. The meta hash also comes to hold `seq`, `bytes` (of
- * history) and each sender's send budget (redis-keys.ts): a few dozen fields at most, all that a
- * send reads and writes besides history and the ids.
+ * KEYS: meta. ARGV: capacity, expiresAt, keyCheck ('' for none). The meta hash also comes to hold
+ * `seq`, `bytes` (of history) and each sender's send budget (redis-keys.ts): a few dozen fields at
+ * most, all that a send reads and writes besides history and the ids.
  */
 const CREATE_ROOM = `
 redis.call('HSET', KEYS[1], 'v', '${FORMAT}', 'capacity', ARGV[1], 'expiresAt', ARGV[2], 'seq', 0)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'keyCheck', ARGV[3]) end
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
 `;
@@ -320,7 +321,7 @@ export type AppendReply = [0, string] | [1, number] | [2] | [3] | [4, number];
 
 /** The commands HUSH_SCRIPTS adds to a client, with the replies the scripts return. */
 export interface HushScriptCommands {
-  hushCreateRoom(meta: string, capacity: Arg, expiresAt: Arg): Promise<number>;
+  hushCreateRoom(meta: string, capacity: Arg, expiresAt: Arg, keyCheck: string): Promise<number>;
   hushClaimSeat(meta: string, seats: string, members: string, tokenHash: string, candidate: string): Promise<[string, string?, number?]>;
   /** numberOfKeys first: 3 × the messages (see APPEND_MESSAGES). */
   hushAppendMessages(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<AppendReply[]>;

@@ -13,7 +13,7 @@ import { createOriginPolicy } from './http/origin-policy.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerRoomsRoutes } from './http/rooms-routes.js';
 import { registerWebClient } from './http/web-client.js';
-import { loggerOptions } from './logging.js';
+import { loggerOptions, RequestLogController } from './logging.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics.js';
 import { RoomHub } from './room/room-hub.js';
 import { RoomService } from './room/room-service.js';
@@ -53,6 +53,7 @@ export async function buildServer(config: Config, options: BuildOptions = {}): P
   const app = Fastify({
     ...(https ? { https } : {}),
     logger: options.logger ?? loggerOptions(config),
+    logController: new RequestLogController(),
     // Ours, not Fastify's reading of TRUST_PROXY: Fastify alone would refuse a hop count.
     trustProxy: config.TRUST_PROXY === false ? false : trust,
     bodyLimit: config.MESSAGE_MAX_BYTES,

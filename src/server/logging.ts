@@ -4,7 +4,7 @@
  * status and timing only; the redaction list is a second line of defence so a
  * cookie, token or authorization header can never reach a log line.
  */
-import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { roomLogId } from './room/ids.js';
 
@@ -52,4 +52,30 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
     },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   };
+}
+
+/**
+ * Fastify's per-request lines, at `info` for the API and `debug` for the routes a page load or a
+ * probe hits over and over: the web client's files and pages, `/healthz`, `/readyz`, `/metrics`.
+ * An operator's log then shows what people do with rooms, not every asset of every page view or
+ * every scrape; such a request still shows at `info` when it fails (4xx or 5xx), and errors are
+ * logged as before on every route.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (!isRoutine(request)) return super.incomingRequest(request, reply);
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error || reply.statusCode >= 400 || !isRoutine(request)) return super.requestCompleted(error, request, reply);
+    if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
+/** Routes whose successful requests are routine: the web client's catch-all and the operator's probes. */
+const ROUTINE_ROUTES: ReadonlySet<string> = new Set(['/*', '/healthz', '/readyz', '/metrics']);
+
+function isRoutine(request: FastifyRequest): boolean {
+  return ROUTINE_ROUTES.has(request.routeOptions.url ?? '');
 }

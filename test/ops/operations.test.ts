@@ -121,6 +121,28 @@ describe('health, readiness and metrics', () => {
   });
 });
 
+describe('request lines at LOG_LEVEL=info', () => {
+  it('log API requests and failed requests, not the routine ones that succeed: health probes, scrapes', async () => {
+    const quiet = await startHush({ LOG_LEVEL: 'info' });
+    try {
+      const client = quiet.newClient();
+      const linesOf = async (method: string, path: string, expectedStatus: number) => {
+        const response = await client.request(method, path);
+        expect(response.status, path).toBe(expectedStatus);
+        const id = response.headers.get('x-request-id')!;
+        await sleep(50); // pino writes asynchronously
+        return quiet.logs.filter((line) => line.includes(`"reqId":"${id}"`)).map((line) => JSON.parse(line).msg as string);
+      };
+      for (const path of ['/healthz', '/readyz', '/metrics']) expect(await linesOf('GET', path, 200), path).toEqual([]);
+      expect(await linesOf('GET', '/api/limits', 200)).toEqual(['incoming request', 'request completed']);
+      // A routine route that fails says so: a missing file of the web client.
+      expect(await linesOf('GET', '/no-such-file.js', 404)).toContain('request completed');
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
+
 describe('what logs never hold', () => {
   it('room ids are masked in request logs, and a malformed request does not log its raw bytes (cookie included)', async () => {
     const hush = await startHush({ LOG_LEVEL: 'trace' });

@@ -62,14 +62,23 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
  * logged as before on every route.
  */
 export class RequestLogController extends LogController {
+  /** Requests whose 'incoming request' line went to debug (a 404 inside the catch-all changes its route before it completes). */
+  private readonly routine = new WeakSet<FastifyRequest>();
+
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
     if (!isRoutine(request)) return super.incomingRequest(request, reply);
+    this.routine.add(request);
     if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error || reply.statusCode >= 400 || !isRoutine(request)) return super.requestCompleted(error, request, reply);
-    if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (!this.routine.has(request)) return super.requestCompleted(error, request, reply);
+    if (this.isLogDisabled(request)) return;
+    const responseTime = reply.elapsedTime;
+    // A failure's line names the request itself, whose 'incoming request' line went to debug.
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime }, 'request errored');
+    else if (reply.statusCode >= 400) reply.log.info({ req: request, res: reply, responseTime }, 'request completed');
+    else reply.log.debug({ res: reply, responseTime }, 'request completed');
   }
 }
 

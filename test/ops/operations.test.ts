@@ -131,12 +131,13 @@ describe('request lines at LOG_LEVEL=info', () => {
         expect(response.status, path).toBe(expectedStatus);
         const id = response.headers.get('x-request-id')!;
         await sleep(50); // pino writes asynchronously
-        return quiet.logs.filter((line) => line.includes(`"reqId":"${id}"`)).map((line) => JSON.parse(line).msg as string);
+        return quiet.logs.filter((line) => line.includes(`"reqId":"${id}"`)).map((line) => JSON.parse(line) as { msg: string; req?: { url: string } });
       };
       for (const path of ['/healthz', '/readyz', '/metrics']) expect(await linesOf('GET', path, 200), path).toEqual([]);
-      expect(await linesOf('GET', '/api/limits', 200)).toEqual(['incoming request', 'request completed']);
-      // A routine route that fails says so: a missing file of the web client.
-      expect(await linesOf('GET', '/no-such-file.js', 404)).toContain('request completed');
+      expect((await linesOf('GET', '/api/limits', 200)).map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+      // A routine route that fails says so, naming the request: a missing file of the web client.
+      const failed = await linesOf('GET', '/no-such-file.js', 404);
+      expect(failed.map((line) => [line.msg, line.req?.url])).toEqual([['request completed', '/no-such-file.js']]);
     } finally {
       await quiet.stop();
     }
